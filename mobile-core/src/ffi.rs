@@ -1,0 +1,373 @@
+//! The API the door apps see, exported with uniffi to Kotlin, Swift and
+//! Python. Thin wrappers: parse the foreign types, call the core, map the
+//! result. All internal errors become one small [`ChoError`] here, and no
+//! message carries personal data.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::checker::{self, Door, DoorError};
+use crate::dates::{self, DateError};
+use crate::identity::{self, Identity, IdentityError, IdentityKey};
+use crate::list_format::ListError;
+use crate::mrz::{self, MrzError};
+use crate::store::StoreError;
+
+/// The one error type that crosses the FFI. Each variant carries a reason
+/// for logs and support; none carries a name, a date or MRZ text.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ChoError {
+    /// The MRZ did not read: wrong shape, character or check digit (the
+    /// reason names the line and column). Rescan or enter by hand.
+    #[error("invalid MRZ: {reason}")]
+    InvalidMrz { reason: String },
+    /// A name, date or key handed over is not acceptable.
+    #[error("invalid input: {reason}")]
+    InvalidInput { reason: String },
+    /// A list update was refused; the list in force is unchanged.
+    #[error("list update refused: {reason}")]
+    ListRejected { reason: String },
+    /// The area key for the list's epoch is not on the device: enrol, or
+    /// hand over the key from the platform keystore.
+    #[error("area key missing: {reason}")]
+    AreaKeyMissing { reason: String },
+    /// The data directory could not be read or written.
+    #[error("storage error: {reason}")]
+    Storage { reason: String },
+}
+
+impl From<MrzError> for ChoError {
+    fn from(e: MrzError) -> Self {
+        Self::InvalidMrz {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<IdentityError> for ChoError {
+    fn from(e: IdentityError) -> Self {
+        Self::InvalidInput {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<DateError> for ChoError {
+    fn from(e: DateError) -> Self {
+        Self::InvalidInput {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<DoorError> for ChoError {
+    fn from(e: DoorError) -> Self {
+        let reason = e.to_string();
+        match e {
+            DoorError::Mrz(e) => e.into(),
+            DoorError::Identity(e) => e.into(),
+            DoorError::Date(e) => e.into(),
+            DoorError::List(_) | DoorError::Store(StoreError::List(_)) => {
+                Self::ListRejected { reason }
+            }
+            DoorError::Store(_) => Self::Storage { reason },
+            DoorError::PublicKeyLength | DoorError::OtherArea { .. } => {
+                Self::InvalidInput { reason }
+            }
+            DoorError::AreaKeyMissing { .. } | DoorError::NotEnrolled => {
+                Self::AreaKeyMissing { reason }
+            }
+        }
+    }
+}
+
+impl From<ListError> for ChoError {
+    fn from(e: ListError) -> Self {
+        Self::ListRejected {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The fields of a read MRZ. The optional-data and personal-number fields
+/// (the BSN on older Dutch documents) are never part of it.
+#[derive(uniffi::Record)]
+pub struct MrzDocument {
+    pub document_code: String,
+    pub issuing_state: String,
+    pub document_number: String,
+    pub surname: String,
+    pub given_names: String,
+    pub nationality: String,
+    /// `YYMMDD` as printed.
+    pub birth_date: String,
+    /// `YYMMDD` as printed.
+    pub expiry_date: String,
+    pub sex: String,
+    /// The name field is full: the name may have been cut off.
+    pub name_truncated: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenStrength {
+    /// A hit on this token alone says banned.
+    Banned,
+    /// A hit on this token says: possible match, verify the document.
+    PossibleMatch,
+}
+
+/// One 16-byte identity token and the strongest verdict a hit on it gives.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct IdentityToken {
+    pub token: Vec<u8>,
+    pub strength: TokenStrength,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Verdict {
+    /// On the list: refuse entry. `banned_until` says the last day.
+    Banned,
+    /// A hit that relies on incomplete name data (a truncated ID card, a
+    /// shared initial): verify the document's full name before refusing.
+    PossibleMatch,
+    NotBanned,
+    /// No known ban matched, but the list is older than the area allows:
+    /// sync before relying on the answer.
+    ListOutdated,
+    /// The device has no list yet: sync first.
+    NoList,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    /// Last day of the ban, `YYYY-MM-DD`, for `Banned` and `PossibleMatch`.
+    pub banned_until: Option<String>,
+    pub age_years: u32,
+    /// 18 or older.
+    pub adult: bool,
+    /// Unknown for manual entry.
+    pub document_expired: Option<bool>,
+    pub list_version: Option<u64>,
+    pub list_age_seconds: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ListStatus {
+    /// Area of the key handed to the device, if any.
+    pub area_id: Option<u64>,
+    /// Key epochs the device holds.
+    pub key_epochs: Vec<u32>,
+    pub has_list: bool,
+    pub list_version: Option<u64>,
+    pub key_epoch: Option<u32>,
+    pub issued_at_unix: Option<i64>,
+    pub list_age_seconds: Option<u64>,
+    pub max_age_seconds: Option<u32>,
+    pub outdated: bool,
+    pub entry_count: u64,
+    /// Set when the device clock is more than 30 s behind the list's issue
+    /// time: show a clock warning.
+    pub clock_behind_seconds: Option<u64>,
+    /// Why the list found on disk at start was not used, if it was not.
+    pub stored_list_refused: Option<String>,
+}
+
+/// Reads an MRZ (TD1, TD2 or TD3) as phone OCR hands it over.
+#[uniffi::export]
+pub fn parse_mrz(text: String) -> Result<MrzDocument, ChoError> {
+    let m = mrz::parse(&text)?;
+    Ok(MrzDocument {
+        document_code: m.document_code,
+        issuing_state: m.issuing_state,
+        document_number: m.document_number,
+        surname: m.surname,
+        given_names: m.given_names,
+        nationality: m.nationality,
+        birth_date: m.birth_date,
+        expiry_date: m.expiry_date,
+        sex: m.sex,
+        name_truncated: m.name_truncated,
+    })
+}
+
+/// The ban tokens of a person entered by hand (birth date `YYYY-MM-DD`),
+/// sorted, under an area's 32-byte identity key.
+#[uniffi::export]
+pub fn identity_tokens(
+    key: Vec<u8>,
+    surname: String,
+    given_names: String,
+    birth_date: String,
+) -> Result<Vec<IdentityToken>, ChoError> {
+    let key = IdentityKey::from_bytes(&key)?;
+    let identity = Identity::from_manual(&surname, &given_names, &birth_date)?;
+    Ok(export_tokens(&identity, &key))
+}
+
+/// The ban tokens of the person an MRZ describes; `today` (`YYYY-MM-DD`)
+/// resolves the two-digit birth year.
+#[uniffi::export]
+pub fn mrz_identity_tokens(
+    key: Vec<u8>,
+    mrz: String,
+    today: String,
+) -> Result<Vec<IdentityToken>, ChoError> {
+    let key = IdentityKey::from_bytes(&key)?;
+    let today = dates::parse_iso_date(&today, "today")?;
+    let document = mrz::parse(&mrz)?;
+    let identity = Identity::from_mrz(&document, today)?;
+    Ok(export_tokens(&identity, &key))
+}
+
+fn export_tokens(identity: &Identity, key: &IdentityKey) -> Vec<IdentityToken> {
+    identity
+        .ban_tokens(key)
+        .into_iter()
+        .map(|(token, strength)| IdentityToken {
+            token: token.0.to_vec(),
+            strength: match strength {
+                identity::MatchStrength::Banned => TokenStrength::Banned,
+                identity::MatchStrength::PossibleMatch => TokenStrength::PossibleMatch,
+            },
+        })
+        .collect()
+}
+
+/// The offline door check: one per data directory. Safe to share between
+/// threads; calls are serialised.
+#[derive(uniffi::Object)]
+pub struct DoorChecker {
+    door: Mutex<Door>,
+}
+
+impl DoorChecker {
+    fn door(&self) -> std::sync::MutexGuard<'_, Door> {
+        // A poisoned lock means a panic mid-call, which the lints rule out;
+        // the door's state is only replaced whole, so it is still consistent.
+        self.door.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl DoorChecker {
+    /// Opens (or creates) the store in `data_dir`, pinning the deployment's
+    /// 32-byte Ed25519 list-signing key.
+    #[uniffi::constructor]
+    pub fn new(data_dir: String, trusted_public_key: Vec<u8>) -> Result<Arc<Self>, ChoError> {
+        let door = Door::open(&PathBuf::from(data_dir), &trusted_public_key)?;
+        Ok(Arc::new(Self {
+            door: Mutex::new(door),
+        }))
+    }
+
+    /// Hands over the area's identity key for `epoch`. With `persist` it is
+    /// kept in the data directory; without, only in memory, and the app
+    /// hands it over again from its platform keystore at every start.
+    pub fn set_area_key(
+        &self,
+        area_id: u64,
+        epoch: u32,
+        key: Vec<u8>,
+        persist: bool,
+    ) -> Result<(), ChoError> {
+        Ok(self.door().set_area_key(area_id, epoch, &key, persist)?)
+    }
+
+    /// Verifies and applies a snapshot or delta. On error the list in force
+    /// stays as it was. `now_unix` only dates the returned status.
+    pub fn apply_update(&self, bytes: Vec<u8>, now_unix: i64) -> Result<ListStatus, ChoError> {
+        let mut door = self.door();
+        door.apply_update(bytes)?;
+        Ok(export_status(&door, now_unix))
+    }
+
+    pub fn check_mrz(&self, mrz: String, now_unix: i64) -> Result<CheckResult, ChoError> {
+        Ok(export_check(self.door().check_mrz(&mrz, now_unix)?))
+    }
+
+    /// Birth date as `YYYY-MM-DD`; names as printed, diacritics welcome.
+    pub fn check_manual(
+        &self,
+        surname: String,
+        given_names: String,
+        birth_date: String,
+        now_unix: i64,
+    ) -> Result<CheckResult, ChoError> {
+        Ok(export_check(self.door().check_manual(
+            &surname,
+            &given_names,
+            &birth_date,
+            now_unix,
+        )?))
+    }
+
+    pub fn status(&self, now_unix: i64) -> ListStatus {
+        export_status(&self.door(), now_unix)
+    }
+
+    /// Deletes the list and keys from the device (left the area, revoked).
+    pub fn wipe(&self) -> Result<(), ChoError> {
+        Ok(self.door().wipe()?)
+    }
+}
+
+fn export_check(c: checker::Check) -> CheckResult {
+    CheckResult {
+        verdict: match c.verdict {
+            checker::Verdict::Banned => Verdict::Banned,
+            checker::Verdict::PossibleMatch => Verdict::PossibleMatch,
+            checker::Verdict::NotBanned => Verdict::NotBanned,
+            checker::Verdict::ListOutdated => Verdict::ListOutdated,
+            checker::Verdict::NoList => Verdict::NoList,
+        },
+        banned_until: c.banned_until.map(dates::format_iso_date),
+        age_years: c.age_years,
+        adult: c.adult,
+        document_expired: c.document_expired,
+        list_version: c.list_version,
+        list_age_seconds: c.list_age_seconds,
+    }
+}
+
+fn export_status(door: &Door, now: i64) -> ListStatus {
+    let s = door.status(now);
+    ListStatus {
+        area_id: s.area_id,
+        key_epochs: s.key_epochs,
+        has_list: s.list.is_some(),
+        list_version: s.list.as_ref().map(|l| l.header.version),
+        key_epoch: s.list.as_ref().map(|l| l.header.key_epoch),
+        issued_at_unix: s.list.as_ref().map(|l| l.header.issued_at),
+        list_age_seconds: s.list.as_ref().map(|l| l.age_seconds),
+        max_age_seconds: s.list.as_ref().map(|l| l.header.max_age_seconds),
+        outdated: s.list.as_ref().is_some_and(|l| l.outdated),
+        entry_count: s.list.as_ref().map_or(0, |l| l.entries),
+        clock_behind_seconds: s.list.as_ref().and_then(|l| l.clock_behind_seconds),
+        stored_list_refused: door.stored_list_refused().map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_the_exported_kinds() {
+        let e: ChoError = DoorError::NotEnrolled.into();
+        assert!(matches!(e, ChoError::AreaKeyMissing { .. }));
+        let e: ChoError = DoorError::List(ListError::BadSignature).into();
+        assert!(matches!(e, ChoError::ListRejected { .. }));
+        let e: ChoError = DoorError::PublicKeyLength.into();
+        assert!(matches!(e, ChoError::InvalidInput { .. }));
+        assert!(matches!(
+            identity_tokens(vec![0; 31], "A".into(), "B".into(), "2000-01-01".into()),
+            Err(ChoError::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            mrz_identity_tokens(vec![0; 32], "nonsense".into(), "2026-01-01".into()),
+            Err(ChoError::InvalidMrz { .. })
+        ));
+    }
+}
