@@ -171,7 +171,7 @@ pub fn from_day_number(day: u16) -> Date {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use time::macros::date;

@@ -349,7 +349,7 @@ fn export_status(door: &Door, now: i64) -> ListStatus {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -274,7 +274,7 @@ fn token(key: &IdentityKey, kind: &str, fields: &[&str]) -> IdentityToken {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use time::macros::date;

@@ -629,7 +629,7 @@ fn check_entries(records: &[u8]) -> Result<(), ListError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -4,9 +4,9 @@
 //! Supports TD1 (ID cards, 3 lines of 30), TD2 (2 lines of 36) and TD3
 //! (passports, 2 lines of 44). The reader is lenient about what OCR really
 //! produces (case, line endings, surrounding whitespace, dropped trailing
-//! fillers) and strict about everything a check digit can catch: a wrong
-//! digit is an error, never a guess or a correction, because a misread name
-//! or date would silently miss a ban.
+//! fillers) and strict about anything that may be a misread: a wrong check
+//! digit, an impossible date or a digit in a name is an error, never a guess
+//! or a correction, because a misread identity would silently miss a ban.
 //!
 //! # The BSN rule
 //!
@@ -15,7 +15,7 @@
 //! parties may not process it. Those fields are therefore only fed into the
 //! composite check digit and then dropped: they are never interpreted, never
 //! stored in [`Mrz`], never returned and never named in an [`MrzError`]. The
-//! [`Layout`] below names their positions only in its `composite` list.
+//! `Layout` below names their positions only in its `composite` list.
 //!
 //! Everything else in the MRZ is personal data too, so [`Mrz`] has no derived
 //! `Debug`, [`MrzError`] messages carry only line and column numbers, and the

@@ -86,7 +86,7 @@ prop_compose! {
     fn td3_fields()(
         state in "[A-Z]{1,3}",
         surname in words(2),
-        given in prop::collection::vec("[A-Z]{1,6}", 0..=3),
+        given in prop::collection::vec("[A-Z]{1,5}", 0..=3),
         document_number in "[A-Z0-9]{1}[A-Z0-9<]{0,7}[A-Z0-9]{0,1}",
         nationality in "[A-Z]{1,3}",
         birth in date(),
