@@ -1,0 +1,266 @@
+//! The command line: `serve`, `migrate`, `init`, `demo`, `purge`,
+//! `audit verify`. Every flag is also an environment variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::clock::SystemClock;
+use crate::domain::audit::{AuditEvent, verify_chain};
+use crate::domain::roles::Role;
+use crate::secrets::Secrets;
+use crate::services::{App, admin, auth::PasswordHashing, retention};
+use crate::storage::{Db, accounts};
+
+#[derive(Parser)]
+#[command(
+    name = "cho-server",
+    version,
+    about = "CHO server: collective hospitality bans under the area's AP protocol"
+)]
+pub struct Cli {
+    /// Directory with the keys (and the SQLite database by default).
+    #[arg(long, env = "CHO_DATA_DIR", global = true, default_value = "cho-data")]
+    data_dir: PathBuf,
+    /// sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in the data directory.
+    #[arg(long, env = "CHO_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and run the retention job).
+    Serve {
+        #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the keys and the first operator account; prints a one-time password.
+    Init {
+        #[arg(long, env = "CHO_OPERATOR", default_value = "operator")]
+        operator: String,
+    },
+    /// Start with demo data (a municipality, an area with a permit, venues, accounts, bans).
+    Demo {
+        #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Delete ban data past its area's retention period, then exit (for cron).
+    Purge,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exit 1 if any event was edited, inserted or deleted.
+    Verify,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("{0}")]
+    Message(String),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
+    #[error(transparent)]
+    App(#[from] crate::services::AppError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cho-server: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cho-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn database_url(cli: &Cli) -> String {
+    cli.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            cli.data_dir.join("cho.db").display()
+        )
+    })
+}
+
+async fn open(cli: &Cli) -> Result<App, CliError> {
+    if !Secrets::exist(&cli.data_dir) {
+        return Err(CliError::Message(format!(
+            "no keys in {}: run `cho-server init` first",
+            cli.data_dir.display()
+        )));
+    }
+    let secrets = Secrets::load(&cli.data_dir)?;
+    let db = Db::connect(&database_url(cli)).await?;
+    Ok(crate::app(
+        db,
+        secrets,
+        Arc::new(SystemClock),
+        PasswordHashing::production(),
+    ))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match &cli.command {
+        Command::Serve { bind } => {
+            let app = open(&cli).await?;
+            serve(app, *bind).await?;
+        }
+        Command::Migrate => {
+            Db::connect(&database_url(&cli)).await?;
+            println!("migrations applied");
+        }
+        Command::Init { operator } => {
+            std::fs::create_dir_all(&cli.data_dir)?;
+            Secrets::create(&cli.data_dir)?;
+            let app = open(&cli).await?;
+            let password = one_time_password()?;
+            create_operator(&app, operator, &password).await?;
+            println!("Keys written to {} (mode 0600).", cli.data_dir.display());
+            println!("Operator account: {operator}");
+            println!("One-time password: {password}");
+            println!("Log in and change it: POST /api/v1/auth/password");
+        }
+        Command::Demo { bind } => {
+            std::fs::create_dir_all(&cli.data_dir)?;
+            if !Secrets::exist(&cli.data_dir) {
+                Secrets::create(&cli.data_dir)?;
+            }
+            let app = open(&cli).await?;
+            let seeded = crate::demo::seed(&app).await?;
+            print_demo(*bind, &cli.data_dir, seeded);
+            serve(app, *bind).await?;
+        }
+        Command::Purge => {
+            let app = open(&cli).await?;
+            let report = retention::purge(&app).await?;
+            println!(
+                "purged {} bans, removed {} expired sessions",
+                report.bans_purged, report.sessions_removed
+            );
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = Db::connect(&database_url(&cli)).await?;
+            let (events, head_seq, head_hash) = crate::storage::audit::chain(&db).await?;
+            return Ok(match verify_chain(&events, head_seq, &head_hash) {
+                Ok(n) => {
+                    println!("audit chain intact: {n} events");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("audit chain BROKEN: {e}");
+                    ExitCode::FAILURE
+                }
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(app: App, bind: SocketAddr) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    crate::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn one_time_password() -> Result<String, CliError> {
+    let mut raw = [0u8; 18];
+    SystemRandom::new()
+        .fill(&mut raw)
+        .map_err(|_| CliError::Message("no random bytes available".into()))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
+}
+
+async fn create_operator(app: &App, username: &str, password: &str) -> Result<(), CliError> {
+    if accounts::by_username(&app.db, username).await?.is_some() {
+        return Err(CliError::Message(format!(
+            "account {username} already exists"
+        )));
+    }
+    let hash = admin::hash_blocking(app, password).await?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let id = admin::insert_account(&mut tx, username, &hash, Role::Operator, None, &[]).await?;
+    tx.audit(AuditEvent {
+        actor: "system".to_owned(),
+        action: "account.create",
+        object_type: "account",
+        object_id: id.to_string(),
+        area_id: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
+    println!();
+    println!(
+        "CHO demo {} in {}",
+        if seeded { "created" } else { "reopened" },
+        data_dir.display()
+    );
+    println!("  API:      http://{bind}/api/v1   (OpenAPI: http://{bind}/api/v1/openapi.json)");
+    println!("  Health:   http://{bind}/healthz   Metrics: http://{bind}/metrics");
+    println!("  Logins (demo passwords; never use them for real):");
+    for (user, password, what) in crate::demo::LOGINS {
+        println!("    {user:<12} {password:<24} {what}");
+    }
+    println!();
+}

@@ -1,0 +1,7 @@
+//! The CHO's rules, free of HTTP and SQL: the area's protocol, bans, who may
+//! do what, and the audit chain. Each rule lives here once.
+
+pub mod audit;
+pub mod ban;
+pub mod protocol;
+pub mod roles;

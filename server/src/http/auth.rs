@@ -1,0 +1,96 @@
+//! Login, logout, password change, and who am I.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, Auth};
+use super::{Api, Operation};
+use crate::services::{App, auth};
+
+pub fn routes(api: Api) -> Api {
+    api.route(
+        Operation::new(
+            "POST",
+            "/api/v1/auth/login",
+            "Log in: returns a session token",
+        )
+        .public()
+        .body(|| json!({"username": "owner1", "password": "..."})),
+        post(login),
+    )
+    .route(
+        Operation::new("POST", "/api/v1/auth/logout", "End this session"),
+        post(logout),
+    )
+    .route(
+        Operation::new(
+            "POST",
+            "/api/v1/auth/password",
+            "Change the password (ends all sessions)",
+        )
+        .body(|| json!({"current_password": "...", "new_password": "at least 12 characters"})),
+        post(change_password),
+    )
+    .route(
+        Operation::new("GET", "/api/v1/me", "The signed-in account and its scope"),
+        get(me),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<Login>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let session = auth::login(&app, &body.username, &body.password).await?;
+    Ok(axum::Json(json!({
+        "token": session.token,
+        "expires_at": session.expires_at,
+        "role": session.role,
+        "account_id": session.account_id,
+    })))
+}
+
+async fn logout(State(app): State<App>, auth: Auth) -> Result<StatusCode, ApiError> {
+    auth::logout(&app, &auth.actor, &auth.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(app): State<App>,
+    auth: Auth,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    auth::change_password(
+        &app,
+        &auth.actor,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(auth: Auth) -> axum::Json<Value> {
+    let a = auth.actor;
+    axum::Json(
+        json!({"account_id": a.account_id, "role": a.role, "area_id": a.area_id, "venue_ids": a.venue_ids}),
+    )
+}

@@ -1,0 +1,202 @@
+//! Bans over HTTP: issue, list, read, find a person, revoke.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, Auth, Id};
+use super::{Api, Operation};
+use crate::domain::ban::BanStatus;
+use crate::services::bans::{self, Hearing, IssueBan, ListQuery, Notification, PersonInput};
+use crate::services::{App, AppError, AppResult};
+
+pub fn routes(api: Api) -> Api {
+    api.route(
+        Operation::new("POST", "/api/v1/bans", "Issue a ban for an incident at the caller's venue")
+            .roles("owner of the venue")
+            .created()
+            .body(|| {
+                json!({
+                    "venue_id": 1, "category_id": 1,
+                    "person": {"mrz": "P<NLDDE<BRUIJN<<WILLEKE<LISELOTTE<<<<<<<<<<<\nSPECI20142NLD6503101F2401151999999990<<<<<82"},
+                    "incident_at": "2026-11-28T01:30:00+01:00",
+                    "incident_description": "Struck another guest at the bar",
+                    "ends_on": null,
+                    "hearing": {"statement": "Says he was provoked"},
+                    "notification": {"notified_on": "2026-11-28", "method": "letter handed over"}
+                })
+            }),
+        post(issue),
+    )
+    .route(Operation::new("GET", "/api/v1/bans", "List bans in scope, filtered by status, venue and issue time").roles("owner (own venues); beheerder (own area)"), get(list))
+    .route(Operation::new("GET", "/api/v1/bans/{id}", "A ban with its personal data (audited)").roles("owner (own venues); beheerder (own area)"), get(read))
+    .route(
+        Operation::new("POST", "/api/v1/bans/{id}/revoke", "Revoke an active ban, with a reason").roles("owner (own venues); beheerder (own area)").body(|| json!({"reason": "issued for the wrong person"})),
+        post(revoke),
+    )
+    .route(
+        Operation::new("POST", "/api/v1/bans/search", "Find the bans of one person by identity tokens (exact match; no name search)")
+            .roles("owner (own venues); beheerder (own area)")
+            .body(|| json!({"person": {"surname": "de Bruijn", "given_names": "Willeke Liselotte", "birth_date": "1965-03-10"}})),
+        post(search),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HearingBody {
+    statement: Option<String>,
+    not_heard_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotificationBody {
+    notified_on: String,
+    method: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueBody {
+    venue_id: i64,
+    category_id: i64,
+    person: PersonInput,
+    incident_at: String,
+    incident_description: String,
+    starts_on: Option<String>,
+    ends_on: Option<String>,
+    hearing: HearingBody,
+    notification: Option<NotificationBody>,
+}
+
+fn date(text: Option<&str>, field: &'static str) -> AppResult<Option<time::Date>> {
+    text.map(|t| {
+        cho_core::dates::parse_iso_date(t, field).map_err(|e| AppError::Invalid(e.to_string()))
+    })
+    .transpose()
+}
+
+fn instant(text: &str, field: &str) -> AppResult<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp())
+        .map_err(|_| {
+            AppError::Invalid(format!(
+                "{field} must be an RFC 3339 time such as 2026-11-28T01:30:00+01:00"
+            ))
+        })
+}
+
+async fn issue(
+    State(app): State<App>,
+    auth: Auth,
+    ApiJson(b): ApiJson<IssueBody>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let notification = match b.notification {
+        Some(n) => Some(Notification {
+            notified_on: date(Some(&n.notified_on), "notified_on")?
+                .ok_or(AppError::Internal("date"))?,
+            method: n.method,
+        }),
+        None => None,
+    };
+    let input = IssueBan {
+        venue_id: b.venue_id,
+        category_id: b.category_id,
+        person: b.person,
+        incident_at: instant(&b.incident_at, "incident_at")?,
+        incident_description: b.incident_description,
+        starts_on: date(b.starts_on.as_deref(), "starts_on")?,
+        ends_on: date(b.ends_on.as_deref(), "ends_on")?,
+        hearing: Hearing {
+            statement: b.hearing.statement,
+            not_heard_reason: b.hearing.not_heard_reason,
+        },
+        notification,
+    };
+    let id = bans::issue(&app, &auth.actor, input).await?;
+    let view = bans::get(&app, &auth.actor, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!(view))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    status: Option<BanStatus>,
+    venue_id: Option<i64>,
+    area_id: Option<i64>,
+    issued_from: Option<String>,
+    issued_to: Option<String>,
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list(
+    State(app): State<App>,
+    auth: Auth,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let query = ListQuery {
+        status: p.status,
+        venue_id: p.venue_id,
+        area_id: p.area_id,
+        issued_from: p
+            .issued_from
+            .as_deref()
+            .map(|t| instant(t, "issued_from"))
+            .transpose()?,
+        issued_to: p
+            .issued_to
+            .as_deref()
+            .map(|t| instant(t, "issued_to"))
+            .transpose()?,
+        after_id: p.after.unwrap_or(0),
+        limit: p.limit.unwrap_or(100),
+    };
+    Ok(axum::Json(json!(
+        bans::list(&app, &auth.actor, query).await?
+    )))
+}
+
+async fn read(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(json!(bans::get(&app, &auth.actor, id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    reason: String,
+}
+
+async fn revoke(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(b): ApiJson<RevokeBody>,
+) -> Result<StatusCode, ApiError> {
+    bans::revoke(&app, &auth.actor, id, &b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchBody {
+    person: PersonInput,
+}
+
+async fn search(
+    State(app): State<App>,
+    auth: Auth,
+    ApiJson(b): ApiJson<SearchBody>,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(json!(
+        bans::find_person(&app, &auth.actor, &b.person).await?
+    )))
+}

@@ -1,0 +1,75 @@
+//! Extractors whose rejections are JSON errors like every other error.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::domain::roles::Actor;
+use crate::services::{App, AppError, auth};
+
+/// The caller, from `Authorization: Bearer <session token>`.
+pub struct Auth {
+    pub actor: Actor,
+    pub token: String,
+}
+
+impl FromRequestParts<App> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 100)
+            .ok_or(AppError::Unauthenticated)?
+            .to_owned();
+        let actor = auth::authenticate(app, &token).await?;
+        Ok(Self { actor, token })
+    }
+}
+
+/// `axum::Json` with JSON rejections.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<App> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, app).await?;
+        Ok(Self(value))
+    }
+}
+
+/// `axum::extract::Path` with JSON rejections.
+pub struct Id(pub i64);
+
+impl FromRequestParts<App> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<i64>::from_request_parts(parts, app).await?;
+        if id <= 0 {
+            return Err(ApiError::from(AppError::NotFound("object")));
+        }
+        Ok(Self(id))
+    }
+}
+
+/// `axum::extract::Query` with JSON rejections.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<App> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, app).await?;
+        Ok(Self(value))
+    }
+}

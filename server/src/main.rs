@@ -1,0 +1,5 @@
+//! The `cho-server` command; see `cli`.
+
+fn main() -> std::process::ExitCode {
+    cho_server::cli::main()
+}

@@ -1,0 +1,196 @@
+//! The deployment's secrets in its data directory: the master key that
+//! seals personal data (AES-256-GCM) and the Ed25519 list-signing key.
+//! Files are created mode 0600 by `cho-server init` and never logged.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ring::aead::{self, AES_256_GCM, LessSafeKey, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+
+const MASTER_KEY_FILE: &str = "master.key";
+const SIGNING_KEY_FILE: &str = "list-signing.pk8";
+const NONCE_LEN: usize = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} already exists: refusing to overwrite a key")]
+    Exists { path: PathBuf },
+    #[error("{0} is not a valid key file")]
+    Invalid(PathBuf),
+    #[error("no random bytes available")]
+    Random,
+    #[error("sealed data does not open: wrong key or tampered record")]
+    Unseal,
+}
+
+/// AES-256-GCM under the master key. Each sealed record gets a fresh random
+/// nonce, stored in front of the ciphertext; the associated data binds a
+/// record to its place (e.g. "ban personal data"), so a blob copied
+/// elsewhere does not open.
+pub struct MasterKey {
+    key: LessSafeKey,
+    rng: SystemRandom,
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SecretsError> {
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes)
+            .map_err(|_| SecretsError::Invalid(PathBuf::from(MASTER_KEY_FILE)))?;
+        Ok(Self {
+            key: LessSafeKey::new(unbound),
+            rng: SystemRandom::new(),
+        })
+    }
+
+    pub fn seal(&self, associated: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SecretsError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        self.rng
+            .fill(&mut nonce)
+            .map_err(|_| SecretsError::Random)?;
+        let mut in_out = plaintext.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(associated),
+                &mut in_out,
+            )
+            .map_err(|_| SecretsError::Random)?;
+        let mut sealed = nonce.to_vec();
+        sealed.extend_from_slice(&in_out);
+        Ok(sealed)
+    }
+
+    pub fn open(&self, associated: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SecretsError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(SecretsError::Unseal);
+        }
+        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretsError::Unseal)?;
+        let mut in_out = ciphertext.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, aead::Aad::from(associated), &mut in_out)
+            .map_err(|_| SecretsError::Unseal)?;
+        Ok(plain.to_vec())
+    }
+}
+
+/// The keys in a data directory.
+pub struct Secrets {
+    pub master: MasterKey,
+    pub signing_pkcs8: Vec<u8>,
+}
+
+impl Secrets {
+    /// Creates both keys; refuses to overwrite existing ones.
+    pub fn create(dir: &Path) -> Result<Self, SecretsError> {
+        fs::create_dir_all(dir).map_err(io("create", dir))?;
+        let rng = SystemRandom::new();
+        let mut master = [0u8; 32];
+        rng.fill(&mut master).map_err(|_| SecretsError::Random)?;
+        let signing = cho_core::list_format::ListSigner::generate_pkcs8(&rng)
+            .map_err(|_| SecretsError::Random)?;
+        write_secret(&dir.join(MASTER_KEY_FILE), &master)?;
+        write_secret(&dir.join(SIGNING_KEY_FILE), &signing)?;
+        Self::load(dir)
+    }
+
+    pub fn load(dir: &Path) -> Result<Self, SecretsError> {
+        let master_path = dir.join(MASTER_KEY_FILE);
+        let master = fs::read(&master_path).map_err(io("read", &master_path))?;
+        let signing_path = dir.join(SIGNING_KEY_FILE);
+        let signing_pkcs8 = fs::read(&signing_path).map_err(io("read", &signing_path))?;
+        cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
+            .map_err(|_| SecretsError::Invalid(signing_path))?;
+        Ok(Self {
+            master: MasterKey::from_bytes(&master)
+                .map_err(|_| SecretsError::Invalid(master_path))?,
+            signing_pkcs8,
+        })
+    }
+
+    pub fn exist(dir: &Path) -> bool {
+        dir.join(MASTER_KEY_FILE).exists()
+    }
+}
+
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), SecretsError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            SecretsError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io("create", path)(e)
+        }
+    })?;
+    file.write_all(bytes).map_err(io("write", path))?;
+    file.sync_all().map_err(io("sync", path))
+}
+
+fn io(action: &'static str, path: &Path) -> impl Fn(std::io::Error) -> SecretsError {
+    let path = path.to_path_buf();
+    move |source| SecretsError::Io {
+        action,
+        path: path.clone(),
+        source,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_and_open() {
+        let key = MasterKey::from_bytes(&[9; 32]).unwrap();
+        let sealed = key.seal(b"ban", b"Jansen").unwrap();
+        assert!(!sealed.windows(6).any(|w| w == b"Jansen"));
+        assert_eq!(key.open(b"ban", &sealed).unwrap(), b"Jansen");
+        assert!(key.open(b"other", &sealed).is_err());
+        let again = key.seal(b"ban", b"Jansen").unwrap();
+        assert_ne!(sealed, again, "fresh nonce per record");
+        let mut tampered = sealed.clone();
+        tampered[20] ^= 1;
+        assert!(key.open(b"ban", &tampered).is_err());
+        assert!(key.open(b"ban", &sealed[..5]).is_err());
+    }
+
+    #[test]
+    fn keys_are_created_once_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        Secrets::create(dir.path()).unwrap();
+        assert!(matches!(
+            Secrets::create(dir.path()),
+            Err(SecretsError::Exists { .. })
+        ));
+        Secrets::load(dir.path()).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for file in [MASTER_KEY_FILE, SIGNING_KEY_FILE] {
+                let mode = fs::metadata(dir.path().join(file))
+                    .unwrap()
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o600);
+            }
+        }
+    }
+}

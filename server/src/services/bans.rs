@@ -1,0 +1,512 @@
+//! Issuing, reading, finding and revoking bans.
+//!
+//! A ban's person is read once, at issue: from the MRZ (the BSN fields are
+//! dropped unread by cho-core) or from typed names. The names and birth date
+//! are sealed under the master key; only identity tokens stay in the clear,
+//! so lists can be built and an earlier ban of the same person found by exact
+//! token match, never by searching names.
+
+use cho_core::identity::{Identity, IdentityKey, MatchStrength};
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::admin::identity_key_aad;
+use super::{App, AppError, AppResult};
+use crate::domain::audit::AuditEvent;
+use crate::domain::ban::{self, BanStatus, PersonalData};
+use crate::domain::roles::{Actor, Role};
+use crate::storage::bans::{self as store, BanFilter, BanRow, NewBan, StoredToken};
+use crate::storage::{areas, venues};
+
+/// Who the ban is for, as the owner enters it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum PersonInput {
+    Mrz {
+        mrz: String,
+    },
+    Manual {
+        surname: String,
+        given_names: String,
+        birth_date: String,
+    },
+}
+
+pub struct Hearing {
+    pub statement: Option<String>,
+    pub not_heard_reason: Option<String>,
+}
+
+pub struct Notification {
+    pub notified_on: Date,
+    pub method: String,
+}
+
+pub struct IssueBan {
+    pub venue_id: i64,
+    pub category_id: i64,
+    pub person: PersonInput,
+    pub incident_at: i64,
+    pub incident_description: String,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
+    pub hearing: Hearing,
+    pub notification: Option<Notification>,
+}
+
+/// A person resolved for hashing and for sealing.
+struct Person {
+    identity: Identity,
+    surname: String,
+    given_names: String,
+    birth_date: Date,
+    name_truncated: bool,
+}
+
+fn read_person(input: &PersonInput, today: Date) -> AppResult<Person> {
+    let invalid = |e: &dyn std::fmt::Display| AppError::Invalid(format!("person: {e}"));
+    let person = match input {
+        PersonInput::Mrz { mrz } => {
+            let doc = cho_core::mrz::parse(mrz).map_err(|e| invalid(&e))?;
+            let identity = Identity::from_mrz(&doc, today).map_err(|e| invalid(&e))?;
+            Person {
+                birth_date: identity.birth_date(),
+                name_truncated: doc.name_truncated,
+                surname: doc.surname,
+                given_names: doc.given_names,
+                identity,
+            }
+        }
+        PersonInput::Manual {
+            surname,
+            given_names,
+            birth_date,
+        } => {
+            let identity =
+                Identity::from_manual(surname, given_names, birth_date).map_err(|e| invalid(&e))?;
+            Person {
+                birth_date: identity.birth_date(),
+                name_truncated: false,
+                surname: surname.trim().to_owned(),
+                given_names: given_names.trim().to_owned(),
+                identity,
+            }
+        }
+    };
+    if person.birth_date > today {
+        return Err(AppError::Invalid(
+            "person: birth date is in the future".to_owned(),
+        ));
+    }
+    Ok(person)
+}
+
+fn personal_data_aad(area_id: i64) -> Vec<u8> {
+    format!("cho-ban-personal-data:{area_id}").into_bytes()
+}
+
+/// The area's current identity key, unsealed.
+async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, IdentityKey)> {
+    let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
+        .await?
+        .ok_or(AppError::Internal("area has no identity key"))?;
+    let raw = app
+        .master_key()
+        .open(&identity_key_aad(area_id, epoch), &sealed)?;
+    let key =
+        IdentityKey::from_bytes(&raw).map_err(|_| AppError::Internal("identity key length"))?;
+    Ok((epoch, key))
+}
+
+fn ban_event(actor: &Actor, action: &'static str, ban_id: i64, area_id: i64) -> AuditEvent {
+    AuditEvent {
+        actor: actor.audit_name(),
+        action,
+        object_type: "ban",
+        object_id: ban_id.to_string(),
+        area_id: Some(area_id),
+    }
+}
+
+/// An owner issues a ban for an incident at their venue.
+pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    if actor.role != Role::Owner || !actor.venue_ids.contains(&input.venue_id) {
+        return Err(AppError::Forbidden);
+    }
+    let today = app.clock.today();
+    let venue = venues::venue(&app.db, input.venue_id)
+        .await?
+        .ok_or(AppError::NotFound("venue"))?;
+    let area = areas::area(&app.db, venue.area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    ban::may_issue(
+        area.permit.as_ref(),
+        venue.admitted_on,
+        venue.withdrawn_on,
+        today,
+    )?;
+    let category = areas::category(&app.db, input.category_id)
+        .await?
+        .filter(|c| c.area_id == area.id)
+        .ok_or_else(|| {
+            AppError::Invalid("category_id is not a category of this area's protocol".to_owned())
+        })?;
+    let incident_day = cho_core::dates::door_date(input.incident_at)
+        .map_err(|_| AppError::Invalid("incident_at is out of range".to_owned()))?;
+    let (starts_on, ends_on) = ban::ban_period(
+        &category.durations,
+        incident_day,
+        today,
+        input.starts_on,
+        input.ends_on,
+    )?;
+    let description =
+        ban::text(&input.incident_description, "incident_description", true)?.unwrap_or_default();
+    let statement = input
+        .hearing
+        .statement
+        .as_deref()
+        .map(|s| ban::text(s, "hearing statement", false))
+        .transpose()?
+        .flatten();
+    let not_heard_reason = input
+        .hearing
+        .not_heard_reason
+        .as_deref()
+        .map(|s| ban::text(s, "not_heard_reason", false))
+        .transpose()?
+        .flatten();
+    if statement.is_none() && not_heard_reason.is_none() {
+        return Err(ban::BanRuleError::HearingMissing.into());
+    }
+    let method = match &input.notification {
+        Some(n) => Some(ban::text(&n.method, "notification method", true)?.unwrap_or_default()),
+        None => None,
+    };
+    let person = read_person(&input.person, today)?;
+    let (epoch, key) = identity_key(app, area.id).await?;
+    let tokens: Vec<StoredToken> = person
+        .identity
+        .ban_tokens(&key)
+        .into_iter()
+        .map(|(token, strength)| StoredToken {
+            key_epoch: epoch,
+            token: token.0,
+            strength: strength.to_byte(),
+        })
+        .collect();
+    let personal = PersonalData {
+        surname: person.surname,
+        given_names: person.given_names,
+        birth_date: cho_core::dates::format_iso_date(person.birth_date),
+        incident_description: description,
+        hearing_statement: statement.clone(),
+        not_heard_reason,
+    };
+    let json =
+        serde_json::to_vec(&personal).map_err(|_| AppError::Internal("personal data encoding"))?;
+    let sealed = app.master_key().seal(&personal_data_aad(area.id), &json)?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let id = store::insert(
+        &mut tx,
+        &NewBan {
+            area_id: area.id,
+            venue_id: venue.id,
+            category_id: category.id,
+            issued_by: actor.account_id,
+            starts_on,
+            ends_on,
+            incident_at: input.incident_at,
+            heard: statement.is_some(),
+            notified_on: input.notification.as_ref().map(|n| n.notified_on),
+            notification_method: method.as_deref(),
+            name_truncated: person.name_truncated,
+            sealed_personal_data: &sealed,
+        },
+        &tokens,
+    )
+    .await?;
+    tx.audit(ban_event(actor, "ban.issue", id, area.id)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A ban as its reader may see it.
+#[derive(Serialize)]
+pub struct BanView {
+    pub id: i64,
+    pub area_id: i64,
+    pub venue_id: i64,
+    pub category_id: i64,
+    pub status: BanStatus,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub incident_at: i64,
+    pub heard: bool,
+    pub notified_on: Option<String>,
+    pub notification_method: Option<String>,
+    pub status_reason: Option<String>,
+    pub name_truncated: bool,
+    pub issued_at: i64,
+    pub person: Option<PersonView>,
+    /// For the beheerder: other bans in the area with the same identity.
+    pub related_bans: Option<Vec<RelatedBan>>,
+}
+
+#[derive(Serialize)]
+pub struct PersonView {
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: String,
+    pub incident_description: String,
+    pub hearing_statement: Option<String>,
+    pub not_heard_reason: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct RelatedBan {
+    pub ban_id: i64,
+    /// `same_person` (full identity) or `possible_match`.
+    pub r#match: &'static str,
+}
+
+fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
+    actor.handles_venue_bans(ban.area_id, ban.venue_id)
+}
+
+fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
+    let today = app.clock.today();
+    let person = if with_person {
+        let plain = app
+            .master_key()
+            .open(&personal_data_aad(row.area_id), &row.sealed_personal_data)?;
+        let p: PersonalData = serde_json::from_slice(&plain)
+            .map_err(|_| AppError::Internal("personal data decoding"))?;
+        Some(PersonView {
+            surname: p.surname,
+            given_names: p.given_names,
+            birth_date: p.birth_date,
+            incident_description: p.incident_description,
+            hearing_statement: p.hearing_statement,
+            not_heard_reason: p.not_heard_reason,
+        })
+    } else {
+        None
+    };
+    Ok(BanView {
+        id: row.id,
+        area_id: row.area_id,
+        venue_id: row.venue_id,
+        category_id: row.category_id,
+        status: row.status(today)?,
+        starts_on: cho_core::dates::format_iso_date(row.starts_on),
+        ends_on: cho_core::dates::format_iso_date(row.ends_on),
+        incident_at: row.incident_at,
+        heard: row.heard,
+        notified_on: row.notified_on.map(cho_core::dates::format_iso_date),
+        notification_method: row.notification_method.clone(),
+        status_reason: row.status_reason.clone(),
+        name_truncated: row.name_truncated,
+        issued_at: row.created_at,
+        person,
+        related_bans: None,
+    })
+}
+
+/// Reads one ban with its personal data: an audited read.
+pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
+    let row = store::ban(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("ban"))?;
+    if !actor.may_read_personal_data() || !may_handle(actor, &row) {
+        return Err(AppError::Forbidden);
+    }
+    let mut v = view(app, &row, true)?;
+    if actor.role == Role::Beheerder {
+        v.related_bans = Some(related(app, &row).await?);
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    tx.audit(ban_event(actor, "ban.read", id, row.area_id))
+        .await?;
+    tx.commit().await?;
+    Ok(v)
+}
+
+/// Other bans in the area that share a token with this one.
+async fn related(app: &App, row: &BanRow) -> AppResult<Vec<RelatedBan>> {
+    let tokens = sqlx::query("SELECT token, strength FROM ban_tokens WHERE ban_id = $1")
+        .bind(row.id)
+        .fetch_all(app.db.pool())
+        .await
+        .map_err(crate::storage::StorageError::from)?;
+    let mut full = Vec::new();
+    let mut weak = Vec::new();
+    for t in &tokens {
+        use sqlx::Row;
+        let token: Vec<u8> = t
+            .try_get("token")
+            .map_err(crate::storage::StorageError::from)?;
+        let strength: i64 = t
+            .try_get("strength")
+            .map_err(crate::storage::StorageError::from)?;
+        let Ok(token) = <[u8; 16]>::try_from(token.as_slice()) else {
+            continue;
+        };
+        if strength == i64::from(MatchStrength::Banned.to_byte()) {
+            full.push(token);
+        } else {
+            weak.push(token);
+        }
+    }
+    let same = store::with_tokens(&app.db, row.area_id, &full).await?;
+    let possible = store::with_tokens(&app.db, row.area_id, &weak).await?;
+    let mut out: Vec<RelatedBan> = same
+        .iter()
+        .filter(|id| **id != row.id)
+        .map(|id| RelatedBan {
+            ban_id: *id,
+            r#match: "same_person",
+        })
+        .collect();
+    out.extend(
+        possible
+            .iter()
+            .filter(|id| **id != row.id && !same.contains(id))
+            .map(|id| RelatedBan {
+                ban_id: *id,
+                r#match: "possible_match",
+            }),
+    );
+    Ok(out)
+}
+
+pub struct ListQuery {
+    pub status: Option<BanStatus>,
+    pub venue_id: Option<i64>,
+    pub area_id: Option<i64>,
+    pub issued_from: Option<i64>,
+    pub issued_to: Option<i64>,
+    pub after_id: i64,
+    pub limit: i64,
+}
+
+/// Lists bans in the caller's scope, with names: an audited read.
+pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> AppResult<Vec<BanView>> {
+    let (area_id, venue_ids) = match actor.role {
+        Role::Operator => return Err(AppError::Forbidden),
+        Role::Beheerder => {
+            let area = actor.area_id.ok_or(AppError::Forbidden)?;
+            if q.area_id.is_some_and(|a| a != area) {
+                return Err(AppError::Forbidden);
+            }
+            (area, q.venue_id.map(|v| vec![v]))
+        }
+        Role::Owner => {
+            let area = actor.area_id.ok_or(AppError::Forbidden)?;
+            if q.area_id.is_some_and(|a| a != area)
+                || q.venue_id.is_some_and(|v| !actor.venue_ids.contains(&v))
+            {
+                return Err(AppError::Forbidden);
+            }
+            (
+                area,
+                Some(
+                    q.venue_id
+                        .map_or_else(|| actor.venue_ids.clone(), |v| vec![v]),
+                ),
+            )
+        }
+    };
+    let filter = BanFilter {
+        area_id: Some(area_id),
+        venue_ids,
+        status: q.status,
+        issued_from: q.issued_from,
+        issued_to: q.issued_to,
+        limit: q.limit.clamp(1, 500),
+        after_id: q.after_id,
+    };
+    let rows = store::list(&app.db, &filter, app.clock.today()).await?;
+    let views = rows
+        .iter()
+        .map(|r| view(app, r, true))
+        .collect::<AppResult<Vec<_>>>()?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    tx.audit(AuditEvent {
+        actor: actor.audit_name(),
+        action: "ban.list",
+        object_type: "area",
+        object_id: area_id.to_string(),
+        area_id: Some(area_id),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(views)
+}
+
+/// Finds the bans of one person in the caller's scope by exact token
+/// match: an audited read.
+pub async fn find_person(
+    app: &App,
+    actor: &Actor,
+    person: &PersonInput,
+) -> AppResult<Vec<BanView>> {
+    let area_id = match actor.role {
+        Role::Operator => return Err(AppError::Forbidden),
+        _ => actor.area_id.ok_or(AppError::Forbidden)?,
+    };
+    let person = read_person(person, app.clock.today())?;
+    let (_, key) = identity_key(app, area_id).await?;
+    let probes: Vec<[u8; 16]> = person
+        .identity
+        .probes(&key)
+        .iter()
+        .map(|p| p.token.0)
+        .collect();
+    let mut out = Vec::new();
+    for id in store::with_tokens(&app.db, area_id, &probes).await? {
+        if let Some(row) = store::ban(&app.db, id).await?
+            && may_handle(actor, &row)
+        {
+            out.push(view(app, &row, true)?);
+        }
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    tx.audit(AuditEvent {
+        actor: actor.audit_name(),
+        action: "ban.search",
+        object_type: "area",
+        object_id: area_id.to_string(),
+        area_id: Some(area_id),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Revokes an active ban (the issuing venue's owner or the beheerder).
+pub async fn revoke(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
+    let reason = ban::text(reason, "reason", true)?.unwrap_or_default();
+    let row = store::ban(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("ban"))?;
+    if !may_handle(actor, &row) {
+        return Err(AppError::Forbidden);
+    }
+    if row.status(app.clock.today())? != BanStatus::Active {
+        return Err(AppError::Conflict(
+            "only an active ban can be revoked".to_owned(),
+        ));
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    if !store::end(&mut tx, id, BanStatus::Revoked, &reason).await? {
+        return Err(AppError::Conflict(
+            "only an active ban can be revoked".to_owned(),
+        ));
+    }
+    tx.audit(ban_event(actor, "ban.revoke", id, row.area_id))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! Accounts, their venues, and login sessions.
+
+use sqlx::Row;
+
+use super::{Db, Result, StorageError, WriteTx};
+use crate::domain::roles::{Actor, Role};
+
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub area_id: Option<i64>,
+    pub failed_logins: i64,
+    pub next_login_at: i64,
+    pub disabled: bool,
+}
+
+fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
+    let role: String = row.try_get("role")?;
+    Ok(AccountRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::parse(&role).ok_or(StorageError::Inconsistent("account role"))?,
+        area_id: row.try_get("area_id")?,
+        failed_logins: row.try_get("failed_logins")?,
+        next_login_at: row.try_get("next_login_at")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, username, password_hash, role, area_id, failed_logins, next_login_at, disabled";
+
+pub async fn create(
+    tx: &mut WriteTx,
+    username: &str,
+    password_hash: &str,
+    role: Role,
+    area_id: Option<i64>,
+) -> Result<i64> {
+    let now = tx.now();
+    let row = sqlx::query("INSERT INTO accounts (username, password_hash, role, area_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(area_id)
+        .bind(now)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(row.try_get("id")?)
+}
+
+pub async fn link_venue(tx: &mut WriteTx, account_id: i64, venue_id: i64) -> Result<()> {
+    sqlx::query("INSERT INTO account_venues (account_id, venue_id) VALUES ($1, $2)")
+        .bind(account_id)
+        .bind(venue_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<AccountRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"
+    )))
+    .bind(username)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(account_from).transpose()
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<AccountRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(account_from).transpose()
+}
+
+/// Accounts of an area (beheerders and the owners of its venues).
+pub async fn in_area(db: &Db, area_id: i64) -> Result<Vec<AccountRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE area_id = $1 ORDER BY id"
+    )))
+    .bind(area_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(account_from).collect()
+}
+
+pub async fn venue_ids(db: &Db, account_id: i64) -> Result<Vec<i64>> {
+    let rows =
+        sqlx::query("SELECT venue_id FROM account_venues WHERE account_id = $1 ORDER BY venue_id")
+            .bind(account_id)
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter().map(|r| Ok(r.try_get("venue_id")?)).collect()
+}
+
+/// Records the outcome of a login attempt for slow-down and lockout.
+pub async fn record_login(
+    tx: &mut WriteTx,
+    account_id: i64,
+    failed_logins: i64,
+    next_login_at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE accounts SET failed_logins = $1, next_login_at = $2 WHERE id = $3")
+        .bind(failed_logins)
+        .bind(next_login_at)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn set_password(tx: &mut WriteTx, account_id: i64, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn create_session(
+    tx: &mut WriteTx,
+    token_hash: &[u8],
+    account_id: i64,
+    expires_at: i64,
+) -> Result<()> {
+    let now = tx.now();
+    sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash.to_vec())
+        .bind(account_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(tx: &mut WriteTx, token_hash: &[u8]) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash.to_vec())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account (after a password change).
+pub async fn delete_sessions_of(tx: &mut WriteTx, account_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The actor behind a live session token hash.
+pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<Actor>> {
+    let row = sqlx::query(
+        "SELECT a.id, a.role, a.area_id FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+    )
+    .bind(token_hash.to_vec())
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get("role")?;
+    let account_id: i64 = row.try_get("id")?;
+    let role = Role::parse(&role).ok_or(StorageError::Inconsistent("account role"))?;
+    let venue_ids = if role == Role::Owner {
+        venue_ids(db, account_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Actor {
+        account_id,
+        role,
+        area_id: row.try_get("area_id")?,
+        venue_ids,
+    }))
+}
+
+pub async fn purge_expired_sessions(tx: &mut WriteTx) -> Result<u64> {
+    let now = tx.now();
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,50 @@
+//! Reading the audit trail: pages for a beheerder, the whole chain for
+//! `audit verify`.
+
+use sqlx::Row;
+
+use super::{Db, Result};
+use crate::domain::audit::ChainedEvent;
+
+fn event_from(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
+    Ok(ChainedEvent {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        object_type: row.try_get("object_type")?,
+        object_id: row.try_get("object_id")?,
+        area_id: row.try_get("area_id")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str = "seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash";
+
+/// A page of an area's events after `after_seq`, oldest first.
+pub async fn page(db: &Db, area_id: i64, after_seq: i64, limit: i64) -> Result<Vec<ChainedEvent>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE area_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    )))
+    .bind(area_id)
+    .bind(after_seq)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(event_from).collect()
+}
+
+/// The whole chain in order, and the head.
+pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, i64, Vec<u8>)> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events ORDER BY seq"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    let events = rows.iter().map(event_from).collect::<Result<Vec<_>>>()?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok((events, head.try_get("seq")?, head.try_get("hash")?))
+}

@@ -1,0 +1,334 @@
+//! Bans, their identity tokens, and the anonymous statistics left when a
+//! ban's data is purged.
+
+use sqlx::{Any, QueryBuilder, Row};
+use time::Date;
+
+use super::areas::{format_date, parse_date};
+use super::{Db, Result, StorageError, WriteTx};
+use crate::domain::ban::BanStatus;
+
+/// A ban as stored; the personal data stays sealed.
+pub struct BanRow {
+    pub id: i64,
+    pub area_id: i64,
+    pub venue_id: i64,
+    pub category_id: i64,
+    pub issued_by: i64,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub stored_status: String,
+    pub status_changed_at: Option<i64>,
+    pub status_reason: Option<String>,
+    pub incident_at: i64,
+    pub heard: bool,
+    pub notified_on: Option<Date>,
+    pub notification_method: Option<String>,
+    pub name_truncated: bool,
+    pub sealed_personal_data: Vec<u8>,
+    pub created_at: i64,
+}
+
+impl BanRow {
+    pub fn status(&self, today: Date) -> Result<BanStatus> {
+        BanStatus::derive(&self.stored_status, self.ends_on, today)
+            .ok_or(StorageError::Inconsistent("ban status"))
+    }
+}
+
+pub struct NewBan<'a> {
+    pub area_id: i64,
+    pub venue_id: i64,
+    pub category_id: i64,
+    pub issued_by: i64,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub incident_at: i64,
+    pub heard: bool,
+    pub notified_on: Option<Date>,
+    pub notification_method: Option<&'a str>,
+    pub name_truncated: bool,
+    pub sealed_personal_data: &'a [u8],
+}
+
+/// One identity token of a ban under one key epoch.
+pub struct StoredToken {
+    pub key_epoch: i64,
+    pub token: [u8; 16],
+    pub strength: u8,
+}
+
+pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) -> Result<i64> {
+    let now = tx.now();
+    let row = sqlx::query(
+        "INSERT INTO bans (area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, incident_at, heard, \
+         notified_on, notification_method, name_truncated, personal_data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(ban.area_id)
+    .bind(ban.venue_id)
+    .bind(ban.category_id)
+    .bind(ban.issued_by)
+    .bind(format_date(ban.starts_on))
+    .bind(format_date(ban.ends_on))
+    .bind(ban.incident_at)
+    .bind(i64::from(ban.heard))
+    .bind(ban.notified_on.map(format_date))
+    .bind(ban.notification_method)
+    .bind(i64::from(ban.name_truncated))
+    .bind(ban.sealed_personal_data.to_vec())
+    .bind(now)
+    .fetch_one(tx.conn())
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    for t in tokens {
+        sqlx::query("INSERT INTO ban_tokens (ban_id, area_id, key_epoch, token, strength) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(ban.area_id)
+            .bind(t.key_epoch)
+            .bind(t.token.to_vec())
+            .bind(i64::from(t.strength))
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(id)
+}
+
+const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, \
+     incident_at, heard, notified_on, notification_method, name_truncated, personal_data, created_at";
+
+fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
+    let starts_on: String = row.try_get("starts_on")?;
+    let ends_on: String = row.try_get("ends_on")?;
+    let notified_on: Option<String> = row.try_get("notified_on")?;
+    Ok(BanRow {
+        id: row.try_get("id")?,
+        area_id: row.try_get("area_id")?,
+        venue_id: row.try_get("venue_id")?,
+        category_id: row.try_get("category_id")?,
+        issued_by: row.try_get("issued_by")?,
+        starts_on: parse_date(&starts_on)?,
+        ends_on: parse_date(&ends_on)?,
+        stored_status: row.try_get("status")?,
+        status_changed_at: row.try_get("status_changed_at")?,
+        status_reason: row.try_get("status_reason")?,
+        incident_at: row.try_get("incident_at")?,
+        heard: row.try_get::<i64, _>("heard")? != 0,
+        notified_on: notified_on.as_deref().map(parse_date).transpose()?,
+        notification_method: row.try_get("notification_method")?,
+        name_truncated: row.try_get::<i64, _>("name_truncated")? != 0,
+        sealed_personal_data: row.try_get("personal_data")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub async fn ban(db: &Db, id: i64) -> Result<Option<BanRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM bans WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(ban_from).transpose()
+}
+
+/// Which bans to list. `venue_ids` narrows to an owner's venues.
+#[derive(Default)]
+pub struct BanFilter {
+    pub area_id: Option<i64>,
+    pub venue_ids: Option<Vec<i64>>,
+    pub status: Option<BanStatus>,
+    pub issued_from: Option<i64>,
+    pub issued_to: Option<i64>,
+    pub limit: i64,
+    pub after_id: i64,
+}
+
+pub async fn list(db: &Db, filter: &BanFilter, today: Date) -> Result<Vec<BanRow>> {
+    let mut q: QueryBuilder<Any> =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM bans WHERE id > "));
+    q.push_bind(filter.after_id);
+    if let Some(area_id) = filter.area_id {
+        q.push(" AND area_id = ").push_bind(area_id);
+    }
+    if let Some(venues) = &filter.venue_ids {
+        if venues.is_empty() {
+            return Ok(Vec::new());
+        }
+        q.push(" AND venue_id IN (");
+        let mut separated = q.separated(", ");
+        for v in venues {
+            separated.push_bind(*v);
+        }
+        q.push(")");
+    }
+    let today = format_date(today);
+    match filter.status {
+        Some(BanStatus::Active) => {
+            q.push(" AND status = 'active' AND ends_on >= ")
+                .push_bind(today);
+        }
+        Some(BanStatus::Expired) => {
+            q.push(" AND status = 'active' AND ends_on < ")
+                .push_bind(today);
+        }
+        Some(BanStatus::Revoked) => {
+            q.push(" AND status = 'revoked'");
+        }
+        Some(BanStatus::Overturned) => {
+            q.push(" AND status = 'overturned'");
+        }
+        None => {}
+    }
+    if let Some(from) = filter.issued_from {
+        q.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.issued_to {
+        q.push(" AND created_at < ").push_bind(to);
+    }
+    q.push(" ORDER BY id LIMIT ").push_bind(filter.limit);
+    let rows = q.build().fetch_all(db.pool()).await?;
+    rows.iter().map(ban_from).collect()
+}
+
+/// Bans of an area that carry any of these tokens (exact match only).
+pub async fn with_tokens(db: &Db, area_id: i64, tokens: &[[u8; 16]]) -> Result<Vec<i64>> {
+    if tokens.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Any> =
+        QueryBuilder::new("SELECT DISTINCT ban_id FROM ban_tokens WHERE area_id = ");
+    q.push_bind(area_id).push(" AND token IN (");
+    let mut separated = q.separated(", ");
+    for t in tokens {
+        separated.push_bind(t.to_vec());
+    }
+    q.push(") ORDER BY ban_id");
+    let rows = q.build().fetch_all(db.pool()).await?;
+    rows.iter().map(|r| Ok(r.try_get("ban_id")?)).collect()
+}
+
+/// Moves an active ban to `revoked` or `overturned`; false when it was not
+/// active.
+pub async fn end(tx: &mut WriteTx, id: i64, status: BanStatus, reason: &str) -> Result<bool> {
+    let status = match status {
+        BanStatus::Revoked => "revoked",
+        BanStatus::Overturned => "overturned",
+        _ => {
+            return Err(StorageError::Inconsistent(
+                "a ban can only be ended by revocation or on complaint",
+            ));
+        }
+    };
+    let now = tx.now();
+    let done = sqlx::query("UPDATE bans SET status = $1, status_changed_at = $2, status_reason = $3 WHERE id = $4 AND status = 'active'")
+        .bind(status)
+        .bind(now)
+        .bind(reason)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Active bans per area, for metrics.
+pub async fn active_counts(db: &Db, today: Date) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query("SELECT area_id, COUNT(*) AS n FROM bans WHERE status = 'active' AND ends_on >= $1 GROUP BY area_id ORDER BY area_id")
+        .bind(format_date(today))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("area_id")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// A ban past its retention: its id, area, category and month of issue.
+pub struct Purgeable {
+    pub id: i64,
+    pub area_id: i64,
+    pub category_id: i64,
+    pub month: String,
+}
+
+/// Bans that ended (last day passed, revoked or overturned) longer ago than
+/// their area's retention period.
+pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
+    let now = tx.now();
+    let rows = sqlx::query(
+        "SELECT b.id, b.area_id, b.category_id, b.starts_on, b.ends_on, b.status, b.status_changed_at, a.retention_days \
+         FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let retention: i64 = row.try_get("retention_days")?;
+        let status: String = row.try_get("status")?;
+        let ends_on = parse_date(&row.try_get::<String, _>("ends_on")?)?;
+        let ended_long_ago = match status.as_str() {
+            // The ban's last day plus the retention has passed.
+            "active" => ends_on + time::Duration::days(retention) < today,
+            _ => {
+                let changed: Option<i64> = row.try_get("status_changed_at")?;
+                changed.is_some_and(|at| at + retention * 86_400 <= now)
+            }
+        };
+        if ended_long_ago {
+            let starts_on: String = row.try_get("starts_on")?;
+            out.push(Purgeable {
+                id: row.try_get("id")?,
+                area_id: row.try_get("area_id")?,
+                category_id: row.try_get("category_id")?,
+                month: starts_on.get(..7).unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes a ban with its tokens and personal data, and counts it in the
+/// anonymous statistics.
+pub async fn purge(tx: &mut WriteTx, ban: &Purgeable) -> Result<()> {
+    sqlx::query("DELETE FROM ban_tokens WHERE ban_id = $1")
+        .bind(ban.id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("DELETE FROM bans WHERE id = $1")
+        .bind(ban.id)
+        .execute(tx.conn())
+        .await?;
+    let updated = sqlx::query("UPDATE ban_statistics SET bans = bans + 1 WHERE area_id = $1 AND category_id = $2 AND month = $3")
+        .bind(ban.area_id)
+        .bind(ban.category_id)
+        .bind(ban.month.as_str())
+        .execute(tx.conn())
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO ban_statistics (area_id, category_id, month, bans) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(ban.area_id)
+        .bind(ban.category_id)
+        .bind(ban.month.as_str())
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}
+
+/// Anonymous counts of purged bans: (category id, month, count).
+pub async fn statistics(db: &Db, area_id: i64) -> Result<Vec<(i64, String, i64)>> {
+    let rows = sqlx::query("SELECT category_id, month, bans FROM ban_statistics WHERE area_id = $1 ORDER BY month, category_id")
+        .bind(area_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("category_id")?,
+                r.try_get("month")?,
+                r.try_get("bans")?,
+            ))
+        })
+        .collect()
+}

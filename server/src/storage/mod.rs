@@ -1,0 +1,214 @@
+//! Storage: one set of runtime queries over sqlx's `Any` driver, serving
+//! SQLite (the embedded default) and PostgreSQL (production, several server
+//! instances). Timestamps are integers and dates ISO text, so the same SQL
+//! runs on both; only the migrations differ per backend.
+//!
+//! Every write goes through a [`WriteTx`], whose first statement claims the
+//! audit chain's head row. That serialises writers on both databases (a row
+//! lock on PostgreSQL, the write lock on SQLite, taken before any read so
+//! SQLite never has to upgrade a read lock) and makes it impossible to
+//! write without leaving an audit event.
+
+pub mod accounts;
+pub mod areas;
+pub mod audit;
+pub mod bans;
+pub mod venues;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+use crate::domain::audit::{AuditEvent, HASH_LEN, event_hash};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl,
+    #[error("stored data is inconsistent: {0}")]
+    Inconsistent(&'static str),
+}
+
+impl StorageError {
+    /// A unique or check constraint refused the write.
+    pub fn is_constraint_violation(&self) -> bool {
+        match self {
+            Self::Database(sqlx::Error::Database(e)) => matches!(
+                e.kind(),
+                sqlx::error::ErrorKind::UniqueViolation
+                    | sqlx::error::ErrorKind::CheckViolation
+                    | sqlx::error::ErrorKind::ForeignKeyViolation
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+impl Db {
+    /// Connects by URL scheme and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StorageError::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; the busy
+                        // timeout makes writers queue instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write: claims the audit head first (see the module doc).
+    pub async fn begin_write(&self, now: i64) -> Result<WriteTx> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
+        let seq: i64 = row.try_get("seq")?;
+        let hash: Vec<u8> = row.try_get("hash")?;
+        if hash.len() != HASH_LEN {
+            return Err(StorageError::Inconsistent("audit head hash"));
+        }
+        Ok(WriteTx {
+            tx,
+            now,
+            seq,
+            hash,
+            dirty: false,
+        })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction that owns the next links of the audit chain.
+pub struct WriteTx {
+    pub tx: Transaction<'static, Any>,
+    now: i64,
+    seq: i64,
+    hash: Vec<u8>,
+    dirty: bool,
+}
+
+impl WriteTx {
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    /// Appends an event to the chain, in this transaction.
+    pub async fn audit(&mut self, event: AuditEvent) -> Result<()> {
+        let seq = self.seq + 1;
+        let hash = event_hash(
+            &self.hash,
+            seq,
+            self.now,
+            &event.actor,
+            event.action,
+            event.object_type,
+            &event.object_id,
+            event.area_id,
+        );
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(seq)
+        .bind(self.now)
+        .bind(event.actor)
+        .bind(event.action)
+        .bind(event.object_type)
+        .bind(event.object_id)
+        .bind(event.area_id)
+        .bind(self.hash.clone())
+        .bind(hash.to_vec())
+        .execute(&mut *self.tx)
+        .await?;
+        self.seq = seq;
+        self.hash = hash.to_vec();
+        self.dirty = true;
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        if self.dirty {
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(self.seq)
+                .bind(self.hash.clone())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
