@@ -34,28 +34,52 @@ pub struct ChainedEvent {
     pub hash: Vec<u8>,
 }
 
+/// The fields an event's hash covers, borrowed from either form.
+pub struct EventFields<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: &'a str,
+    pub area_id: Option<i64>,
+}
+
+impl AuditEvent {
+    pub fn fields(&self) -> EventFields<'_> {
+        EventFields {
+            actor: &self.actor,
+            action: self.action,
+            object_type: self.object_type,
+            object_id: &self.object_id,
+            area_id: self.area_id,
+        }
+    }
+}
+
+impl ChainedEvent {
+    pub fn fields(&self) -> EventFields<'_> {
+        EventFields {
+            actor: &self.actor,
+            action: &self.action,
+            object_type: &self.object_type,
+            object_id: &self.object_id,
+            area_id: self.area_id,
+        }
+    }
+}
+
 /// The hash of an event: SHA-256 over the previous hash and every field,
 /// each length-prefixed so no two events serialise alike.
-pub fn event_hash(
-    prev: &[u8],
-    seq: i64,
-    at: i64,
-    actor: &str,
-    action: &str,
-    object_type: &str,
-    object_id: &str,
-    area_id: Option<i64>,
-) -> [u8; HASH_LEN] {
+pub fn event_hash(prev: &[u8], seq: i64, at: i64, e: &EventFields<'_>) -> [u8; HASH_LEN] {
     let mut ctx = Context::new(&SHA256);
     ctx.update(b"CHO-AUDIT/1");
     ctx.update(prev);
     ctx.update(&seq.to_le_bytes());
     ctx.update(&at.to_le_bytes());
-    for field in [actor, action, object_type, object_id] {
+    for field in [e.actor, e.action, e.object_type, e.object_id] {
         ctx.update(&(field.len() as u64).to_le_bytes());
         ctx.update(field.as_bytes());
     }
-    match area_id {
+    match e.area_id {
         Some(id) => {
             ctx.update(&[1]);
             ctx.update(&id.to_le_bytes());
@@ -103,16 +127,7 @@ pub fn verify_chain<'a>(
         if e.prev_hash != prev {
             return Err(ChainBreak::Link { seq: e.seq });
         }
-        let hash = event_hash(
-            &prev,
-            e.seq,
-            e.at,
-            &e.actor,
-            &e.action,
-            &e.object_type,
-            &e.object_id,
-            e.area_id,
-        );
+        let hash = event_hash(&prev, e.seq, e.at, &e.fields());
         if e.hash != hash {
             return Err(ChainBreak::Edited { seq: e.seq });
         }

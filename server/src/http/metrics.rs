@@ -22,9 +22,12 @@ struct RouteStats {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// Method, route template, status.
+type RouteKey = (String, String, u16);
+
 #[derive(Clone, Default)]
 pub struct Metrics {
-    routes: Arc<Mutex<BTreeMap<(String, String, u16), RouteStats>>>,
+    routes: Arc<Mutex<BTreeMap<RouteKey, RouteStats>>>,
 }
 
 impl Metrics {

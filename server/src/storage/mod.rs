@@ -169,16 +169,7 @@ impl WriteTx {
     /// Appends an event to the chain, in this transaction.
     pub async fn audit(&mut self, event: AuditEvent) -> Result<()> {
         let seq = self.seq + 1;
-        let hash = event_hash(
-            &self.hash,
-            seq,
-            self.now,
-            &event.actor,
-            event.action,
-            event.object_type,
-            &event.object_id,
-            event.area_id,
-        );
+        let hash = event_hash(&self.hash, seq, self.now, &event.fields());
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
