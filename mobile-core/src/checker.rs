@@ -199,7 +199,7 @@ impl Door {
         };
         keys.insert(epoch, key);
         if let Some(list) = &self.list {
-            keys.forget_before(list.header.key_epoch);
+            let _ = keys.forget_before(list.header.key_epoch);
         }
         self.persist_keys = persist;
         self.save_or_remove_keys()
@@ -291,10 +291,16 @@ impl Door {
             entries,
         });
         self.stored_list_refused = None;
-        if let Some(keys) = &mut self.keys {
-            keys.forget_before(header.key_epoch);
+        // Rewrite the keys file only when a new epoch retired old keys.
+        let retired = self
+            .keys
+            .as_mut()
+            .is_some_and(|keys| keys.forget_before(header.key_epoch));
+        if retired {
+            self.save_or_remove_keys()
+        } else {
+            Ok(())
         }
-        self.save_or_remove_keys()
     }
 
     pub fn status(&self, now: i64) -> Status {

@@ -22,7 +22,8 @@
 //!     88   19n entries sorted by token: token (16), last day banned (2, days
 //!              since 2000-01-01), match strength (1)
 //!      .   16m removed tokens, sorted (delta only)
-//!    end   64  Ed25519 signature over every byte before it
+//!    end   64  Ed25519 signature over the 88 header bytes followed by the
+//!              SHA-256 of everything between header and signature
 //! ```
 //!
 //! A snapshot costs 19 bytes per entry; a delta 19 per change (16 per
@@ -227,9 +228,7 @@ impl EntrySet {
 
     /// SHA-256 of the packed records: what a delta promises the result is.
     pub fn digest(&self) -> [u8; DIGEST_LEN] {
-        let mut out = [0u8; DIGEST_LEN];
-        out.copy_from_slice(digest::digest(&digest::SHA256, self.records()).as_ref());
-        out
+        sha256(self.records())
     }
 
     /// What turns `self` into `newer`: entries added or changed, and tokens
@@ -450,10 +449,13 @@ impl ListSigner {
         Ok(self.sign(out))
     }
 
-    fn sign(&self, mut body: Vec<u8>) -> Vec<u8> {
-        let signature = self.key_pair.sign(&body);
-        body.extend_from_slice(signature.as_ref());
-        body
+    fn sign(&self, mut file: Vec<u8>) -> Vec<u8> {
+        let body_digest = sha256(&file[HEADER_LEN..]);
+        let signature = self
+            .key_pair
+            .sign(&signed_message(&file[..HEADER_LEN], &body_digest));
+        file.extend_from_slice(signature.as_ref());
+        file
     }
 }
 
@@ -547,8 +549,12 @@ pub fn decode(bytes: Vec<u8>, public_key: &[u8]) -> Result<ListUpdate, ListError
         return Err(ListError::Corrupt("trailing bytes after the signature"));
     }
     let signed_len = expected_len - SIGNATURE_LEN;
+    let body_digest = sha256(&bytes[HEADER_LEN..signed_len]);
     UnparsedPublicKey::new(&signature::ED25519, public_key)
-        .verify(&bytes[..signed_len], &bytes[signed_len..])
+        .verify(
+            &signed_message(&bytes[..HEADER_LEN], &body_digest),
+            &bytes[signed_len..],
+        )
         .map_err(|_| ListError::BadSignature)?;
 
     let header = ListHeader {
@@ -567,10 +573,12 @@ pub fn decode(bytes: Vec<u8>, public_key: &[u8]) -> Result<ListUpdate, ListError
             if removals != 0 || base_version != 0 {
                 return Err(ListError::Corrupt("snapshot with delta fields"));
             }
-            let set = EntrySet::from_sorted_records(bytes, HEADER_LEN, entries);
-            if set.digest() != digest {
+            // A snapshot's body is exactly its entry set, so the digest the
+            // signature covered is the set's digest.
+            if body_digest != digest {
                 return Err(ListError::DigestMismatch);
             }
+            let set = EntrySet::from_sorted_records(bytes, HEADER_LEN, entries);
             Ok(ListUpdate::Snapshot(Snapshot {
                 header,
                 digest,
@@ -609,6 +617,23 @@ pub fn decode(bytes: Vec<u8>, public_key: &[u8]) -> Result<ListUpdate, ListError
             }))
         }
     }
+}
+
+/// What the signature covers: the header and the SHA-256 of the body. The
+/// body is hashed once (the snapshot's body digest doubles as its set digest)
+/// instead of being fed to Ed25519's SHA-512 as well: loading a million
+/// entries then costs one pass over them instead of two.
+fn signed_message(header: &[u8], body_digest: &[u8; DIGEST_LEN]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(HEADER_LEN + DIGEST_LEN);
+    message.extend_from_slice(header);
+    message.extend_from_slice(body_digest);
+    message
+}
+
+fn sha256(bytes: &[u8]) -> [u8; DIGEST_LEN] {
+    let mut out = [0u8; DIGEST_LEN];
+    out.copy_from_slice(digest::digest(&digest::SHA256, bytes).as_ref());
+    out
 }
 
 /// Entries must be strictly sorted by token (so binary search works and no

@@ -75,8 +75,11 @@ impl AreaKeys {
 
     /// Drops the keys of epochs before `epoch`: their tokens are gone from
     /// the list, and a stolen phone should not carry them.
-    pub fn forget_before(&mut self, epoch: u32) {
+    /// Returns whether any key was dropped.
+    pub fn forget_before(&mut self, epoch: u32) -> bool {
+        let before = self.keys.len();
         self.keys.retain(|(e, _)| *e >= epoch);
+        self.keys.len() != before
     }
 }
 

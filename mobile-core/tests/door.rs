@@ -270,7 +270,10 @@ fn truncated_id_card_is_a_possible_match_and_twins_are_never_banned() {
         "851224",
         "310802",
     );
-    assert_eq!(card.lines().nth(2).unwrap(), "VAN<DEN<BERGHE<<JOHANNES<PETRU");
+    assert_eq!(
+        card.lines().nth(2).unwrap(),
+        "VAN<DEN<BERGHE<<JOHANNES<PETRU"
+    );
     let check = door.check_mrz(&card, NOW).unwrap();
     assert_eq!(check.verdict, Verdict::PossibleMatch);
     assert_eq!(check.banned_until, Some(date!(2027 - 06 - 01)));
