@@ -372,14 +372,6 @@ fn large_list(c: &mut Criterion) {
     group.bench_function("part_read_list_file", |b| {
         b.iter(|| std::fs::read(&list_file).unwrap())
     });
-    group.bench_function("part_ed25519_verify", |b| {
-        let key = ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, public_key);
-        let signed = snapshot.len() - SIGNATURE_LEN;
-        b.iter(|| {
-            key.verify(&snapshot[..signed], &snapshot[signed..])
-                .unwrap()
-        })
-    });
     group.bench_function("part_sha256_digest", |b| b.iter(|| base.digest()));
     group.bench_function("part_from_packed_order_check", |b| {
         b.iter_batched(
