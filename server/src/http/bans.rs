@@ -118,7 +118,8 @@ async fn issue(
         notification,
     };
     let id = bans::issue(&app, &auth.actor, input).await?;
-    let view = bans::get(&app, &auth.actor, id).await?;
+    // The issuer typed the person in; the answer need not echo them back.
+    let view = bans::summary(&app, &auth.actor, id).await?;
     Ok((StatusCode::CREATED, axum::Json(json!(view))))
 }
 

@@ -333,6 +333,16 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
     Ok(v)
 }
 
+/// A ban without its personal data (no audit event: nothing personal is
+/// read), e.g. to answer the issuer.
+pub async fn summary(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
+    let row = store::ban(&app.db, id).await?.ok_or(AppError::NotFound("ban"))?;
+    if !may_handle(actor, &row) {
+        return Err(AppError::Forbidden);
+    }
+    view(app, &row, false)
+}
+
 /// Other bans in the area that share a token with this one.
 async fn related(app: &App, row: &BanRow) -> AppResult<Vec<RelatedBan>> {
     let tokens = sqlx::query("SELECT token, strength FROM ban_tokens WHERE ban_id = $1")
