@@ -16,6 +16,7 @@ pub mod bans;
 pub mod venues;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -62,6 +63,10 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite allows one writer at a time. Queueing writers here, in
+    /// arrival order, beats letting them collide in SQLite's busy handler,
+    /// which sleeps in growing steps and makes the latency tail long.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -97,7 +102,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        let db = Self { pool, backend };
+        let db = Self {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -125,6 +134,10 @@ impl Db {
 
     /// Starts a write: claims the audit head first (see the module doc).
     pub async fn begin_write(&self, now: i64) -> Result<WriteTx> {
+        let writer = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *tx)
@@ -140,6 +153,7 @@ impl Db {
             seq,
             hash,
             dirty: false,
+            _writer: writer,
         })
     }
 
@@ -155,6 +169,8 @@ pub struct WriteTx {
     seq: i64,
     hash: Vec<u8>,
     dirty: bool,
+    /// Held until commit or drop (SQLite only).
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
