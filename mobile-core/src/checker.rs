@@ -103,7 +103,11 @@ impl ListInForce {
     }
 
     fn age_seconds(&self, now: i64) -> u64 {
-        u64::try_from(self.effective_now(now) - self.header.issued_at).unwrap_or(0)
+        u64::try_from(
+            self.effective_now(now)
+                .saturating_sub(self.header.issued_at),
+        )
+        .unwrap_or(0)
     }
 
     fn outdated(&self, now: i64) -> bool {
@@ -316,7 +320,7 @@ impl Door {
                 entries: list.entries.len() as u64,
                 age_seconds: list.age_seconds(now),
                 outdated: list.outdated(now),
-                clock_behind_seconds: u64::try_from(list.header.issued_at - now)
+                clock_behind_seconds: u64::try_from(list.header.issued_at.saturating_sub(now))
                     .ok()
                     .filter(|behind| *behind > CLOCK_SKEW_WARNING_SECONDS as u64),
             }),

@@ -768,3 +768,18 @@ fn letters(mut i: usize) -> String {
 fn match_strength_orders_banned_above_possible() {
     assert!(MatchStrength::Banned > MatchStrength::PossibleMatch);
 }
+
+#[test]
+fn extreme_clocks_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = door(dir.path(), &area);
+    door.apply_update(snapshot).unwrap();
+    for now in [i64::MIN, -1, 0, i64::MAX] {
+        let status = door.status(now);
+        assert!(status.list.is_some());
+        // Far-off dates are refused as errors, never a panic.
+        let _ = door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", now);
+    }
+}
