@@ -40,19 +40,7 @@ const DELTA_CHANGED: usize = 100;
 const DELTA_CHANGES: usize = DELTA_ADDED + DELTA_REMOVED + DELTA_CHANGED;
 
 fn check_digit(s: &str) -> char {
-    let sum: u32 = s
-        .chars()
-        .zip([7, 3, 1].iter().cycle())
-        .map(|(c, w)| {
-            let v = match c {
-                '0'..='9' => c as u32 - '0' as u32,
-                'A'..='Z' => c as u32 - 'A' as u32 + 10,
-                _ => 0,
-            };
-            v * w
-        })
-        .sum();
-    char::from_digit(sum % 10, 10).unwrap()
+    cho_core::mrz::check_digit_of(s)
 }
 
 fn pad(s: &str, n: usize) -> String {

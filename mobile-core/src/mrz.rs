@@ -413,6 +413,12 @@ fn read(format: MrzFormat, lines: &[Vec<u8>]) -> Result<Mrz, MrzError> {
     })
 }
 
+/// The ICAO 9303 check digit of a field as printed (`A`-`Z`, `0`-`9`, `<`),
+/// for composing MRZs: specimens, demo data and test documents.
+pub fn check_digit_of(field: &str) -> char {
+    char::from(check_digit(field.as_bytes()))
+}
+
 /// ICAO 9303 check digit: weights 7, 3, 1 repeating over the concatenated
 /// characters; digits count as themselves, A-Z as 10-35, `<` as 0.
 fn check_digit<'a>(chars: impl IntoIterator<Item = &'a u8>) -> u8 {

@@ -19,19 +19,7 @@ const DAY: i64 = 86_400;
 const NOW: i64 = datetime!(2026-11-28 12:00 UTC).unix_timestamp();
 
 fn check_digit(s: &str) -> char {
-    let sum: u32 = s
-        .chars()
-        .zip([7, 3, 1].iter().cycle())
-        .map(|(c, w)| {
-            let v = match c {
-                '0'..='9' => c as u32 - '0' as u32,
-                'A'..='Z' => c as u32 - 'A' as u32 + 10,
-                _ => 0,
-            };
-            v * w
-        })
-        .sum();
-    char::from_digit(sum % 10, 10).unwrap()
+    cho_core::mrz::check_digit_of(s)
 }
 
 fn pad(s: &str, n: usize) -> String {

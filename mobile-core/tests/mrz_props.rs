@@ -213,3 +213,11 @@ proptest! {
         prop_assert!(parse(&noisy).unwrap() == clean);
     }
 }
+
+proptest! {
+    /// The public check digit helper agrees with the independent one above.
+    #[test]
+    fn public_check_digit_matches(field in "[A-Z0-9<]{0,40}") {
+        prop_assert_eq!(cho_core::mrz::check_digit_of(&field), cd(&field));
+    }
+}
