@@ -336,7 +336,9 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
 /// A ban without its personal data (no audit event: nothing personal is
 /// read), e.g. to answer the issuer.
 pub async fn summary(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
-    let row = store::ban(&app.db, id).await?.ok_or(AppError::NotFound("ban"))?;
+    let row = store::ban(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("ban"))?;
     if !may_handle(actor, &row) {
         return Err(AppError::Forbidden);
     }
