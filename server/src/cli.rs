@@ -142,7 +142,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("migrations applied");
         }
         Command::Init { operator } => {
-            std::fs::create_dir_all(&cli.data_dir)?;
+            create_data_dir(&cli.data_dir)?;
             Secrets::create(&cli.data_dir)?;
             let app = open(&cli).await?;
             let password = one_time_password()?;
@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("Log in and change it: POST /api/v1/auth/password");
         }
         Command::Demo { bind } => {
-            std::fs::create_dir_all(&cli.data_dir)?;
+            create_data_dir(&cli.data_dir)?;
             if !Secrets::exist(&cli.data_dir) {
                 Secrets::create(&cli.data_dir)?;
             }
@@ -218,6 +218,17 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// The data directory holds keys and (by default) the database: owner only.
+fn create_data_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 fn one_time_password() -> Result<String, CliError> {

@@ -86,6 +86,13 @@ pub async fn create_area(
 ) -> AppResult<i64> {
     require(actor.is_operator())?;
     let name = non_empty(name, "name", 200)?;
+    if !areas::municipalities(&app.db)
+        .await?
+        .iter()
+        .any(|(id, _)| *id == municipality_id)
+    {
+        return Err(AppError::NotFound("municipality"));
+    }
     let key = cho_core::identity::IdentityKey::generate(&SystemRandom::new())
         .map_err(|_| AppError::Internal("random"))?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
@@ -268,6 +275,11 @@ pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> Ap
     let username = non_empty(new.username, "username", 100)?;
     super::auth::check_password_strength(new.password)?;
     match new.role {
+        Role::Operator | Role::Beheerder if !new.venue_ids.is_empty() => {
+            return Err(AppError::Invalid(
+                "only an owner account has venues".to_owned(),
+            ));
+        }
         Role::Operator => require(actor.is_operator())?,
         Role::Beheerder => {
             require(actor.is_operator())?;

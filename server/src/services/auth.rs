@@ -111,11 +111,20 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<Sessi
         let _ = tokio::task::spawn_blocking(move || hashing.verify("x", &dummy)).await;
         return Err(AppError::BadCredentials);
     };
-    if account.next_login_at > now {
+    // Claim the attempt before checking the password: re-read the counters
+    // in a write transaction (writers are serialised) and count the attempt
+    // as failed until the password proves otherwise, so parallel guesses
+    // cannot all pass the throttle on one stale read.
+    let mut claim = app.db.begin_write(now).await?;
+    let (failed_so_far, next_at) = accounts::login_counters(&mut claim, account.id).await?;
+    if next_at > now {
         return Err(AppError::LoginThrottled {
-            retry_after: account.next_login_at - now,
+            retry_after: next_at - now,
         });
     }
+    let failed = failed_so_far + 1;
+    accounts::record_login(&mut claim, account.id, failed, next_login_at(failed, now)).await?;
+    claim.commit().await?;
     let hashing = app.passwords.clone();
     let password = password.to_owned();
     let stored = account.password_hash.clone();
@@ -131,8 +140,6 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<Sessi
         area_id: account.area_id,
     };
     if !ok {
-        let failed = account.failed_logins + 1;
-        accounts::record_login(&mut tx, account.id, failed, next_login_at(failed, now)).await?;
         tx.audit(event("login.failed")).await?;
         tx.commit().await?;
         return Err(AppError::BadCredentials);

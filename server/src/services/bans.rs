@@ -180,6 +180,13 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     if statement.is_none() && not_heard_reason.is_none() {
         return Err(ban::BanRuleError::HearingMissing.into());
     }
+    if let Some(n) = &input.notification
+        && (n.notified_on < incident_day || n.notified_on > today)
+    {
+        return Err(AppError::Invalid(
+            "notified_on must lie between the incident and today".to_owned(),
+        ));
+    }
     let method = match &input.notification {
         Some(n) => Some(ban::text(&n.method, "notification method", true)?.unwrap_or_default()),
         None => None,
@@ -347,50 +354,52 @@ pub async fn summary(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
 
 /// Other bans in the area that share a token with this one.
 async fn related(app: &App, row: &BanRow) -> AppResult<Vec<RelatedBan>> {
-    let tokens = sqlx::query("SELECT token, strength FROM ban_tokens WHERE ban_id = $1")
-        .bind(row.id)
-        .fetch_all(app.db.pool())
-        .await
-        .map_err(crate::storage::StorageError::from)?;
-    let mut full = Vec::new();
-    let mut weak = Vec::new();
-    for t in &tokens {
-        use sqlx::Row;
-        let token: Vec<u8> = t
-            .try_get("token")
-            .map_err(crate::storage::StorageError::from)?;
-        let strength: i64 = t
-            .try_get("strength")
-            .map_err(crate::storage::StorageError::from)?;
-        let Ok(token) = <[u8; 16]>::try_from(token.as_slice()) else {
+    let probes: Vec<([u8; 16], MatchStrength)> = store::tokens_of(&app.db, row.id)
+        .await?
+        .into_iter()
+        .filter_map(|(token, strength)| Some((token, MatchStrength::from_byte(strength)?)))
+        .collect();
+    Ok(matches(app, row.area_id, &probes)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| *id != row.id)
+        .map(|(ban_id, strength)| RelatedBan {
+            ban_id,
+            r#match: match_name(strength),
+        })
+        .collect())
+}
+
+fn match_name(strength: MatchStrength) -> &'static str {
+    match strength {
+        MatchStrength::Banned => "same_person",
+        MatchStrength::PossibleMatch => "possible_match",
+    }
+}
+
+/// The bans of an area that these probes hit, each with the strongest
+/// match a hit gives: the weaker of the probe's and the stored token's
+/// strength, exactly as at the door.
+async fn matches(
+    app: &App,
+    area_id: i64,
+    probes: &[([u8; 16], MatchStrength)],
+) -> AppResult<Vec<(i64, MatchStrength)>> {
+    let tokens: Vec<[u8; 16]> = probes.iter().map(|(t, _)| *t).collect();
+    let mut best: std::collections::BTreeMap<i64, MatchStrength> =
+        std::collections::BTreeMap::new();
+    for hit in store::token_hits(&app.db, area_id, &tokens).await? {
+        let Some(stored) = MatchStrength::from_byte(hit.strength) else {
             continue;
         };
-        if strength == i64::from(MatchStrength::Banned.to_byte()) {
-            full.push(token);
-        } else {
-            weak.push(token);
-        }
+        let Some((_, probe)) = probes.iter().find(|(t, _)| *t == hit.token) else {
+            continue;
+        };
+        let strength = stored.min(*probe);
+        let entry = best.entry(hit.ban_id).or_insert(strength);
+        *entry = (*entry).max(strength);
     }
-    let same = store::with_tokens(&app.db, row.area_id, &full).await?;
-    let possible = store::with_tokens(&app.db, row.area_id, &weak).await?;
-    let mut out: Vec<RelatedBan> = same
-        .iter()
-        .filter(|id| **id != row.id)
-        .map(|id| RelatedBan {
-            ban_id: *id,
-            r#match: "same_person",
-        })
-        .collect();
-    out.extend(
-        possible
-            .iter()
-            .filter(|id| **id != row.id && !same.contains(id))
-            .map(|id| RelatedBan {
-                ban_id: *id,
-                r#match: "possible_match",
-            }),
-    );
-    Ok(out)
+    Ok(best.into_iter().collect())
 }
 
 pub struct ListQuery {
@@ -457,31 +466,42 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> AppResult<Vec<BanVi
     Ok(views)
 }
 
+/// A search result: the same person (full identity), or a possible match
+/// whose personal data stays hidden: it may be someone else.
+#[derive(Serialize)]
+pub struct SearchHit {
+    pub r#match: &'static str,
+    pub ban: BanView,
+}
+
 /// Finds the bans of one person in the caller's scope by exact token
 /// match: an audited read.
 pub async fn find_person(
     app: &App,
     actor: &Actor,
     person: &PersonInput,
-) -> AppResult<Vec<BanView>> {
+) -> AppResult<Vec<SearchHit>> {
     let area_id = match actor.role {
         Role::Operator => return Err(AppError::Forbidden),
         _ => actor.area_id.ok_or(AppError::Forbidden)?,
     };
     let person = read_person(person, app.clock.today())?;
     let (_, key) = identity_key(app, area_id).await?;
-    let probes: Vec<[u8; 16]> = person
+    let probes: Vec<([u8; 16], MatchStrength)> = person
         .identity
         .probes(&key)
         .iter()
-        .map(|p| p.token.0)
+        .map(|p| (p.token.0, p.confidence))
         .collect();
     let mut out = Vec::new();
-    for id in store::with_tokens(&app.db, area_id, &probes).await? {
+    for (id, strength) in matches(app, area_id, &probes).await? {
         if let Some(row) = store::ban(&app.db, id).await?
             && may_handle(actor, &row)
         {
-            out.push(view(app, &row, true)?);
+            out.push(SearchHit {
+                r#match: match_name(strength),
+                ban: view(app, &row, strength == MatchStrength::Banned)?,
+            });
         }
     }
     let mut tx = app.db.begin_write(app.clock.now()).await?;

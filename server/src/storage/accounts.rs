@@ -101,6 +101,15 @@ pub async fn venue_ids(db: &Db, account_id: i64) -> Result<Vec<i64>> {
     rows.iter().map(|r| Ok(r.try_get("venue_id")?)).collect()
 }
 
+/// The failure count and next allowed login, read inside a write.
+pub async fn login_counters(tx: &mut WriteTx, account_id: i64) -> Result<(i64, i64)> {
+    let row = sqlx::query("SELECT failed_logins, next_login_at FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok((row.try_get("failed_logins")?, row.try_get("next_login_at")?))
+}
+
 /// Records the outcome of a login attempt for slow-down and lockout.
 pub async fn record_login(
     tx: &mut WriteTx,

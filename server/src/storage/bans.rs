@@ -1,7 +1,7 @@
 //! Bans, their identity tokens, and the anonymous statistics left when a
 //! ban's data is purged.
 
-use sqlx::{Any, QueryBuilder, Row};
+use sqlx::Row;
 use time::Date;
 
 use super::areas::{format_date, parse_date};
@@ -145,67 +145,131 @@ pub struct BanFilter {
 }
 
 pub async fn list(db: &Db, filter: &BanFilter, today: Date) -> Result<Vec<BanRow>> {
-    let mut q: QueryBuilder<Any> =
-        QueryBuilder::new(format!("SELECT {COLUMNS} FROM bans WHERE id > "));
-    q.push_bind(filter.after_id);
+    // The Any driver's QueryBuilder writes `?` placeholders, which
+    // PostgreSQL refuses: number them by hand.
+    enum Arg {
+        Int(i64),
+        Text(String),
+    }
+    let mut args: Vec<Arg> = Vec::new();
+    let next = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM bans WHERE id > {}",
+        next(&mut args, Arg::Int(filter.after_id))
+    );
     if let Some(area_id) = filter.area_id {
-        q.push(" AND area_id = ").push_bind(area_id);
+        sql += &format!(" AND area_id = {}", next(&mut args, Arg::Int(area_id)));
     }
     if let Some(venues) = &filter.venue_ids {
         if venues.is_empty() {
             return Ok(Vec::new());
         }
-        q.push(" AND venue_id IN (");
-        let mut separated = q.separated(", ");
-        for v in venues {
-            separated.push_bind(*v);
-        }
-        q.push(")");
+        let p: Vec<String> = venues
+            .iter()
+            .map(|v| next(&mut args, Arg::Int(*v)))
+            .collect();
+        sql += &format!(" AND venue_id IN ({})", p.join(", "));
     }
     let today = format_date(today);
     match filter.status {
         Some(BanStatus::Active) => {
-            q.push(" AND status = 'active' AND ends_on >= ")
-                .push_bind(today);
+            sql += &format!(
+                " AND status = 'active' AND ends_on >= {}",
+                next(&mut args, Arg::Text(today))
+            );
         }
         Some(BanStatus::Expired) => {
-            q.push(" AND status = 'active' AND ends_on < ")
-                .push_bind(today);
+            sql += &format!(
+                " AND status = 'active' AND ends_on < {}",
+                next(&mut args, Arg::Text(today))
+            );
         }
-        Some(BanStatus::Revoked) => {
-            q.push(" AND status = 'revoked'");
-        }
-        Some(BanStatus::Overturned) => {
-            q.push(" AND status = 'overturned'");
-        }
+        Some(BanStatus::Revoked) => sql += " AND status = 'revoked'",
+        Some(BanStatus::Overturned) => sql += " AND status = 'overturned'",
         None => {}
     }
     if let Some(from) = filter.issued_from {
-        q.push(" AND created_at >= ").push_bind(from);
+        sql += &format!(" AND created_at >= {}", next(&mut args, Arg::Int(from)));
     }
     if let Some(to) = filter.issued_to {
-        q.push(" AND created_at < ").push_bind(to);
+        sql += &format!(" AND created_at < {}", next(&mut args, Arg::Int(to)));
     }
-    q.push(" ORDER BY id LIMIT ").push_bind(filter.limit);
-    let rows = q.build().fetch_all(db.pool()).await?;
+    sql += &format!(
+        " ORDER BY id LIMIT {}",
+        next(&mut args, Arg::Int(filter.limit))
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = match a {
+            Arg::Int(n) => q.bind(n),
+            Arg::Text(t) => q.bind(t),
+        };
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     rows.iter().map(ban_from).collect()
 }
 
-/// Bans of an area that carry any of these tokens (exact match only).
-pub async fn with_tokens(db: &Db, area_id: i64, tokens: &[[u8; 16]]) -> Result<Vec<i64>> {
+/// One stored token that equals a looked-up token.
+pub struct TokenHit {
+    pub ban_id: i64,
+    pub token: [u8; 16],
+    pub strength: u8,
+}
+
+/// The stored tokens of an area's bans that equal any of `tokens` (exact
+/// match only: there is no search over names).
+pub async fn token_hits(db: &Db, area_id: i64, tokens: &[[u8; 16]]) -> Result<Vec<TokenHit>> {
     if tokens.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q: QueryBuilder<Any> =
-        QueryBuilder::new("SELECT DISTINCT ban_id FROM ban_tokens WHERE area_id = ");
-    q.push_bind(area_id).push(" AND token IN (");
-    let mut separated = q.separated(", ");
+    let placeholders: Vec<String> = (0..tokens.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT ban_id, token, strength FROM ban_tokens WHERE area_id = $1 AND token IN ({}) ORDER BY ban_id",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(area_id);
     for t in tokens {
-        separated.push_bind(t.to_vec());
+        q = q.bind(t.to_vec());
     }
-    q.push(") ORDER BY ban_id");
-    let rows = q.build().fetch_all(db.pool()).await?;
-    rows.iter().map(|r| Ok(r.try_get("ban_id")?)).collect()
+    let rows = q.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            let token: Vec<u8> = r.try_get("token")?;
+            Ok(TokenHit {
+                ban_id: r.try_get("ban_id")?,
+                token: token
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Inconsistent("token length"))?,
+                strength: u8::try_from(r.try_get::<i64, _>("strength")?)
+                    .map_err(|_| StorageError::Inconsistent("token strength"))?,
+            })
+        })
+        .collect()
+}
+
+/// The tokens of one ban, with their strengths.
+pub async fn tokens_of(db: &Db, ban_id: i64) -> Result<Vec<([u8; 16], u8)>> {
+    let rows = sqlx::query("SELECT token, strength FROM ban_tokens WHERE ban_id = $1")
+        .bind(ban_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let token: Vec<u8> = r.try_get("token")?;
+            Ok((
+                token
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StorageError::Inconsistent("token length"))?,
+                u8::try_from(r.try_get::<i64, _>("strength")?)
+                    .map_err(|_| StorageError::Inconsistent("token strength"))?,
+            ))
+        })
+        .collect()
 }
 
 /// Moves an active ban to `revoked` or `overturned`; false when it was not

@@ -1,0 +1,530 @@
+//! Who may do what: every operation of the API, called by every role on an
+//! object of area A (or of owner A) and of area B, with the exact status
+//! expected.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::fixtures::*;
+use crate::harness::*;
+
+/// The callers, in the order of the expectation columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    Operator,
+    BeheerderA,
+    BeheerderB,
+    /// Owner of venue A1.
+    OwnerA,
+    /// Owner of venue A2, in area A too.
+    OwnerA2,
+    OwnerB,
+}
+
+const EVERYONE: [Who; 7] = [
+    Who::Anonymous,
+    Who::Operator,
+    Who::BeheerderA,
+    Who::BeheerderB,
+    Who::OwnerA,
+    Who::OwnerA2,
+    Who::OwnerB,
+];
+
+impl Who {
+    fn login(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::Anonymous => None,
+            Self::Operator => Some(OPERATOR),
+            Self::BeheerderA => Some(BEHEERDER_A),
+            Self::BeheerderB => Some(BEHEERDER_B),
+            Self::OwnerA => Some(OWNER_A),
+            Self::OwnerA2 => Some(OWNER_A2),
+            Self::OwnerB => Some(OWNER_B),
+        }
+    }
+}
+
+/// What `{id}` in the path stands for.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    None,
+    AreaA,
+    AreaB,
+    VenueA1,
+    VenueB,
+    /// A ban issued at venue A1 by owner A.
+    BanA,
+    BanB,
+    /// A ban issued just before the call (for revocations).
+    FreshBanA,
+    FreshBanB,
+}
+
+type MakeBody = fn(&Seeded, usize, Who) -> Value;
+
+struct Case {
+    method: &'static str,
+    path: &'static str,
+    query: &'static str,
+    target: Target,
+    body: Option<MakeBody>,
+    /// Anonymous, operator, beheerder A, beheerder B, owner A, owner A2,
+    /// owner B.
+    expect: [u16; 7],
+}
+
+const fn case(method: &'static str, path: &'static str, target: Target, expect: [u16; 7]) -> Case {
+    Case {
+        method,
+        path,
+        query: "",
+        target,
+        body: None,
+        expect,
+    }
+}
+
+impl Case {
+    const fn body(mut self, body: MakeBody) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    const fn query(mut self, query: &'static str) -> Self {
+        self.query = query;
+        self
+    }
+}
+
+// Shorthands for the expectation rows.
+const ALL_200: [u16; 7] = [200; 7];
+const SIGNED_IN_200: [u16; 7] = [401, 200, 200, 200, 200, 200, 200];
+const SIGNED_IN_204: [u16; 7] = [401, 204, 204, 204, 204, 204, 204];
+const OPERATOR_ONLY_200: [u16; 7] = [401, 200, 403, 403, 403, 403, 403];
+const OPERATOR_ONLY_201: [u16; 7] = [401, 201, 403, 403, 403, 403, 403];
+/// The operator and everyone of area A.
+const SEE_A: [u16; 7] = [401, 200, 200, 403, 200, 200, 403];
+const SEE_B: [u16; 7] = [401, 200, 403, 200, 403, 403, 200];
+const MANAGE_A_204: [u16; 7] = [401, 403, 204, 403, 403, 403, 403];
+const MANAGE_B_204: [u16; 7] = [401, 403, 403, 204, 403, 403, 403];
+const MANAGE_A_201: [u16; 7] = [401, 403, 201, 403, 403, 403, 403];
+const MANAGE_B_201: [u16; 7] = [401, 403, 403, 201, 403, 403, 403];
+const MANAGE_A_200: [u16; 7] = [401, 403, 200, 403, 403, 403, 403];
+const MANAGE_B_200: [u16; 7] = [401, 403, 403, 200, 403, 403, 403];
+const OPERATOR_OR_MANAGE_A: [u16; 7] = [401, 200, 200, 403, 403, 403, 403];
+const OPERATOR_OR_MANAGE_B: [u16; 7] = [401, 200, 403, 200, 403, 403, 403];
+/// Bans: never the operator; the area's beheerder; the venue's owner.
+const BANS_OF_AREAS: [u16; 7] = [401, 403, 200, 200, 200, 200, 200];
+const BAN_A_200: [u16; 7] = [401, 403, 200, 403, 200, 403, 403];
+const BAN_B_200: [u16; 7] = [401, 403, 403, 200, 403, 403, 200];
+const BAN_A_204: [u16; 7] = [401, 403, 204, 403, 204, 403, 403];
+const BAN_B_204: [u16; 7] = [401, 403, 403, 204, 403, 403, 204];
+const ISSUE_AT_A1: [u16; 7] = [401, 403, 403, 403, 201, 403, 403];
+const ISSUE_AT_B: [u16; 7] = [401, 403, 403, 403, 403, 403, 201];
+
+fn cases() -> Vec<Case> {
+    use Target::*;
+    vec![
+        case("GET", "/healthz", None, ALL_200),
+        case("GET", "/metrics", None, ALL_200),
+        case("POST", "/api/v1/auth/login", None, ALL_200)
+            .body(|_, _, _| json!({"username": OWNER_B.0, "password": OWNER_B.1})),
+        case("POST", "/api/v1/auth/logout", None, SIGNED_IN_204),
+        // Changing the password to itself: allowed, ends the sessions.
+        case("POST", "/api/v1/auth/password", None, SIGNED_IN_204).body(|_, _, who| {
+            let password = who.login().map_or("whatever", |l| l.1);
+            json!({"current_password": password, "new_password": password})
+        }),
+        case("GET", "/api/v1/me", None, SIGNED_IN_200),
+        case("GET", "/api/v1/municipalities", None, OPERATOR_ONLY_200),
+        case("POST", "/api/v1/municipalities", None, OPERATOR_ONLY_201)
+            .body(|_, n, _| json!({"name": format!("Gemeente {n}")})),
+        case("GET", "/api/v1/areas", None, SIGNED_IN_200),
+        case("POST", "/api/v1/areas", None, OPERATOR_ONLY_201)
+            .body(|s, n, _| json!({"municipality_id": s.municipality_a, "name": format!("Gebied {n}")})),
+        case("GET", "/api/v1/areas/{id}", AreaA, SEE_A),
+        case("GET", "/api/v1/areas/{id}", AreaB, SEE_B),
+        case("PUT", "/api/v1/areas/{id}/permit", AreaA, MANAGE_A_204).body(permit),
+        case("PUT", "/api/v1/areas/{id}/permit", AreaB, MANAGE_B_204).body(permit),
+        case("PUT", "/api/v1/areas/{id}/protocol", AreaA, MANAGE_A_204).body(protocol),
+        case("PUT", "/api/v1/areas/{id}/protocol", AreaB, MANAGE_B_204).body(protocol),
+        case("GET", "/api/v1/areas/{id}/categories", AreaA, SEE_A),
+        case("GET", "/api/v1/areas/{id}/categories", AreaB, SEE_B),
+        case("POST", "/api/v1/areas/{id}/categories", AreaA, MANAGE_A_201).body(category),
+        case("POST", "/api/v1/areas/{id}/categories", AreaB, MANAGE_B_201).body(category),
+        case("GET", "/api/v1/areas/{id}/venues", AreaA, SEE_A),
+        case("GET", "/api/v1/areas/{id}/venues", AreaB, SEE_B),
+        case("POST", "/api/v1/areas/{id}/venues", AreaA, MANAGE_A_201).body(venue),
+        case("POST", "/api/v1/areas/{id}/venues", AreaB, MANAGE_B_201).body(venue),
+        case("PUT", "/api/v1/venues/{id}/admission", VenueA1, MANAGE_A_204)
+            .body(|s, _, _| json!({"admitted_on": s.admitted_on, "withdrawn_on": null})),
+        case("PUT", "/api/v1/venues/{id}/admission", VenueB, MANAGE_B_204)
+            .body(|_, _, _| json!({"admitted_on": "2026-02-01", "withdrawn_on": null})),
+        case("GET", "/api/v1/areas/{id}/accounts", AreaA, OPERATOR_OR_MANAGE_A),
+        case("GET", "/api/v1/areas/{id}/accounts", AreaB, OPERATOR_OR_MANAGE_B),
+        // An owner for a venue of A, of B; a beheerder for A.
+        case("POST", "/api/v1/accounts", None, MANAGE_A_201).body(|s, n, _| {
+            json!({"username": format!("owner-{n}"), "password": "owner password 123", "role": "owner",
+                   "area_id": s.area_a, "venue_ids": [s.venue_a1]})
+        }),
+        case("POST", "/api/v1/accounts", None, MANAGE_B_201).body(|s, n, _| {
+            json!({"username": format!("owner-{n}"), "password": "owner password 123", "role": "owner",
+                   "area_id": s.area_b, "venue_ids": [s.venue_b]})
+        }),
+        case("POST", "/api/v1/accounts", None, OPERATOR_ONLY_201).body(|s, n, _| {
+            json!({"username": format!("beheerder-{n}"), "password": "beheerder password", "role": "beheerder",
+                   "area_id": s.area_a})
+        }),
+        case("POST", "/api/v1/accounts", None, OPERATOR_ONLY_201).body(|_, n, _| {
+            json!({"username": format!("operator-{n}"), "password": "operator password", "role": "operator"})
+        }),
+        case("GET", "/api/v1/areas/{id}/audit", AreaA, MANAGE_A_200),
+        case("GET", "/api/v1/areas/{id}/audit", AreaB, MANAGE_B_200),
+        case("GET", "/api/v1/areas/{id}/statistics", AreaA, OPERATOR_OR_MANAGE_A),
+        case("GET", "/api/v1/areas/{id}/statistics", AreaB, OPERATOR_OR_MANAGE_B),
+        case("POST", "/api/v1/bans", None, ISSUE_AT_A1)
+            .body(|s, n, _| ban_body(s.venue_a1, s.category_a, manual("Smit", &name(n), "1980-02-02"))),
+        case("POST", "/api/v1/bans", None, ISSUE_AT_B)
+            .body(|s, n, _| ban_body(s.venue_b, s.category_b, manual("Smit", &name(n), "1980-02-02"))),
+        case("GET", "/api/v1/bans", None, BANS_OF_AREAS),
+        case("GET", "/api/v1/bans", AreaA, [401, 403, 200, 403, 200, 200, 403]).query("?area_id={id}"),
+        case("GET", "/api/v1/bans", AreaB, [401, 403, 403, 200, 403, 403, 200]).query("?area_id={id}"),
+        // Beheerder B filtering on a venue of A finds nothing (200, empty:
+        // checked below); owner A2 may not filter on owner A's venue.
+        case("GET", "/api/v1/bans", VenueA1, [401, 403, 200, 200, 200, 403, 403]).query("?venue_id={id}"),
+        case("GET", "/api/v1/bans/{id}", BanA, BAN_A_200),
+        case("GET", "/api/v1/bans/{id}", BanB, BAN_B_200),
+        case("POST", "/api/v1/bans/{id}/revoke", FreshBanA, BAN_A_204).body(|_, _, _| json!({"reason": "wrong person"})),
+        case("POST", "/api/v1/bans/{id}/revoke", FreshBanB, BAN_B_204).body(|_, _, _| json!({"reason": "wrong person"})),
+        case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
+            .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
+    ]
+}
+
+/// A distinct given name per call (names take letters only).
+fn name(n: usize) -> String {
+    let letters: String = n
+        .to_string()
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect();
+    format!("Karel {letters}")
+}
+
+fn permit(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"reference": "AP z2026-00042", "granted_on": "2025-11-28", "expires_on": "2030-12-31"})
+}
+
+fn protocol(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"complaint_window_days": 14, "retention_days": 0, "max_list_age_seconds": 86400})
+}
+
+fn category(_: &Seeded, n: usize, _: Who) -> Value {
+    json!({"code": format!("cat-{n}"), "name": "Categorie", "default_days": 30, "max_days": 60})
+}
+
+fn venue(_: &Seeded, n: usize, _: Who) -> Value {
+    json!({"name": format!("Venue {n}"), "address": "Straat 1", "kvk_number": "12345678", "admitted_on": "2026-03-01"})
+}
+
+both!(every_operation_by_every_role);
+async fn every_operation_by_every_role(app: TestApp) {
+    let s = app.seed().await;
+    let cases = cases();
+
+    // The table covers exactly the documented operations.
+    let documented: BTreeSet<(String, String)> = cho_server::http::operations()
+        .iter()
+        .map(|op| (op.method.to_owned(), op.path.to_owned()))
+        .collect();
+    let covered: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_owned(), c.path.to_owned()))
+        .collect();
+    assert_eq!(covered, documented, "the table must list every operation");
+
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let owner_b = app.login(OWNER_B.0, OWNER_B.1).await;
+    let ban_a = app
+        .issue(
+            &owner_a,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
+        )
+        .await;
+    let ban_b = app
+        .issue(
+            &owner_b,
+            ban_body(
+                s.venue_b,
+                s.category_b,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
+        )
+        .await;
+
+    let mut tokens: HashMap<Who, String> = HashMap::new();
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for c in &cases {
+        for (column, who) in EVERYONE.into_iter().enumerate() {
+            n += 1;
+            let token = match who.login() {
+                None => None,
+                Some((user, password)) => match tokens.get(&who) {
+                    Some(token) => Some(token.clone()),
+                    None => {
+                        let token = app.login(user, password).await;
+                        tokens.insert(who, token.clone());
+                        Some(token)
+                    }
+                },
+            };
+            let id = match c.target {
+                Target::None => None,
+                Target::AreaA => Some(s.area_a),
+                Target::AreaB => Some(s.area_b),
+                Target::VenueA1 => Some(s.venue_a1),
+                Target::VenueB => Some(s.venue_b),
+                Target::BanA => Some(ban_a),
+                Target::BanB => Some(ban_b),
+                Target::FreshBanA => Some(
+                    app.issue(
+                        &app.login(OWNER_A.0, OWNER_A.1).await,
+                        ban_body(
+                            s.venue_a1,
+                            s.category_a,
+                            manual("Vers", &name(n), "1991-01-01"),
+                        ),
+                    )
+                    .await,
+                ),
+                Target::FreshBanB => Some(
+                    app.issue(
+                        &app.login(OWNER_B.0, OWNER_B.1).await,
+                        ban_body(
+                            s.venue_b,
+                            s.category_b,
+                            manual("Vers", &name(n), "1991-01-01"),
+                        ),
+                    )
+                    .await,
+                ),
+            };
+            let fill =
+                |t: &str| id.map_or_else(|| t.to_owned(), |id| t.replace("{id}", &id.to_string()));
+            let path = format!("{}{}", fill(c.path), fill(c.query));
+            let body = c.body.map(|make| make(&s, n, who));
+            let (status, answer) = app.request(c.method, &path, token.as_deref(), body).await;
+            let expected = c.expect[column];
+            if status.as_u16() != expected {
+                failures.push(format!(
+                    "{} {path} as {who:?}: expected {expected}, got {status}: {answer}",
+                    c.method
+                ));
+            }
+            if status.is_client_error() {
+                assert!(
+                    answer["error"]["code"].is_string(),
+                    "{} {path} as {who:?}: not a JSON error: {answer}",
+                    c.method
+                );
+            }
+            // What the reads show must stay in scope.
+            if status == StatusCode::OK && c.method == "GET" {
+                check_scope(&s, who, &path, &answer);
+            }
+            if matches!(c.path, "/api/v1/auth/logout" | "/api/v1/auth/password") {
+                tokens.remove(&who);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} calls answered otherwise:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The area-wide lists a caller gets hold only what is in their scope.
+fn check_scope(s: &Seeded, who: Who, path: &str, answer: &Value) {
+    let area_of = |who: Who| match who {
+        Who::BeheerderA | Who::OwnerA | Who::OwnerA2 => Some(s.area_a),
+        Who::BeheerderB | Who::OwnerB => Some(s.area_b),
+        _ => None,
+    };
+    if path == "/api/v1/areas" {
+        let ids: Vec<i64> = answer
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        match area_of(who) {
+            Some(area) => assert_eq!(ids, vec![area], "{who:?} sees areas {ids:?}"),
+            None => assert!(ids.len() >= 2, "the operator sees every area"),
+        }
+    }
+    if path.starts_with("/api/v1/bans") && !path.contains("/bans/") {
+        for ban in answer.as_array().unwrap() {
+            assert_eq!(
+                ban["area_id"].as_i64(),
+                area_of(who),
+                "{who:?} listed {ban}"
+            );
+            match who {
+                Who::OwnerA => assert_eq!(ban["venue_id"], s.venue_a1),
+                Who::OwnerA2 => assert_eq!(ban["venue_id"], s.venue_a2),
+                Who::OwnerB => assert_eq!(ban["venue_id"], s.venue_b),
+                _ => {}
+            }
+        }
+    }
+}
+
+both!(the_operator_never_sees_personal_data);
+async fn the_operator_never_sees_personal_data(app: TestApp) {
+    let s = app.seed().await;
+    let op = app.login(OPERATOR.0, OPERATOR.1).await;
+    let events = app.last_seq().await;
+    for (method, path, body) in [
+        ("GET", "/api/v1/bans".to_owned(), None),
+        ("GET", format!("/api/v1/bans?area_id={}", s.area_a), None),
+        ("GET", format!("/api/v1/bans/{}", s.demo_bans[0]), None),
+        (
+            "POST",
+            "/api/v1/bans/search".to_owned(),
+            Some(json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/bans/{}/revoke", s.demo_bans[0]),
+            Some(json!({"reason": "x"})),
+        ),
+    ] {
+        let answer = app.request(method, &path, Some(&op), body).await;
+        assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
+        assert!(!answer.1.to_string().contains("Jansen"));
+    }
+    // Nothing else the operator can read names anyone.
+    for path in [
+        "/api/v1/areas".to_owned(),
+        format!("/api/v1/areas/{}/statistics", s.area_a),
+        format!("/api/v1/areas/{}/accounts", s.area_a),
+    ] {
+        let (status, body) = app.get(&path, &op).await;
+        assert_eq!(status, StatusCode::OK);
+        for (surname, given, birth) in DEMO_PEOPLE {
+            let text = body.to_string();
+            assert!(
+                !text.contains(surname) && !text.contains(given) && !text.contains(birth),
+                "{path}: {text}"
+            );
+        }
+    }
+    assert_eq!(
+        app.events_after(events).await,
+        vec![],
+        "refused reads are not audited reads"
+    );
+}
+
+both!(scope_across_areas_and_venues);
+async fn scope_across_areas_and_venues(app: TestApp) {
+    let s = app.seed().await;
+    let beh_a = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let owner_a2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    let jansen = s.demo_bans[0]; // issued at A1 by owner A
+
+    // Owner A2 can neither read nor revoke owner A's ban; beheerder A can.
+    assert_error(
+        &app.get(&format!("/api/v1/bans/{jansen}"), &owner_a2).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &app.post(
+            &format!("/api/v1/bans/{jansen}/revoke"),
+            &owner_a2,
+            json!({"reason": "x"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &app.get(&format!("/api/v1/bans/{jansen}"), &beh_b).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    // Nor can they issue at owner A's venue, or list it.
+    assert_error(
+        &app.post(
+            "/api/v1/bans",
+            &owner_a2,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Smit", "Karel", "1980-02-02"),
+            ),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &app.get(&format!("/api/v1/bans?venue_id={}", s.venue_a1), &owner_a2)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    // Beheerder B's venue filter on area A finds nothing.
+    let (status, list) = app
+        .get(&format!("/api/v1/bans?venue_id={}", s.venue_a1), &beh_b)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list, json!([]));
+    // Beheerder B cannot make an owner for area A or for a venue of A.
+    let answer = app
+        .post("/api/v1/accounts", &beh_b, json!({"username": "sneaky", "password": "sneaky password", "role": "owner", "area_id": s.area_b, "venue_ids": [s.venue_a1]}))
+        .await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    // Nor withdraw A's venue.
+    let answer = app
+        .put(
+            &format!("/api/v1/venues/{}/admission", s.venue_a1),
+            &beh_b,
+            json!({"admitted_on": null, "withdrawn_on": null}),
+        )
+        .await;
+    assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
+
+    let (status, ban) = app.get(&format!("/api/v1/bans/{jansen}"), &beh_a).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ban["person"]["surname"], "Jansen");
+    let (status, ban) = app.get(&format!("/api/v1/bans/{jansen}"), &owner_a).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ban["person"]["surname"], "Jansen");
+    assert_status(
+        &app.post(
+            &format!("/api/v1/bans/{jansen}/revoke"),
+            &beh_a,
+            json!({"reason": "complaint upheld informally"}),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (_, ban) = app.get(&format!("/api/v1/bans/{jansen}"), &owner_a).await;
+    assert_eq!(ban["status"], "revoked");
+}

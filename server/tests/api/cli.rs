@@ -1,0 +1,367 @@
+//! The command line, as processes: init, serve, demo (stopped by SIGTERM),
+//! audit verify, migrate, purge. On SQLite, and `migrate` and `audit
+//! verify` on PostgreSQL too.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::harness::{Backend, TestApp, TestDb, free_port, postgres, wait_until};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cho-server");
+
+/// `cho-server --data-dir DIR ARGS...`, with no CHO_* settings inherited.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CHO_") {
+            c.env_remove(key);
+        }
+    }
+    c.env("RUST_LOG", "info")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("run cho-server")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A running server whose stdout is collected in the background.
+struct Server {
+    child: Child,
+    port: u16,
+    out: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(dir: &Path, subcommand: &str) -> Self {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let mut child = command(dir, &[subcommand, "--bind", &bind])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let out = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let out = out.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    let mut out = out.lock().expect("lock");
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            });
+        }
+        let mut server = Self { child, port, out };
+        let started = Instant::now();
+        while http(port, "GET", "/healthz", None, None).map(|r| r.0) != Some(200) {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("{subcommand} exited with {status}:\n{}", server.output());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{subcommand} did not answer /healthz:\n{}",
+                server.output()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn output(&self) -> String {
+        self.out.lock().expect("lock").clone()
+    }
+
+    /// SIGTERM, then the exit code (within 15 s).
+    fn terminate(mut self) -> Option<i32> {
+        // The shell's built-in kill: no procps needed.
+        let killed = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            if started.elapsed() > Duration::from_secs(15) {
+                let _ = self.child.kill();
+                panic!("no exit 15 s after SIGTERM:\n{}", self.output());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed test must not leave the server running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 client: (status, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let body = body.unwrap_or("");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+    Some((status, body))
+}
+
+fn login(port: u16, user: &str, password: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"username": user, "password": password}).to_string();
+    let (status, body) =
+        http(port, "POST", "/api/v1/auth/login", None, Some(&body)).expect("login");
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn init_creates_keys_and_a_one_time_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(&data, &["init"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    let password = text
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password: "))
+        .unwrap_or_else(|| panic!("no password in {text}"))
+        .trim()
+        .to_owned();
+    assert!(password.len() >= 20, "{password}");
+    let mut keys = Vec::new();
+    for file in ["master.key", "list-signing.pk8"] {
+        let path = data.join(file);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&path).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+        keys.push(std::fs::read(&path).unwrap());
+    }
+    // The key material never reaches the output.
+    assert!(!text.contains("BEGIN") && !stderr(&out).contains("PRIVATE"));
+
+    // A second init refuses and keeps the keys.
+    let again = run(&data, &["init"]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(data.join("master.key")).unwrap(), keys[0]);
+    assert_eq!(
+        std::fs::read(data.join("list-signing.pk8")).unwrap(),
+        keys[1]
+    );
+
+    // The password logs in to a served instance; SIGTERM stops it cleanly.
+    let server = Server::start(&data, "serve");
+    let (status, body) = login(server.port, "operator", &password);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "operator");
+    let (status, _) = login(server.port, "operator", "not the password");
+    assert_eq!(status, 401);
+    let output = server.output();
+    assert!(
+        !output.contains(&password),
+        "the password was logged:\n{output}"
+    );
+    assert_eq!(server.terminate(), Some(0));
+
+    // Serving without keys refuses.
+    let empty = dir.path().join("empty");
+    let out = run(&empty, &["serve", "--bind", "127.0.0.1:1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cho-server init"), "{}", stderr(&out));
+}
+
+#[test]
+fn demo_serves_and_stops_on_sigterm_then_audit_migrate_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let server = Server::start(data, "demo");
+    let port = server.port;
+    wait_until(10, "the demo banner", || server.output().contains("Logins"));
+    let banner = server.output();
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/api/v1")),
+        "{banner}"
+    );
+    for (user, password, _) in cho_server::demo::LOGINS {
+        assert!(
+            banner.contains(user) && banner.contains(password),
+            "{user} in {banner}"
+        );
+    }
+    let (status, body) = login(port, "kroon", "demo-kroon-2026");
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    let (status, bans) = http(port, "GET", "/api/v1/bans", Some(&token), None).unwrap();
+    assert_eq!(status, 200, "{bans}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&bans)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let (status, metrics) = http(port, "GET", "/metrics", None, None).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("cho_active_bans{area=\"1\"} 3"),
+        "{metrics}"
+    );
+    let output = server.output();
+    assert!(
+        !output.contains("Jansen") && !output.contains(&token),
+        "personal data or a token in the log:\n{output}"
+    );
+    assert_eq!(server.terminate(), Some(0), "graceful stop");
+
+    // Reopened, not seeded twice.
+    let server = Server::start(data, "demo");
+    wait_until(10, "the demo banner", || server.output().contains("Logins"));
+    assert!(server.output().contains("reopened"), "{}", server.output());
+    assert_eq!(server.terminate(), Some(0));
+
+    let out = run(data, &["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("audit chain intact"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = run(data, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("migrations applied"));
+    let out = run(data, &["purge"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("purged 0 bans"), "{}", stdout(&out));
+    let out = run(data, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // Tamper with the file: verify fails with exit status 1.
+    let url = format!("sqlite://{}", data.join("cho.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            sqlx::any::install_default_drivers();
+            let db = sqlx::AnyPool::connect(&url).await.unwrap();
+            sqlx::query("UPDATE audit_events SET action = 'ban.read' WHERE seq = 5")
+                .execute(&db)
+                .await
+                .unwrap();
+            db.close().await;
+        });
+    let out = run(data, &["audit", "verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("BROKEN") && stdout(&out).contains("event 5"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[tokio::test]
+async fn migrate_and_audit_verify_on_postgres() {
+    if postgres().is_none() {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = db.url.clone();
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        run(dir.path(), &all)
+    };
+    let out = cli(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("migrations applied"));
+    // Twice is fine.
+    assert!(cli(&["migrate"]).status.success());
+    let out = cli(&["audit", "verify"]);
+    assert!(
+        stdout(&out).contains("intact: 0 events"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    let app = TestApp::new(db).await;
+    app.seed().await;
+    let events = app.count("audit_events").await;
+    let out = cli(&["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("intact: {events} events")),
+        "{}",
+        stdout(&out)
+    );
+
+    sqlx::query("DELETE FROM audit_events WHERE seq = $1")
+        .bind(events)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let out = cli(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("BROKEN"), "{}", stdout(&out));
+    app.db().close().await;
+}

@@ -1,0 +1,488 @@
+//! The test harness: a fresh database per test on SQLite (a temporary file)
+//! and on PostgreSQL (one throwaway PostgreSQL 15 cluster per test process,
+//! one fresh database per test), an app on a manual clock, and requests
+//! driven through the router without sockets.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once, OnceLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+use cho_server::clock::ManualClock;
+use cho_server::secrets::Secrets;
+use cho_server::services::App;
+use cho_server::services::auth::PasswordHashing;
+use cho_server::storage::Db;
+
+/// Every test starts at 2026-11-28 12:00 UTC (13:00 in the Netherlands).
+pub const START: i64 = 1_795_867_200;
+pub const DAY: i64 = 86_400;
+
+/// `both!(name);` beside `async fn name(app: TestApp)` runs that body as
+/// the tests `name::sqlite` and `name::postgres`, each on a fresh database.
+/// Attributes (e.g. `#[ignore = "why"]`) before the name go on both.
+#[macro_export]
+macro_rules! both {
+    ($(#[$meta:meta])* $name:ident) => {
+        mod $name {
+            $(#[$meta])*
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::harness::run($crate::harness::Backend::Sqlite, super::$name).await;
+            }
+
+            $(#[$meta])*
+            #[tokio::test]
+            async fn postgres() {
+                $crate::harness::run($crate::harness::Backend::Postgres, super::$name).await;
+            }
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Builds a fresh app on `backend`, runs `body` on it, closes the pool.
+pub async fn run<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let app = TestApp::new(db).await;
+    let pool = app.app.db.clone();
+    body(app).await;
+    pool.close().await;
+}
+
+/// A fresh, empty (migrated) database and where it lives.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    /// The SQLite file's directory, deleted with the test.
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// None when PostgreSQL is not installed and not required.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("cho.db").display()),
+            Backend::Postgres => postgres()?.fresh_database().await,
+        };
+        Some(Self {
+            url,
+            backend,
+            _dir: dir,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// PostgreSQL: one cluster per test process.
+
+pub struct Postgres {
+    port: u16,
+    next_db: AtomicUsize,
+}
+
+static POSTGRES: OnceLock<Result<Postgres, String>> = OnceLock::new();
+static SKIP_NOTICE: Once = Once::new();
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// The shared cluster, started on first use; None (after one loud notice)
+/// when PostgreSQL is missing and `CHO_REQUIRE_POSTGRES` is not 1.
+pub fn postgres() -> Option<&'static Postgres> {
+    let required = std::env::var("CHO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if !Path::new(PG_BIN).join("initdb").exists() {
+        assert!(
+            !required,
+            "CHO_REQUIRE_POSTGRES=1 but PostgreSQL 15 is not installed ({PG_BIN}/initdb is \
+             missing): apt-get install postgresql-15"
+        );
+        SKIP_NOTICE.call_once(|| {
+            // Straight to the process's stderr: the test harness captures
+            // `eprintln!` of passing tests.
+            let notice = format!(
+                "\n*** SKIPPED postgres: {PG_BIN}/initdb not found; the *::postgres tests run \
+                 nothing. Install postgresql-15 (or set CHO_REQUIRE_POSTGRES=1 to fail). ***\n\n"
+            );
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
+        });
+        return None;
+    }
+    match POSTGRES.get_or_init(start_postgres) {
+        Ok(pg) => Some(pg),
+        Err(e) => panic!("cannot start the test PostgreSQL: {e}"),
+    }
+}
+
+impl Postgres {
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// Creates `t_<n>` and returns its URL.
+    pub async fn fresh_database(&self) -> String {
+        let n = self.next_db.fetch_add(1, Ordering::SeqCst);
+        let name = format!("t_{n}");
+        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
+            .await
+            .expect("connect to the test PostgreSQL");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create database");
+        admin.close().await.ok();
+        self.url(&name)
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// A command run as the `postgres` user when we are root (PostgreSQL
+/// refuses to run as root).
+fn pg_command(root: bool, program: &str) -> Command {
+    let program = format!("{PG_BIN}/{program}");
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", &program]);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run_checked(mut c: Command, what: &str) -> Result<(), String> {
+    let out = c
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn start_postgres() -> Result<Postgres, String> {
+    let root = is_root();
+    let base: PathBuf = tempfile::Builder::new()
+        .prefix("cho-test-pg-")
+        .tempdir_in("/tmp")
+        .map_err(|e| e.to_string())?
+        .keep();
+    let data = base.join("data");
+    if root {
+        run_checked(
+            {
+                let mut c = Command::new("chown");
+                c.arg("-R").arg("postgres").arg(&base);
+                c
+            },
+            "chown",
+        )?;
+    }
+    // The watchdog stops the cluster and deletes its files once this test
+    // process is gone, however it ends.
+    let pg_ctl = if root {
+        format!("runuser -u postgres -- {PG_BIN}/pg_ctl")
+    } else {
+        format!("{PG_BIN}/pg_ctl")
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+         {pg_ctl} -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{base}'",
+        pid = std::process::id(),
+        data = data.display(),
+        base = base.display(),
+    );
+    Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("watchdog: {e}"))?;
+
+    let mut initdb = pg_command(root, "initdb");
+    initdb
+        .arg("-D")
+        .arg(&data)
+        .args(["-A", "trust", "-U", "postgres", "--no-sync"]);
+    run_checked(initdb, "initdb")?;
+
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut start = pg_command(root, "pg_ctl");
+        start
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(base.join("log"))
+            .arg("-o")
+            .arg(format!(
+                "-k {} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off \
+                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+                base.display()
+            ))
+            .args(["-w", "-t", "60", "start"]);
+        // setsid: a Ctrl-C in the terminal must not kill the cluster before
+        // the watchdog stops it.
+        let mut detached = Command::new("setsid");
+        detached.arg(start.get_program()).args(start.get_args());
+        match run_checked(detached, "pg_ctl start") {
+            Ok(()) => {
+                return Ok(Postgres {
+                    port,
+                    next_db: AtomicUsize::new(1),
+                });
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+// ---------------------------------------------------------------------------
+// The app under test.
+
+pub struct TestApp {
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub backend: Backend,
+    router: axum::Router,
+    _db: TestDb,
+    _keys: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn new(test_db: TestDb) -> Self {
+        let db = Db::connect(&test_db.url)
+            .await
+            .expect("connect and migrate");
+        let keys = tempfile::tempdir().expect("temp dir");
+        let secrets = Secrets::create(keys.path()).expect("keys");
+        let clock = ManualClock::new(START);
+        let app = cho_server::app(
+            db,
+            secrets,
+            clock.clone(),
+            PasswordHashing::fast_for_tests(),
+        );
+        Self {
+            router: cho_server::http::router(app.clone()),
+            app,
+            clock,
+            backend: test_db.backend,
+            _db: test_db,
+            _keys: keys,
+        }
+    }
+
+    /// The router, for requests sent from spawned tasks.
+    pub fn router(&self) -> axum::Router {
+        self.router.clone()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.app.db
+    }
+
+    /// Sends a request; answers status, headers and the raw body.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// A JSON request; the answer's body as JSON (Null when empty).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let (status, _, body) = self.request_full(method, path, token, body).await;
+        (status, body)
+    }
+
+    pub async fn request_full(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut builder = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => builder.body(Body::empty()),
+        }
+        .expect("request");
+        let (status, headers, bytes) = self.send(request).await;
+        let is_json = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else if !is_json {
+            // Metrics: plain text.
+            Value::String(String::from_utf8(bytes).expect("UTF-8 text"))
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{method} {path}: {status} with a body that is not JSON: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        (status, headers, value)
+    }
+
+    /// A request with a raw body and content type.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> (StatusCode, Value) {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(ct) = content_type {
+            builder = builder.header(header::CONTENT_TYPE, ct);
+        }
+        let (status, _, bytes) = self.send(builder.body(body.into()).expect("request")).await;
+        let value = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "{method} {path}: {status} with a body that is not JSON: {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.request("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.request("POST", path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.request("PUT", path, Some(token), Some(body)).await
+    }
+
+    /// Logs in and returns the session token; panics unless it succeeds.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .request(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Creates a resource and returns its id; panics unless 201.
+    pub async fn create(&self, path: &str, token: &str, body: Value) -> i64 {
+        let (status, answer) = self.post(path, token, body).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {answer}");
+        answer["id"].as_i64().expect("id")
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.clock.advance(days * DAY);
+    }
+}
+
+/// Asserts an error answer's status and JSON shape, and returns its code.
+#[track_caller]
+pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
+    let (got, body) = answer;
+    assert_eq!(*got, status, "expected {status} {code}, got {got}: {body}");
+    assert_eq!(body["error"]["code"], code, "error code in {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error message in {body}"
+    );
+}
+
+#[track_caller]
+pub fn assert_status(answer: &(StatusCode, Value), status: StatusCode) {
+    assert_eq!(answer.0, status, "body: {}", answer.1);
+}
+
+/// Waits until `f` is true or panics after `seconds`.
+pub fn wait_until(seconds: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,18 @@
+//! The cho-server test suite: one binary, every test on SQLite and on
+//! PostgreSQL (`<test>::sqlite`, `<test>::postgres`), except the command
+//! line tests in `cli`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod fixtures;
+mod harness;
+
+mod access;
+mod audit;
+mod auth;
+mod bad_input;
+mod bans;
+mod cli;
+mod concurrency;
+mod openapi;
+mod ops;
+mod retention;
