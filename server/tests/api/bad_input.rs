@@ -440,3 +440,59 @@ async fn bad_paths_and_routes(app: TestApp) {
     }
     assert_eq!(snapshot(&app).await, before);
 }
+
+both!(rules_found_in_review);
+async fn rules_found_in_review(app: TestApp) {
+    let s = app.seed().await;
+    let operator = app.login(OPERATOR.0, OPERATOR.1).await;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let before = snapshot(&app).await;
+    // A known route with another method is a JSON 405.
+    assert_error(
+        &app.request("DELETE", "/api/v1/bans", Some(&owner), None)
+            .await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+    // A notice dated after today, or before the incident, is refused.
+    for notified_on in ["2030-01-01", "2020-01-01"] {
+        let body = with(
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Bakker", "Bob", "1990-01-01"),
+            ),
+            "notification",
+            json!({"notified_on": notified_on, "method": "letter"}),
+        );
+        assert_error(
+            &app.post("/api/v1/bans", &owner, body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        );
+    }
+    // Only owner accounts have venues.
+    let beheerder = json!({"username": "b2", "password": "long enough password", "role": "beheerder",
+                           "area_id": s.area_a, "venue_ids": [s.venue_b]});
+    assert_error(
+        &app.post("/api/v1/accounts", &operator, beheerder).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    );
+    // An area of an unknown municipality is a 404, not a constraint error.
+    assert_error(
+        &app.post(
+            "/api/v1/areas",
+            &operator,
+            json!({"municipality_id": 999, "name": "Nergens"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "refused requests wrote nothing"
+    );
+}

@@ -321,19 +321,7 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// ICAO 9303 check digit: weights 7, 3, 1; A-Z = 10..35; '<' = 0.
 pub fn check_digit(s: &str) -> char {
-    let sum: u32 = s
-        .chars()
-        .zip([7, 3, 1].iter().cycle())
-        .map(|(c, w)| {
-            let v = match c {
-                '0'..='9' => c as u32 - '0' as u32,
-                'A'..='Z' => c as u32 - 'A' as u32 + 10,
-                _ => 0,
-            };
-            v * w
-        })
-        .sum();
-    char::from_digit(sum % 10, 10).expect("digit")
+    cho_core::mrz::check_digit_of(s)
 }
 
 fn pad(s: &str, n: usize) -> String {
