@@ -67,5 +67,6 @@ pub fn app(
         clock,
         passwords,
         metrics: http::metrics::Metrics::default(),
+        unknown_logins: services::auth::UnknownLogins::default(),
     }
 }

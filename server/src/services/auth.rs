@@ -79,6 +79,38 @@ impl PasswordHashing {
     }
 }
 
+/// Failed-login counters for usernames that do not exist, in memory (per
+/// server instance), so they throttle exactly like real accounts.
+#[derive(Clone, Default)]
+pub struct UnknownLogins {
+    counters: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>>,
+}
+
+/// Bound on remembered unknown names; beyond it the oldest state is dropped
+/// wholesale (a flood of random names gains nothing from that).
+const MAX_UNKNOWN_NAMES: usize = 10_000;
+
+impl UnknownLogins {
+    fn attempt(&self, username: &str, now: i64) -> AppResult<()> {
+        let mut counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if counters.len() >= MAX_UNKNOWN_NAMES && !counters.contains_key(username) {
+            counters.clear();
+        }
+        let (failed, next_at) = counters.entry(username.to_owned()).or_insert((0, 0));
+        if *next_at > now {
+            return Err(AppError::LoginThrottled {
+                retry_after: *next_at - now,
+            });
+        }
+        *failed += 1;
+        *next_at = next_login_at(*failed, now);
+        Ok(())
+    }
+}
+
 pub fn check_password_strength(password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::Invalid(format!(
@@ -104,8 +136,10 @@ pub async fn login(app: &App, username: &str, password: &str) -> AppResult<Sessi
     let now = app.clock.now();
     let account = accounts::by_username(&app.db, username).await?;
     let Some(account) = account.filter(|a| !a.disabled) else {
-        // Spend the same effort as a real check, so timing does not tell
-        // which usernames exist.
+        // An unknown name is throttled like a real account, and costs the
+        // same effort, so neither the answers nor their timing tell which
+        // usernames exist.
+        app.unknown_logins.attempt(username, now)?;
         let hashing = app.passwords.clone();
         let dummy = hashing.hash("dummy password for timing")?;
         let _ = tokio::task::spawn_blocking(move || hashing.verify("x", &dummy)).await;

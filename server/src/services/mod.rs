@@ -22,6 +22,7 @@ pub struct App {
     pub clock: SharedClock,
     pub passwords: auth::PasswordHashing,
     pub metrics: crate::http::metrics::Metrics,
+    pub unknown_logins: auth::UnknownLogins,
 }
 
 impl App {

@@ -91,6 +91,16 @@ async fn wrong_password_and_unknown_user(app: TestApp) {
     );
     // The same answer: the message does not tell which usernames exist.
     assert_eq!(body, unknown.2);
+    // Nor does throttling: a known and an unknown name are slowed down
+    // alike after their third failure.
+    for _ in 0..2 {
+        attempt(&app, OWNER_A.0, "wrong password!").await;
+        attempt(&app, "nobody", "wrong password!").await;
+    }
+    let known = attempt(&app, OWNER_A.0, "wrong password!").await;
+    let unknown = attempt(&app, "nobody", "wrong password!").await;
+    assert_eq!(known.0, StatusCode::TOO_MANY_REQUESTS, "{}", known.2);
+    assert_eq!((known.0, known.1), (unknown.0, unknown.1));
 }
 
 both!(slow_down_after_three_failures_and_lockout_after_ten);
