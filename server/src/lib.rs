@@ -25,7 +25,7 @@ use crate::services::App;
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Serves `app` on `listener` until `shutdown` resolves, running the
-/// retention job in the background. Tests bind port 0 and pass the listener.
+/// retention job and list publication in the background. Tests bind port 0 and pass the listener.
 pub async fn serve(
     listener: TcpListener,
     app: App,
@@ -47,10 +47,25 @@ pub async fn serve(
             }
         })
     };
+    let publisher = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(services::lists::PUBLISH_INTERVAL);
+            loop {
+                interval.tick().await;
+                for (area, result) in services::lists::publish_all(&app).await {
+                    if let Err(e) = result {
+                        tracing::warn!(area, error = %e, "list publication failed");
+                    }
+                }
+            }
+        })
+    };
     let result = axum::serve(listener, http::router(app))
         .with_graceful_shutdown(shutdown)
         .await;
     purger.abort();
+    publisher.abort();
     result
 }
 

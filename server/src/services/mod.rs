@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bans;
+pub mod lists;
 pub mod retention;
 
 use std::sync::Arc;
