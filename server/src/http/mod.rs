@@ -8,6 +8,7 @@
 mod admin;
 mod auth;
 mod bans;
+mod devices;
 pub mod error;
 mod extract;
 pub mod metrics;
@@ -57,7 +58,8 @@ fn api() -> Api {
     let api = ops::routes(api);
     let api = auth::routes(api);
     let api = admin::routes(api);
-    bans::routes(api)
+    let api = bans::routes(api);
+    devices::routes(api)
 }
 
 /// The whole application's router.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bans;
+pub mod devices;
 pub mod lists;
 pub mod retention;
 

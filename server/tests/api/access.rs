@@ -63,6 +63,10 @@ enum Target {
     /// A ban issued just before the call (for revocations).
     FreshBanA,
     FreshBanB,
+    /// A door device of venue A1.
+    DeviceA,
+    /// A device of venue A1 enrolled just before the call (for revocations).
+    FreshDeviceA,
 }
 
 type MakeBody = fn(&Seeded, usize, Who) -> Value;
@@ -203,7 +207,39 @@ fn cases() -> Vec<Case> {
         case("POST", "/api/v1/bans/{id}/revoke", FreshBanB, BAN_B_204).body(|_, _, _| json!({"reason": "wrong person"})),
         case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
             .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
+        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueA1, ISSUE_AT_A1).body(|_, _, _| json!({"name": "Voordeur"})),
+        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueB, ISSUE_AT_B).body(|_, _, _| json!({"name": "Voordeur"})),
+        // Public, but a code nobody issued is refused for everyone.
+        case("POST", "/api/v1/devices/enrol", None, [422; 7]).body(|_, _, _| json!({"code": "NOT-A-CODE"})),
+        case("GET", "/api/v1/areas/{id}/devices", AreaA, [401, 403, 200, 403, 200, 200, 403]),
+        case("GET", "/api/v1/areas/{id}/devices", AreaB, [401, 403, 403, 200, 403, 403, 200]),
+        case("PUT", "/api/v1/devices/{id}", DeviceA, [401, 403, 403, 403, 204, 403, 403]).body(|_, _, _| json!({"name": "Achterdeur"})),
+        case("POST", "/api/v1/devices/{id}/revoke", FreshDeviceA, [401, 403, 204, 403, 204, 403, 403]),
+        // The device endpoints take a device credential, never a session.
+        case("GET", "/api/v1/device/list", None, [401; 7]),
+        case("GET", "/api/v1/device/key", None, [401; 7]),
     ]
+}
+
+/// Enrols a door device at venue A1 through the services, as a phone would.
+async fn enrol_device_a(app: &TestApp, s: &Seeded) -> i64 {
+    let actor =
+        cho_server::services::auth::authenticate(&app.app, &app.login(OWNER_A.0, OWNER_A.1).await)
+            .await
+            .unwrap();
+    let code = cho_server::services::devices::create_code(
+        &app.app,
+        &actor,
+        s.venue_a1,
+        "Deur",
+        "http://test",
+    )
+    .await
+    .unwrap();
+    cho_server::services::devices::enrol(&app.app, &code.code)
+        .await
+        .unwrap()
+        .device_id
 }
 
 /// A distinct given name per call (names take letters only).
@@ -271,6 +307,7 @@ async fn every_operation_by_every_role(app: TestApp) {
         )
         .await;
 
+    let device_a = enrol_device_a(&app, &s).await;
     let mut tokens: HashMap<Who, String> = HashMap::new();
     let mut failures = Vec::new();
     let mut n = 0;
@@ -307,6 +344,8 @@ async fn every_operation_by_every_role(app: TestApp) {
                     )
                     .await,
                 ),
+                Target::DeviceA => Some(device_a),
+                Target::FreshDeviceA => Some(enrol_device_a(&app, &s).await),
                 Target::FreshBanB => Some(
                     app.issue(
                         &app.login(OWNER_B.0, OWNER_B.1).await,

@@ -13,6 +13,7 @@ mod bad_input;
 mod bans;
 mod cli;
 mod concurrency;
+mod devices;
 mod lists;
 mod openapi;
 mod ops;

@@ -62,7 +62,12 @@ async fn document_lists_every_operation_and_nothing_else(app: TestApp) {
         .collect();
     assert_eq!(
         public,
-        BTreeSet::from(["/healthz", "/metrics", "/api/v1/auth/login"])
+        BTreeSet::from([
+            "/healthz",
+            "/metrics",
+            "/api/v1/auth/login",
+            "/api/v1/devices/enrol"
+        ])
     );
 }
 

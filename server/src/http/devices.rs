@@ -1,0 +1,221 @@
+//! Door devices over HTTP: enrolment codes, enrolment, management, and the
+//! device's sync and key endpoints (`Authorization: Device <credential>`).
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiQuery, Auth, Id};
+use super::{Api, Operation};
+use crate::services::devices::{self, SyncAnswer};
+use crate::services::{App, AppError};
+use crate::storage::devices::DeviceRow;
+
+pub fn routes(api: Api) -> Api {
+    const DEVICE: &str = "an enrolled door device (Authorization: Device <credential>)";
+    api.route(
+        Operation::new("POST", "/api/v1/venues/{id}/enrolment-codes", "Create a one-time enrolment code (15 minutes) with its QR code")
+            .roles("owner of the venue")
+            .created()
+            .body(|| json!({"name": "Voordeur"})),
+        post(create_code),
+    )
+    .route(
+        Operation::new("POST", "/api/v1/devices/enrol", "Trade an enrolment code for a device credential, the area key and the signing key")
+            .public()
+            .body(|| json!({"code": "ABCD-EF23-GH"})),
+        post(enrol),
+    )
+    .route(Operation::new("GET", "/api/v1/areas/{id}/devices", "Door devices: the beheerder sees the area's, an owner their venues'").roles("owner; the area's beheerder"), get(list))
+    .route(
+        Operation::new("PUT", "/api/v1/devices/{id}", "Rename a device").roles("owner of the device's venue").body(|| json!({"name": "Achterdeur"})),
+        put(rename),
+    )
+    .route(Operation::new("POST", "/api/v1/devices/{id}/revoke", "Revoke a device: no further list").roles("owner of the device's venue; the area's beheerder"), post(revoke))
+    .route(
+        Operation::new("GET", "/api/v1/device/list", "Sync: 304, a signed delta from ?version=N, or the signed snapshot (application/octet-stream)").roles(DEVICE),
+        get(sync),
+    )
+    .route(Operation::new("GET", "/api/v1/device/key", "The area's current identity key and epoch").roles(DEVICE), get(key))
+}
+
+/// The device behind `Authorization: Device <credential>`.
+struct DeviceAuth(DeviceRow);
+
+impl FromRequestParts<App> for DeviceAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let credential = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Device "))
+            .map(str::trim)
+            .filter(|c| !c.is_empty() && c.len() <= 100)
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Self(devices::authenticate(app, credential).await?))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeBody {
+    name: String,
+}
+
+fn server_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+async fn create_code(
+    State(app): State<App>,
+    auth: Auth,
+    Id(venue): Id,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+    let code =
+        devices::create_code(&app, &auth.actor, venue, &b.name, &server_url(&headers)).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(
+            json!({"code": code.code, "expires_at": code.expires_at, "qr_svg": code.qr_svg}),
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrolBody {
+    code: String,
+}
+
+async fn enrol(
+    State(app): State<App>,
+    ApiJson(b): ApiJson<EnrolBody>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let e = devices::enrol(&app, &b.code).await?;
+    Ok(axum::Json(json!({
+        "device_id": e.device_id,
+        "credential": e.credential,
+        "area_id": e.area_id,
+        "key_epoch": e.key_epoch,
+        "identity_key": URL_SAFE_NO_PAD.encode(&e.identity_key),
+        "signing_public_key": URL_SAFE_NO_PAD.encode(&e.signing_public_key),
+    })))
+}
+
+async fn list(
+    State(app): State<App>,
+    auth: Auth,
+    Id(area): Id,
+) -> Result<axum::Json<Value>, ApiError> {
+    let list = devices::list(&app, &auth.actor, area).await?;
+    Ok(axum::Json(Value::Array(
+        list.iter()
+            .map(|d| {
+                json!({"id": d.id, "venue_id": d.venue_id, "name": d.name, "enrolled_at": d.enrolled_at,
+                       "revoked_at": d.revoked_at, "last_sync_at": d.last_sync_at})
+            })
+            .collect(),
+    )))
+}
+
+async fn rename(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> Result<StatusCode, ApiError> {
+    devices::rename(&app, &auth.actor, id, &b.name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke(State(app): State<App>, auth: Auth, Id(id): Id) -> Result<StatusCode, ApiError> {
+    devices::revoke(&app, &auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncQuery {
+    version: Option<i64>,
+}
+
+fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+async fn sync(
+    State(app): State<App>,
+    DeviceAuth(device): DeviceAuth,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<SyncQuery>,
+) -> Result<Response, ApiError> {
+    // A device that sends the ETag of its version gets a 304 like one that
+    // sends ?version=: lists are signed, so caches may hold them.
+    let from_etag = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("\"v"))
+        .and_then(|v| v.strip_suffix('"'))
+        .and_then(|v| v.parse::<i64>().ok());
+    let have = q.version.or(from_etag).unwrap_or(0).max(0);
+    let answer = devices::sync(&app, &device, have).await?;
+    Ok(match answer {
+        SyncAnswer::NotModified { version } => {
+            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
+        }
+        SyncAnswer::NothingPublished => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_list",
+            "no list has been published for this area yet",
+        )
+        .into_response(),
+        SyncAnswer::Update {
+            version,
+            key_epoch,
+            delta_from,
+            bytes,
+        } => {
+            let kind = if delta_from.is_some() {
+                "delta"
+            } else {
+                "snapshot"
+            };
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .header(header::ETAG, etag(version))
+                .header(header::CACHE_CONTROL, "private, no-cache")
+                .header("x-cho-list-kind", kind)
+                .header("x-cho-list-version", version.to_string())
+                .header("x-cho-key-epoch", key_epoch.to_string())
+                .body(Body::from(bytes))
+                .map_err(|_| AppError::Internal("response"))?
+        }
+    })
+}
+
+async fn key(
+    State(app): State<App>,
+    DeviceAuth(device): DeviceAuth,
+) -> Result<axum::Json<Value>, ApiError> {
+    let (epoch, key) = devices::current_key(&app, &device).await?;
+    Ok(axum::Json(
+        json!({"area_id": device.area_id, "key_epoch": epoch, "identity_key": URL_SAFE_NO_PAD.encode(key)}),
+    ))
+}

@@ -1,0 +1,344 @@
+//! Door devices: one-time enrolment codes, enrolment, and the sync that
+//! hands a device its area's signed list.
+//!
+//! An owner creates a code for a door phone of their venue (valid
+//! [`CODE_SECONDS`], shown as a QR code). The phone trades it once for a
+//! device credential (only its hash is stored), the area's identity key of
+//! the current epoch, and the deployment's list-signing public key, which it
+//! pins. A revoked device gets 401 and no further list.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cho_core::list_format::{self, ListSigner, ListUpdate};
+use ring::rand::{SecureRandom, SystemRandom};
+
+use super::admin::identity_key_aad;
+use super::auth::token_hash;
+use super::{App, AppError, AppResult};
+use crate::domain::audit::AuditEvent;
+use crate::domain::roles::{Actor, Role};
+use crate::storage::devices::{self, DeviceRow};
+use crate::storage::{areas, lists, venues};
+
+/// An enrolment code is valid for 15 minutes.
+pub const CODE_SECONDS: i64 = 15 * 60;
+/// Codes are 10 characters from an alphabet without look-alikes (no 0/O,
+/// 1/I/L): about 49 bits, typed at most once, within 15 minutes.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 10;
+
+fn random_bytes<const N: usize>() -> AppResult<[u8; N]> {
+    let mut out = [0u8; N];
+    SystemRandom::new()
+        .fill(&mut out)
+        .map_err(|_| AppError::Internal("random"))?;
+    Ok(out)
+}
+
+fn device_event(actor: String, action: &'static str, device_id: i64, area_id: i64) -> AuditEvent {
+    AuditEvent {
+        actor,
+        action,
+        object_type: "device",
+        object_id: device_id.to_string(),
+        area_id: Some(area_id),
+    }
+}
+
+/// Canonical form of a typed code: uppercase, separators removed.
+fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub struct EnrolmentCode {
+    pub code: String,
+    pub expires_at: i64,
+    /// SVG of a QR code holding `cho-enrol:<server URL>#<code>`.
+    pub qr_svg: String,
+}
+
+/// An owner creates a one-time code for a door phone of their venue.
+pub async fn create_code(
+    app: &App,
+    actor: &Actor,
+    venue_id: i64,
+    name: &str,
+    server_url: &str,
+) -> AppResult<EnrolmentCode> {
+    if actor.role != Role::Owner || !actor.venue_ids.contains(&venue_id) {
+        return Err(AppError::Forbidden);
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::Invalid(
+            "name must be 1 to 100 characters".to_owned(),
+        ));
+    }
+    let venue = venues::venue(&app.db, venue_id)
+        .await?
+        .ok_or(AppError::NotFound("venue"))?;
+    let random: [u8; CODE_LEN] = random_bytes()?;
+    let code: String = random
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .collect();
+    let expires_at = app.clock.now() + CODE_SECONDS;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    devices::create_code(
+        &mut tx,
+        &token_hash(&code),
+        venue_id,
+        actor.account_id,
+        name,
+        expires_at,
+    )
+    .await?;
+    tx.audit(AuditEvent {
+        actor: actor.audit_name(),
+        action: "device.code",
+        object_type: "venue",
+        object_id: venue_id.to_string(),
+        area_id: Some(venue.area_id),
+    })
+    .await?;
+    tx.commit().await?;
+    let payload = format!("cho-enrol:{server_url}#{code}");
+    let qr = qrcode::QrCode::new(payload.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(EnrolmentCode {
+        code,
+        expires_at,
+        qr_svg,
+    })
+}
+
+/// What an enrolled device receives, once.
+pub struct Enrolment {
+    pub device_id: i64,
+    pub credential: String,
+    pub area_id: i64,
+    pub key_epoch: i64,
+    pub identity_key: Vec<u8>,
+    pub signing_public_key: Vec<u8>,
+}
+
+/// A phone trades a code for its credential and keys. Unknown, used and
+/// expired codes all get the same answer.
+pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
+    let credential = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let (venue_id, name) = devices::redeem_code(&mut tx, &token_hash(&normalise_code(code)))
+        .await?
+        .ok_or_else(|| {
+            AppError::Invalid("enrolment code is unknown, used or expired".to_owned())
+        })?;
+    let venue = venues::venue(&app.db, venue_id)
+        .await?
+        .ok_or(AppError::NotFound("venue"))?;
+    let device_id = devices::create(
+        &mut tx,
+        venue.area_id,
+        venue_id,
+        &name,
+        &token_hash(&credential),
+    )
+    .await?;
+    tx.audit(device_event(
+        "system".to_owned(),
+        "device.enrol",
+        device_id,
+        venue.area_id,
+    ))
+    .await?;
+    tx.commit().await?;
+    let (key_epoch, identity_key) = area_key(app, venue.area_id).await?;
+    Ok(Enrolment {
+        device_id,
+        credential,
+        area_id: venue.area_id,
+        key_epoch,
+        identity_key,
+        signing_public_key: signer(app)?.public_key().to_vec(),
+    })
+}
+
+fn signer(app: &App) -> AppResult<ListSigner> {
+    ListSigner::from_pkcs8(&app.secrets.signing_pkcs8)
+        .map_err(|_| AppError::Internal("signing key"))
+}
+
+/// The area's current identity key, unsealed, for a device.
+async fn area_key(app: &App, area_id: i64) -> AppResult<(i64, Vec<u8>)> {
+    let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
+        .await?
+        .ok_or(AppError::Internal("area has no identity key"))?;
+    Ok((
+        epoch,
+        app.master_key()
+            .open(&identity_key_aad(area_id, epoch), &sealed)?,
+    ))
+}
+
+/// The live device behind a credential.
+pub async fn authenticate(app: &App, credential: &str) -> AppResult<DeviceRow> {
+    devices::by_credential(&app.db, &token_hash(credential))
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The device's current area key (after a key rotation).
+pub async fn current_key(app: &App, device: &DeviceRow) -> AppResult<(i64, Vec<u8>)> {
+    area_key(app, device.area_id).await
+}
+
+fn may_manage(actor: &Actor, device: &DeviceRow) -> bool {
+    match actor.role {
+        Role::Owner => actor.venue_ids.contains(&device.venue_id),
+        Role::Beheerder => actor.area_id == Some(device.area_id),
+        Role::Operator => false,
+    }
+}
+
+/// Devices of an area: the beheerder sees all, an owner their venues'.
+pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<DeviceRow>> {
+    if actor.area_id != Some(area_id) || actor.role == Role::Operator {
+        return Err(AppError::Forbidden);
+    }
+    let all = devices::in_area(&app.db, area_id).await?;
+    Ok(all.into_iter().filter(|d| may_manage(actor, d)).collect())
+}
+
+pub async fn rename(app: &App, actor: &Actor, device_id: i64, name: &str) -> AppResult<()> {
+    let device = devices::device(&app.db, device_id)
+        .await?
+        .ok_or(AppError::NotFound("device"))?;
+    if actor.role != Role::Owner || !may_manage(actor, &device) {
+        return Err(AppError::Forbidden);
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::Invalid(
+            "name must be 1 to 100 characters".to_owned(),
+        ));
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    devices::rename(&mut tx, device_id, name).await?;
+    tx.audit(device_event(
+        actor.audit_name(),
+        "device.rename",
+        device_id,
+        device.area_id,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
+    let device = devices::device(&app.db, device_id)
+        .await?
+        .ok_or(AppError::NotFound("device"))?;
+    if !may_manage(actor, &device) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    if !devices::revoke(&mut tx, device_id).await? {
+        return Err(AppError::Conflict("device is already revoked".to_owned()));
+    }
+    tx.audit(device_event(
+        actor.audit_name(),
+        "device.revoke",
+        device_id,
+        device.area_id,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The answer to a sync.
+pub enum SyncAnswer {
+    /// The device is current.
+    NotModified { version: i64 },
+    /// A signed snapshot or delta to hand to `DoorChecker::apply_update`.
+    Update {
+        version: i64,
+        key_epoch: i64,
+        delta_from: Option<i64>,
+        bytes: Vec<u8>,
+    },
+    /// Nothing published for the area yet.
+    NothingPublished,
+}
+
+/// What a device at `have` (0 for none) needs: nothing, a delta from its
+/// version when that version is still stored under the same key epoch, or
+/// the latest snapshot.
+pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAnswer> {
+    devices::touch(&app.db, device.id, app.clock.now()).await?;
+    let Some(latest) = lists::latest(&app.db, device.area_id).await? else {
+        return Ok(SyncAnswer::NothingPublished);
+    };
+    if have == latest.version {
+        return Ok(SyncAnswer::NotModified { version: have });
+    }
+    let snapshot = lists::snapshot(&app.db, device.area_id, latest.version)
+        .await?
+        .ok_or(AppError::Internal("snapshot missing"))?;
+    if have > 0
+        && have < latest.version
+        && let Some(delta) = delta(app, device.area_id, have, &snapshot).await?
+    {
+        return Ok(SyncAnswer::Update {
+            version: latest.version,
+            key_epoch: latest.key_epoch,
+            delta_from: Some(have),
+            bytes: delta,
+        });
+    }
+    Ok(SyncAnswer::Update {
+        version: latest.version,
+        key_epoch: latest.key_epoch,
+        delta_from: None,
+        bytes: snapshot,
+    })
+}
+
+/// A signed delta from stored version `from` to the latest snapshot, when
+/// both are under one key epoch and the delta is smaller than the snapshot.
+async fn delta(
+    app: &App,
+    area_id: i64,
+    from: i64,
+    latest_snapshot: &[u8],
+) -> AppResult<Option<Vec<u8>>> {
+    let Some(base) = lists::snapshot(&app.db, area_id, from).await? else {
+        return Ok(None);
+    };
+    let signer = signer(app)?;
+    let public = signer.public_key();
+    let decode = |bytes: Vec<u8>| match list_format::decode(bytes, &public) {
+        Ok(ListUpdate::Snapshot(s)) => Ok(s),
+        _ => Err(AppError::Internal("stored snapshot does not verify")),
+    };
+    let base = decode(base)?;
+    let latest = decode(latest_snapshot.to_vec())?;
+    if base.header.key_epoch != latest.header.key_epoch {
+        return Ok(None);
+    }
+    let bytes = signer
+        .delta(
+            &latest.header,
+            base.header.version,
+            &base.entries,
+            &latest.entries,
+        )
+        .map_err(|_| AppError::Internal("delta signing"))?;
+    Ok((bytes.len() < latest_snapshot.len()).then_some(bytes))
+}

@@ -1,0 +1,263 @@
+//! Door devices: enrolment codes, enrolment, sync into the door core,
+//! revocation.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cho_core::checker::{Door, Verdict};
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::fixtures::*;
+use crate::harness::*;
+use cho_server::services::lists;
+
+fn b64(v: &Value) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
+}
+
+/// GET /api/v1/device/list as a device.
+async fn sync(
+    app: &TestApp,
+    credential: &str,
+    version: i64,
+    if_none_match: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::get(format!("/api/v1/device/list?version={version}"))
+        .header("authorization", format!("Device {credential}"));
+    if let Some(tag) = if_none_match {
+        request = request.header("if-none-match", tag);
+    }
+    app.send(request.body(Body::empty()).unwrap()).await
+}
+
+/// Enrols a phone at `venue` as `owner`; returns the enrolment answer.
+async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
+    let (status, code) = app
+        .post(
+            &format!("/api/v1/venues/{venue}/enrolment-codes"),
+            owner,
+            json!({"name": "Voordeur"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{code}");
+    assert!(code["qr_svg"].as_str().unwrap().contains("<svg"));
+    let typed = code["code"].as_str().unwrap().to_lowercase();
+    let (status, enrolment) = app
+        .request(
+            "POST",
+            "/api/v1/devices/enrol",
+            None,
+            Some(json!({"code": typed})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{enrolment}");
+    // A code works once.
+    let (status, again) = app
+        .request(
+            "POST",
+            "/api/v1/devices/enrol",
+            None,
+            Some(json!({"code": code["code"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{again}");
+    enrolment
+}
+
+fn door(enrolment: &Value, dir: &std::path::Path) -> Door {
+    let mut door = Door::open(dir, &b64(&enrolment["signing_public_key"])).unwrap();
+    door.set_area_key(
+        enrolment["area_id"].as_u64().unwrap(),
+        enrolment["key_epoch"].as_u64().unwrap() as u32,
+        &b64(&enrolment["identity_key"]),
+        true,
+    )
+    .unwrap();
+    door
+}
+
+both!(a_ban_at_one_venue_reaches_another_venues_door);
+async fn a_ban_at_one_venue_reaches_another_venues_door(app: TestApp) {
+    let s = app.seed().await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let owner_a2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    let enrolment = enrol(&app, &owner_a2, s.venue_a2).await;
+    let credential = enrolment["credential"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let mut door = door(&enrolment, dir.path());
+
+    // Nothing published yet.
+    assert_eq!(
+        sync(&app, &credential, 0, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    let (status, headers, bytes) = sync(&app, &credential, 0, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-cho-list-kind"], "snapshot");
+    assert_eq!(headers["etag"], "\"v1\"");
+    door.apply_update(bytes).unwrap();
+    let now = app.app.clock.now();
+    let jansen = DEMO_PEOPLE[0];
+    assert_eq!(
+        door.check_manual(jansen.0, jansen.1, jansen.2, now)
+            .unwrap()
+            .verdict,
+        Verdict::Banned
+    );
+
+    // Current: 304, by version or by ETag.
+    assert_eq!(
+        sync(&app, &credential, 1, None).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    let (status, _, _) = app
+        .send(
+            Request::get("/api/v1/device/list")
+                .header("authorization", format!("Device {credential}"))
+                .header("if-none-match", "\"v1\"")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    // Owner A bans someone at venue A1; the next publication reaches the
+    // door of venue A2 as a small delta.
+    app.issue(
+        &owner_a,
+        ban_body(
+            s.venue_a1,
+            s.category_a,
+            manual("Bakker", "Bob", "1990-01-01"),
+        ),
+    )
+    .await;
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    let (status, headers, bytes) = sync(&app, &credential, 1, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-cho-list-kind"], "delta");
+    assert!(bytes.len() < 200 + 24 * 4, "{} bytes", bytes.len());
+    door.apply_update(bytes).unwrap();
+    assert_eq!(
+        door.check_manual("Bakker", "Bob", "1990-01-01", app.app.clock.now())
+            .unwrap()
+            .verdict,
+        Verdict::Banned
+    );
+
+    // The key endpoint hands over the area key of the current epoch.
+    let (status, _, key) = app
+        .send(
+            Request::get("/api/v1/device/key")
+                .header("authorization", format!("Device {credential}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let key: Value = serde_json::from_slice(&key).unwrap();
+    assert_eq!(key["identity_key"], enrolment["identity_key"]);
+}
+
+both!(revoked_devices_get_no_list);
+async fn revoked_devices_get_no_list(app: TestApp) {
+    let s = app.seed().await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let owner_a2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let mine = enrol(&app, &owner_a, s.venue_a1).await;
+    let theirs = enrol(&app, &owner_a2, s.venue_a2).await;
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    let credential = mine["credential"].as_str().unwrap();
+    assert_eq!(sync(&app, credential, 0, None).await.0, StatusCode::OK);
+
+    // The beheerder sees both devices; each owner only their own.
+    let (_, all) = app
+        .get(&format!("/api/v1/areas/{}/devices", s.area_a), &beh)
+        .await;
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let (_, own) = app
+        .get(&format!("/api/v1/areas/{}/devices", s.area_a), &owner_a)
+        .await;
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(own[0]["id"], mine["device_id"]);
+    assert!(own[0]["last_sync_at"].is_i64());
+    // Rename, then owner A2 cannot touch owner A's device.
+    let path = format!("/api/v1/devices/{}", mine["device_id"]);
+    assert_eq!(
+        app.put(&path, &owner_a, json!({"name": "Achterdeur"}))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.put(&path, &owner_a2, json!({"name": "X"})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let revoke = format!("/api/v1/devices/{}/revoke", mine["device_id"]);
+    assert_eq!(
+        app.post(&revoke, &owner_a2, json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.request("POST", &revoke, Some(&owner_a), None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.request("POST", &revoke, Some(&owner_a), None).await.0,
+        StatusCode::CONFLICT
+    );
+
+    // Revoked: 401, no list, no key. The other device is unaffected.
+    assert_eq!(
+        sync(&app, credential, 0, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        sync(&app, theirs["credential"].as_str().unwrap(), 0, None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (events, head, hash) = cho_server::storage::audit::chain(app.db()).await.unwrap();
+    for action in [
+        "device.code",
+        "device.enrol",
+        "device.rename",
+        "device.revoke",
+    ] {
+        assert!(events.iter().any(|e| e.action == action), "{action}");
+    }
+    cho_server::domain::audit::verify_chain(&events, head, &hash).unwrap();
+}
+
+both!(enrolment_codes_expire_after_15_minutes);
+async fn enrolment_codes_expire_after_15_minutes(app: TestApp) {
+    let s = app.seed().await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let (_, code) = app
+        .post(
+            &format!("/api/v1/venues/{}/enrolment-codes", s.venue_a1),
+            &owner_a,
+            json!({"name": "Deur"}),
+        )
+        .await;
+    app.clock.advance(15 * 60);
+    let (status, body) = app
+        .request(
+            "POST",
+            "/api/v1/devices/enrol",
+            None,
+            Some(json!({"code": code["code"]})),
+        )
+        .await;
+    assert_error(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    // A session token is no device credential.
+    assert_eq!(
+        sync(&app, &owner_a, 0, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
