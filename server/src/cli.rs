@@ -55,6 +55,12 @@ enum Command {
     },
     /// Delete ban data past its area's retention period, then exit (for cron).
     Purge,
+    /// Start a new identity-key epoch for an area: re-hash its bans and publish
+    /// a list under the new key (devices fetch the key on their next sync).
+    RotateIdentityKey {
+        /// The area's id.
+        area: i64,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -168,6 +174,14 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!(
                 "purged {} bans, removed {} expired sessions",
                 report.bans_purged, report.sessions_removed
+            );
+        }
+        Command::RotateIdentityKey { area } => {
+            let app = open(&cli).await?;
+            let r = crate::services::keys::rotate(&app, *area).await?;
+            println!(
+                "area {area}: identity key epoch {}, {} bans re-hashed, list version {} published",
+                r.epoch, r.bans_rehashed, r.published.version
             );
         }
         Command::Audit {

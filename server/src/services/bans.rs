@@ -282,14 +282,20 @@ fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
     actor.handles_venue_bans(ban.area_id, ban.venue_id)
 }
 
+/// Opens a ban's sealed personal data.
+pub(crate) fn open_personal_data(
+    app: &App,
+    area_id: i64,
+    sealed: &[u8],
+) -> AppResult<PersonalData> {
+    let plain = app.master_key().open(&personal_data_aad(area_id), sealed)?;
+    serde_json::from_slice(&plain).map_err(|_| AppError::Internal("personal data decoding"))
+}
+
 fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
     let today = app.clock.today();
     let person = if with_person {
-        let plain = app
-            .master_key()
-            .open(&personal_data_aad(row.area_id), &row.sealed_personal_data)?;
-        let p: PersonalData = serde_json::from_slice(&plain)
-            .map_err(|_| AppError::Internal("personal data decoding"))?;
+        let p = open_personal_data(app, row.area_id, &row.sealed_personal_data)?;
         Some(PersonView {
             surname: p.surname,
             given_names: p.given_names,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod bans;
 pub mod devices;
+pub mod keys;
 pub mod lists;
 pub mod retention;
 

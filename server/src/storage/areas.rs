@@ -175,6 +175,16 @@ pub async fn current_identity_key(db: &Db, area_id: i64) -> Result<Option<(i64, 
         .transpose()
 }
 
+/// Deletes the area's identity keys of epochs before `epoch`.
+pub async fn delete_identity_keys_before(tx: &mut WriteTx, area_id: i64, epoch: i64) -> Result<()> {
+    sqlx::query("DELETE FROM area_keys WHERE area_id = $1 AND epoch < $2")
+        .bind(area_id)
+        .bind(epoch)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 pub async fn create_category(
     tx: &mut WriteTx,
     area_id: i64,

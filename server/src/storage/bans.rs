@@ -81,16 +81,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     .fetch_one(tx.conn())
     .await?;
     let id: i64 = row.try_get("id")?;
-    for t in tokens {
-        sqlx::query("INSERT INTO ban_tokens (ban_id, area_id, key_epoch, token, strength) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(ban.area_id)
-            .bind(t.key_epoch)
-            .bind(t.token.to_vec())
-            .bind(i64::from(t.strength))
-            .execute(tx.conn())
-            .await?;
-    }
+    add_tokens(tx, id, ban.area_id, tokens).await?;
     Ok(id)
 }
 
@@ -130,6 +121,46 @@ pub async fn ban(db: &Db, id: i64) -> Result<Option<BanRow>> {
     .fetch_optional(db.pool())
     .await?;
     row.as_ref().map(ban_from).transpose()
+}
+
+/// Every ban of an area, read inside a write (key rotation).
+pub async fn in_area_for_rehash(tx: &mut WriteTx, area_id: i64) -> Result<Vec<BanRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM bans WHERE area_id = $1 ORDER BY id"
+    )))
+    .bind(area_id)
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(ban_from).collect()
+}
+
+pub async fn add_tokens(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    area_id: i64,
+    tokens: &[StoredToken],
+) -> Result<()> {
+    for t in tokens {
+        sqlx::query("INSERT INTO ban_tokens (ban_id, area_id, key_epoch, token, strength) VALUES ($1, $2, $3, $4, $5)")
+            .bind(ban_id)
+            .bind(area_id)
+            .bind(t.key_epoch)
+            .bind(t.token.to_vec())
+            .bind(i64::from(t.strength))
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes the area's tokens of epochs before `epoch`.
+pub async fn delete_tokens_before(tx: &mut WriteTx, area_id: i64, epoch: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM ban_tokens WHERE area_id = $1 AND key_epoch < $2")
+        .bind(area_id)
+        .bind(epoch)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Which bans to list. `venue_ids` narrows to an owner's venues.

@@ -261,3 +261,85 @@ async fn enrolment_codes_expire_after_15_minutes(app: TestApp) {
         StatusCode::UNAUTHORIZED
     );
 }
+
+both!(key_rotation_rehashes_and_devices_follow);
+async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
+    let s = app.seed().await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    // A ban issued from a passport MRZ, re-hashed from its stored words.
+    app.issue(
+        &owner_a,
+        ban_body(s.venue_a1, s.category_a, json!({"mrz": de_bruijn_mrz()})),
+    )
+    .await;
+    let enrolment = enrol(&app, &owner_a, s.venue_a1).await;
+    let credential = enrolment["credential"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let mut door = door(&enrolment, dir.path());
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    door.apply_update(sync(&app, &credential, 0, None).await.2)
+        .unwrap();
+    let tokens_before: Vec<Vec<u8>> = token_bytes(&app, s.area_a).await;
+
+    let rotation = cho_server::services::keys::rotate(&app.app, s.area_a)
+        .await
+        .unwrap();
+    assert_eq!(rotation.epoch, 2);
+    assert_eq!(rotation.bans_rehashed, 4);
+    assert!(rotation.published.new_version);
+    // The old epoch's tokens are gone; the new ones are all different.
+    let tokens_after = token_bytes(&app, s.area_a).await;
+    assert_eq!(tokens_after.len(), tokens_before.len());
+    assert!(tokens_after.iter().all(|t| !tokens_before.contains(t)));
+
+    // The device syncs: a snapshot under epoch 2, which it can only apply
+    // after fetching the new key.
+    let (status, headers, bytes) = sync(&app, &credential, 1, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["x-cho-key-epoch"], "2");
+    assert_eq!(headers["x-cho-list-kind"], "snapshot");
+    assert!(door.apply_update(bytes.clone()).is_err());
+    let (_, _, key) = app
+        .send(
+            Request::get("/api/v1/device/key")
+                .header("authorization", format!("Device {credential}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let key: Value = serde_json::from_slice(&key).unwrap();
+    door.set_area_key(
+        key["area_id"].as_u64().unwrap(),
+        2,
+        &b64(&key["identity_key"]),
+        true,
+    )
+    .unwrap();
+    door.apply_update(bytes).unwrap();
+    let now = app.app.clock.now();
+    let jansen = DEMO_PEOPLE[0];
+    assert_eq!(
+        door.check_manual(jansen.0, jansen.1, jansen.2, now)
+            .unwrap()
+            .verdict,
+        Verdict::Banned
+    );
+    assert_eq!(door.status(now).key_epochs, vec![2]);
+    // The MRZ-issued ban keeps its strength: the passport reads as banned.
+    assert_eq!(
+        door.check_mrz(&de_bruijn_mrz(), now).unwrap().verdict,
+        Verdict::Banned
+    );
+}
+
+async fn token_bytes(app: &TestApp, area: i64) -> Vec<Vec<u8>> {
+    use sqlx::Row;
+    sqlx::query("SELECT token FROM ban_tokens WHERE area_id = $1")
+        .bind(area)
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<Vec<u8>, _>("token"))
+        .collect()
+}

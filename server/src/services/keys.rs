@@ -1,0 +1,74 @@
+//! Rotating an area's identity key: a new epoch, every retained ban of the
+//! area re-hashed from its sealed personal data, the old epoch's tokens and
+//! key deleted, and a snapshot under the new epoch published. Devices fetch
+//! the new key on their next sync (`GET /api/v1/device/key`) and keep
+//! checking with the old one until the new list is in force.
+
+use cho_core::identity::{Identity, IdentityKey};
+use ring::rand::SystemRandom;
+
+use super::admin::identity_key_aad;
+use super::bans::open_personal_data;
+use super::lists::{self, Published};
+use super::{App, AppError, AppResult};
+use crate::domain::audit::AuditEvent;
+use crate::storage::bans::StoredToken;
+use crate::storage::{areas, bans};
+
+pub struct Rotation {
+    pub epoch: i64,
+    pub bans_rehashed: usize,
+    pub published: Published,
+}
+
+pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
+    let (old_epoch, _) = areas::current_identity_key(&app.db, area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    let epoch = old_epoch + 1;
+    let key =
+        IdentityKey::generate(&SystemRandom::new()).map_err(|_| AppError::Internal("random"))?;
+    let sealed = app
+        .master_key()
+        .seal(&identity_key_aad(area_id, epoch), key.as_bytes())?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    areas::add_identity_key(&mut tx, area_id, epoch, &sealed).await?;
+    let rows = bans::in_area_for_rehash(&mut tx, area_id).await?;
+    for row in &rows {
+        let person = open_personal_data(app, row.area_id, &row.sealed_personal_data)?;
+        let identity = Identity::from_stored(
+            &person.surname,
+            &person.given_names,
+            &person.birth_date,
+            row.name_truncated,
+        )
+        .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+        let tokens: Vec<StoredToken> = identity
+            .ban_tokens(&key)
+            .into_iter()
+            .map(|(token, strength)| StoredToken {
+                key_epoch: epoch,
+                token: token.0,
+                strength: strength.to_byte(),
+            })
+            .collect();
+        bans::add_tokens(&mut tx, row.id, area_id, &tokens).await?;
+    }
+    bans::delete_tokens_before(&mut tx, area_id, epoch).await?;
+    areas::delete_identity_keys_before(&mut tx, area_id, epoch).await?;
+    tx.audit(AuditEvent {
+        actor: "system".to_owned(),
+        action: "area.key_rotate",
+        object_type: "area",
+        object_id: area_id.to_string(),
+        area_id: Some(area_id),
+    })
+    .await?;
+    tx.commit().await?;
+    let published = lists::publish(app, area_id).await?;
+    Ok(Rotation {
+        epoch,
+        bans_rehashed: rows.len(),
+        published,
+    })
+}
