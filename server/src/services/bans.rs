@@ -193,16 +193,7 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     };
     let person = read_person(&input.person, today)?;
     let (epoch, key) = identity_key(app, area.id).await?;
-    let tokens: Vec<StoredToken> = person
-        .identity
-        .ban_tokens(&key)
-        .into_iter()
-        .map(|(token, strength)| StoredToken {
-            key_epoch: epoch,
-            token: token.0,
-            strength: strength.to_byte(),
-        })
-        .collect();
+    let tokens = stored_tokens(&person.identity, &key, epoch);
     let personal = PersonalData {
         surname: person.surname,
         given_names: person.given_names,
@@ -280,6 +271,23 @@ pub struct RelatedBan {
 
 fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
     actor.handles_venue_bans(ban.area_id, ban.venue_id)
+}
+
+/// A person's ban tokens under the area key of `epoch`, as stored.
+pub(crate) fn stored_tokens(
+    identity: &Identity,
+    key: &IdentityKey,
+    epoch: i64,
+) -> Vec<StoredToken> {
+    identity
+        .ban_tokens(key)
+        .into_iter()
+        .map(|(token, strength)| StoredToken {
+            key_epoch: epoch,
+            token: token.0,
+            strength: strength.to_byte(),
+        })
+        .collect()
 }
 
 /// Opens a ban's sealed personal data.

@@ -8,11 +8,10 @@ use cho_core::identity::{Identity, IdentityKey};
 use ring::rand::SystemRandom;
 
 use super::admin::identity_key_aad;
-use super::bans::open_personal_data;
+use super::bans::{open_personal_data, stored_tokens};
 use super::lists::{self, Published};
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
-use crate::storage::bans::StoredToken;
 use crate::storage::{areas, bans};
 
 pub struct Rotation {
@@ -43,15 +42,7 @@ pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
             row.name_truncated,
         )
         .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
-        let tokens: Vec<StoredToken> = identity
-            .ban_tokens(&key)
-            .into_iter()
-            .map(|(token, strength)| StoredToken {
-                key_epoch: epoch,
-                token: token.0,
-                strength: strength.to_byte(),
-            })
-            .collect();
+        let tokens = stored_tokens(&identity, &key, epoch);
         bans::add_tokens(&mut tx, row.id, area_id, &tokens).await?;
     }
     bans::delete_tokens_before(&mut tx, area_id, epoch).await?;
