@@ -30,6 +30,10 @@ pub struct Cli {
     /// sqlite://PATH or postgres://USER@HOST/DB; default: SQLite in the data directory.
     #[arg(long, env = "CHO_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// The URL door phones reach this server at, e.g. https://cho.example.nl
+    /// (put in enrolment QR codes); default: http:// plus the request's Host.
+    #[arg(long, env = "CHO_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -129,12 +133,17 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
     }
     let secrets = Secrets::load(&cli.data_dir)?;
     let db = Db::connect(&database_url(cli)).await?;
-    Ok(crate::app(
+    let mut app = crate::app(
         db,
         secrets,
         Arc::new(SystemClock),
         PasswordHashing::production(),
-    ))
+    );
+    app.public_url = cli
+        .public_url
+        .as_ref()
+        .map(|u| u.trim_end_matches('/').to_owned());
+    Ok(app)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {

@@ -83,5 +83,6 @@ pub fn app(
         passwords,
         metrics: http::metrics::Metrics::default(),
         unknown_logins: services::auth::UnknownLogins::default(),
+        public_url: None,
     }
 }

@@ -72,7 +72,10 @@ struct CodeBody {
     name: String,
 }
 
-fn server_url(headers: &HeaderMap) -> String {
+fn server_url(app: &App, headers: &HeaderMap) -> String {
+    if let Some(url) = &app.public_url {
+        return url.clone();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -87,12 +90,18 @@ async fn create_code(
     headers: HeaderMap,
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let code =
-        devices::create_code(&app, &auth.actor, venue, &b.name, &server_url(&headers)).await?;
+    let code = devices::create_code(
+        &app,
+        &auth.actor,
+        venue,
+        &b.name,
+        &server_url(&app, &headers),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(
-            json!({"code": code.code, "expires_at": code.expires_at, "qr_svg": code.qr_svg}),
+            json!({"code": code.code, "link": code.link, "expires_at": code.expires_at, "qr_svg": code.qr_svg}),
         ),
     ))
 }

@@ -55,6 +55,8 @@ fn normalise_code(code: &str) -> String {
 
 pub struct EnrolmentCode {
     pub code: String,
+    /// `cho-enrol:<server URL>#<code>`, what the QR code holds.
+    pub link: String,
     pub expires_at: i64,
     /// SVG of a QR code holding `cho-enrol:<server URL>#<code>`.
     pub qr_svg: String,
@@ -105,14 +107,15 @@ pub async fn create_code(
     })
     .await?;
     tx.commit().await?;
-    let payload = format!("cho-enrol:{server_url}#{code}");
-    let qr = qrcode::QrCode::new(payload.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
+    let link = format!("cho-enrol:{server_url}#{code}");
+    let qr = qrcode::QrCode::new(link.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
     let qr_svg = qr
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(200, 200)
         .build();
     Ok(EnrolmentCode {
         code,
+        link,
         expires_at,
         qr_svg,
     })
@@ -281,7 +284,12 @@ pub enum SyncAnswer {
 /// version when that version is still stored under the same key epoch, or
 /// the latest snapshot.
 pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAnswer> {
-    devices::touch(&app.db, device.id, app.clock.now()).await?;
+    // Note the sync at most every five minutes: polling doors must not
+    // turn into a stream of writes.
+    let now = app.clock.now();
+    if device.last_sync_at.is_none_or(|t| now - t >= 300) {
+        devices::touch(&app.db, device.id, now).await?;
+    }
     let Some(latest) = lists::latest(&app.db, device.area_id).await? else {
         return Ok(SyncAnswer::NothingPublished);
     };

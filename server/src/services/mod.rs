@@ -26,6 +26,9 @@ pub struct App {
     pub passwords: auth::PasswordHashing,
     pub metrics: crate::http::metrics::Metrics,
     pub unknown_logins: auth::UnknownLogins,
+    /// The address phones reach this server at (put in enrolment QR codes);
+    /// without it, the request's Host header over http.
+    pub public_url: Option<String>,
 }
 
 impl App {

@@ -43,6 +43,11 @@ async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{code}");
     assert!(code["qr_svg"].as_str().unwrap().contains("<svg"));
+    let link = code["link"].as_str().unwrap();
+    assert!(
+        link.starts_with("cho-enrol:http://") && link.ends_with(code["code"].as_str().unwrap()),
+        "{link}"
+    );
     let typed = code["code"].as_str().unwrap().to_lowercase();
     let (status, enrolment) = app
         .request(
