@@ -84,5 +84,6 @@ pub fn app(
         metrics: http::metrics::Metrics::default(),
         unknown_logins: services::auth::UnknownLogins::default(),
         public_url: None,
+        sync_cache: services::devices::SyncCache::default(),
     }
 }

@@ -12,12 +12,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cho_core::list_format::{self, ListSigner, ListUpdate};
 use ring::rand::{SecureRandom, SystemRandom};
 
+use std::collections::HashMap;
+use std::sync::PoisonError;
+
 use super::admin::identity_key_aad;
 use super::auth::token_hash;
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::roles::{Actor, Role};
 use crate::storage::devices::{self, DeviceRow};
+use crate::storage::lists::ListVersionRow;
 use crate::storage::{areas, lists, venues};
 
 /// An enrolment code is valid for 15 minutes.
@@ -188,11 +192,80 @@ async fn area_key(app: &App, area_id: i64) -> AppResult<(i64, Vec<u8>)> {
     ))
 }
 
+/// How long a server instance trusts what it read for a sync: a device's
+/// credential (so a revocation on another instance bites within this) and
+/// an area's latest list version (so a new version reaches polling doors
+/// within this). Revocations and publications on this instance act at once.
+pub const SYNC_CACHE_SECONDS: i64 = 5;
+
+/// Per-instance memory of devices and latest versions, so the frequent
+/// "anything new?" poll answers 304 without touching the database.
+#[derive(Clone, Default)]
+pub struct SyncCache {
+    devices: Shared<HashMap<Vec<u8>, (DeviceRow, i64)>>,
+    latest: Shared<HashMap<i64, (Option<ListVersionRow>, i64)>>,
+}
+
+/// Cache entries are kept with the time they were read.
+type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
+
+/// Bound on cached devices; beyond it the cache starts afresh.
+const MAX_CACHED_DEVICES: usize = 100_000;
+
+impl SyncCache {
+    fn device(&self, hash: &[u8], now: i64) -> Option<DeviceRow> {
+        let devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
+        devices
+            .get(hash)
+            .filter(|(_, at)| now - at < SYNC_CACHE_SECONDS)
+            .map(|(d, _)| d.clone())
+    }
+
+    fn keep_device(&self, hash: Vec<u8>, device: DeviceRow, now: i64) {
+        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
+        if devices.len() >= MAX_CACHED_DEVICES {
+            devices.clear();
+        }
+        devices.insert(hash, (device, now));
+    }
+
+    fn forget_device(&self, device_id: i64) {
+        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
+        devices.retain(|_, (d, _)| d.id != device_id);
+    }
+
+    fn latest(&self, area_id: i64, now: i64) -> Option<Option<ListVersionRow>> {
+        let latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        latest
+            .get(&area_id)
+            .filter(|(_, at)| now - at < SYNC_CACHE_SECONDS)
+            .map(|(v, _)| v.clone())
+    }
+
+    fn keep_latest(&self, area_id: i64, version: Option<ListVersionRow>, now: i64) {
+        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        latest.insert(area_id, (version, now));
+    }
+
+    /// A new version was published here: the next poll reads it.
+    pub fn forget_latest(&self, area_id: i64) {
+        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
+        latest.remove(&area_id);
+    }
+}
+
 /// The live device behind a credential.
 pub async fn authenticate(app: &App, credential: &str) -> AppResult<DeviceRow> {
-    devices::by_credential(&app.db, &token_hash(credential))
+    let hash = token_hash(credential);
+    let now = app.clock.now();
+    if let Some(device) = app.sync_cache.device(&hash, now) {
+        return Ok(device);
+    }
+    let device = devices::by_credential(&app.db, &hash)
         .await?
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(AppError::Unauthenticated)?;
+    app.sync_cache.keep_device(hash, device.clone(), now);
+    Ok(device)
 }
 
 /// The device's current area key (after a key rotation).
@@ -254,6 +327,7 @@ pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
     if !devices::revoke(&mut tx, device_id).await? {
         return Err(AppError::Conflict("device is already revoked".to_owned()));
     }
+    app.sync_cache.forget_device(device_id);
     tx.audit(device_event(
         actor.audit_name(),
         "device.revoke",
@@ -289,8 +363,18 @@ pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAns
     let now = app.clock.now();
     if device.last_sync_at.is_none_or(|t| now - t >= 300) {
         devices::touch(&app.db, device.id, now).await?;
+        app.sync_cache.forget_device(device.id);
     }
-    let Some(latest) = lists::latest(&app.db, device.area_id).await? else {
+    let latest = match app.sync_cache.latest(device.area_id, now) {
+        Some(latest) => latest,
+        None => {
+            let latest = lists::latest(&app.db, device.area_id).await?;
+            app.sync_cache
+                .keep_latest(device.area_id, latest.clone(), now);
+            latest
+        }
+    };
+    let Some(latest) = latest else {
         return Ok(SyncAnswer::NothingPublished);
     };
     if have == latest.version {

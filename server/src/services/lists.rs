@@ -111,6 +111,7 @@ pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
     })
     .await?;
     tx.commit().await?;
+    app.sync_cache.forget_latest(area_id);
     Ok(Published {
         version,
         new_version: true,

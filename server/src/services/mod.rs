@@ -29,6 +29,7 @@ pub struct App {
     /// The address phones reach this server at (put in enrolment QR codes);
     /// without it, the request's Host header over http.
     pub public_url: Option<String>,
+    pub sync_cache: devices::SyncCache,
 }
 
 impl App {

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::{Db, Result, WriteTx};
 
+#[derive(Clone)]
 pub struct DeviceRow {
     pub id: i64,
     pub area_id: i64,
