@@ -348,3 +348,32 @@ async fn token_bytes(app: &TestApp, area: i64) -> Vec<Vec<u8>> {
         .map(|r| r.get::<Vec<u8>, _>("token"))
         .collect()
 }
+
+both!(a_revocation_on_another_instance_bites_within_the_cache_time);
+async fn a_revocation_on_another_instance_bites_within_the_cache_time(app: TestApp) {
+    let s = app.seed().await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let enrolment = enrol(&app, &owner_a, s.venue_a1).await;
+    let credential = enrolment["credential"].as_str().unwrap().to_owned();
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    assert_eq!(
+        sync(&app, &credential, 1, None).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    // Another server instance revokes the device: straight in the database.
+    sqlx::query("UPDATE devices SET revoked_at = 1 WHERE id = $1")
+        .bind(enrolment["device_id"].as_i64().unwrap())
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        sync(&app, &credential, 1, None).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    app.clock
+        .advance(cho_server::services::devices::SYNC_CACHE_SECONDS);
+    assert_eq!(
+        sync(&app, &credential, 1, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
