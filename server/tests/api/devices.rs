@@ -360,6 +360,11 @@ async fn a_revocation_on_another_instance_bites_within_the_cache_time(app: TestA
         sync(&app, &credential, 1, None).await.0,
         StatusCode::NOT_MODIFIED
     );
+    // The first sync noted the sync time and re-reads; this one is cached.
+    assert_eq!(
+        sync(&app, &credential, 1, None).await.0,
+        StatusCode::NOT_MODIFIED
+    );
     // Another server instance revokes the device: straight in the database.
     sqlx::query("UPDATE devices SET revoked_at = 1 WHERE id = $1")
         .bind(enrolment["device_id"].as_i64().unwrap())
