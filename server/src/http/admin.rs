@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth, Id};
+use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::Role;
@@ -73,14 +73,6 @@ pub fn routes(api: Api) -> Api {
         )
         .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail").roles(BEHEERDER), get(audit_page))
         .route(Operation::new("GET", "/api/v1/areas/{id}/statistics", "Anonymous counts of purged bans").roles("operator; the area's beheerder"), get(statistics))
-}
-
-fn date(text: &str, field: &'static str) -> AppResult<time::Date> {
-    cho_core::dates::parse_iso_date(text, field).map_err(|e| AppError::Invalid(e.to_string()))
-}
-
-fn optional_date(text: Option<&str>, field: &'static str) -> AppResult<Option<time::Date>> {
-    text.map(|t| date(t, field)).transpose()
 }
 
 async fn municipalities(State(app): State<App>, auth: Auth) -> Result<axum::Json<Value>, ApiError> {
@@ -193,8 +185,8 @@ async fn set_permit(
 ) -> Result<StatusCode, ApiError> {
     let permit = Permit::new(
         &body.reference,
-        date(&body.granted_on, "granted_on")?,
-        date(&body.expires_on, "expires_on")?,
+        iso_date(&body.granted_on, "granted_on")?,
+        iso_date(&body.expires_on, "expires_on")?,
     )
     .map_err(AppError::from)?;
     admin::set_permit(&app, &auth.actor, id, permit).await?;
@@ -289,7 +281,7 @@ async fn create_venue(
     Id(id): Id,
     ApiJson(b): ApiJson<NewVenue>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let admitted = optional_date(b.admitted_on.as_deref(), "admitted_on")?;
+    let admitted = optional_iso_date(b.admitted_on.as_deref(), "admitted_on")?;
     let vid = admin::create_venue(
         &app,
         &auth.actor,
@@ -316,8 +308,8 @@ async fn set_admission(
     Id(id): Id,
     ApiJson(b): ApiJson<Admission>,
 ) -> Result<StatusCode, ApiError> {
-    let admitted = optional_date(b.admitted_on.as_deref(), "admitted_on")?;
-    let withdrawn = optional_date(b.withdrawn_on.as_deref(), "withdrawn_on")?;
+    let admitted = optional_iso_date(b.admitted_on.as_deref(), "admitted_on")?;
+    let withdrawn = optional_iso_date(b.withdrawn_on.as_deref(), "withdrawn_on")?;
     admin::set_venue_admission(&app, &auth.actor, id, admitted, withdrawn).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth, Id};
+use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::ban::BanStatus;
 use crate::services::bans::{self, Hearing, IssueBan, ListQuery, Notification, PersonInput};
@@ -73,13 +73,6 @@ struct IssueBody {
     notification: Option<NotificationBody>,
 }
 
-fn date(text: Option<&str>, field: &'static str) -> AppResult<Option<time::Date>> {
-    text.map(|t| {
-        cho_core::dates::parse_iso_date(t, field).map_err(|e| AppError::Invalid(e.to_string()))
-    })
-    .transpose()
-}
-
 fn instant(text: &str, field: &str) -> AppResult<i64> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map(|t| t.unix_timestamp())
@@ -97,8 +90,7 @@ async fn issue(
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
     let notification = match b.notification {
         Some(n) => Some(Notification {
-            notified_on: date(Some(&n.notified_on), "notified_on")?
-                .ok_or(AppError::Internal("date"))?,
+            notified_on: iso_date(&n.notified_on, "notified_on")?,
             method: n.method,
         }),
         None => None,
@@ -109,8 +101,8 @@ async fn issue(
         person: b.person,
         incident_at: instant(&b.incident_at, "incident_at")?,
         incident_description: b.incident_description,
-        starts_on: date(b.starts_on.as_deref(), "starts_on")?,
-        ends_on: date(b.ends_on.as_deref(), "ends_on")?,
+        starts_on: optional_iso_date(b.starts_on.as_deref(), "starts_on")?,
+        ends_on: optional_iso_date(b.ends_on.as_deref(), "ends_on")?,
         hearing: Hearing {
             statement: b.hearing.statement,
             not_heard_reason: b.hearing.not_heard_reason,

@@ -73,3 +73,16 @@ impl<T: DeserializeOwned + Send> FromRequestParts<App> for ApiQuery<T> {
         Ok(Self(value))
     }
 }
+
+/// A request's `YYYY-MM-DD` field, as a 422 naming the field when malformed.
+pub fn iso_date(text: &str, field: &'static str) -> Result<time::Date, AppError> {
+    cho_core::dates::parse_iso_date(text, field).map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// An optional `YYYY-MM-DD` field.
+pub fn optional_iso_date(
+    text: Option<&str>,
+    field: &'static str,
+) -> Result<Option<time::Date>, AppError> {
+    text.map(|t| iso_date(t, field)).transpose()
+}
