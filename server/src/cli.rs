@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use clap::{Parser, Subcommand};
@@ -44,6 +45,8 @@ enum Command {
     Serve {
         #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        options: ServeOptions,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -56,6 +59,8 @@ enum Command {
     Demo {
         #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        options: ServeOptions,
     },
     /// Delete ban data past its area's retention period, then exit (for cron).
     Purge,
@@ -70,6 +75,30 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// How `serve` and `demo` run: background job intervals.
+#[derive(clap::Args)]
+struct ServeOptions {
+    /// Seconds between list publication runs (a new ban reaches syncing
+    /// doors within this plus their poll interval).
+    #[arg(long, env = "CHO_PUBLISH_INTERVAL", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    publish_interval: u64,
+    /// Seconds between retention purge runs.
+    #[arg(long, env = "CHO_PURGE_INTERVAL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    purge_interval: u64,
+}
+
+impl ServeOptions {
+    fn config(&self) -> crate::ServeConfig {
+        crate::ServeConfig {
+            publish_interval: Duration::from_secs(self.publish_interval),
+            purge_interval: Duration::from_secs(self.purge_interval),
+            ..crate::ServeConfig::default()
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -148,9 +177,9 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, options } => {
             let app = open(&cli).await?;
-            serve(app, *bind).await?;
+            serve(app, *bind, options.config()).await?;
         }
         Command::Migrate => {
             Db::connect(&database_url(&cli)).await?;
@@ -167,7 +196,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("One-time password: {password}");
             println!("Log in and change it: POST /api/v1/auth/password");
         }
-        Command::Demo { bind } => {
+        Command::Demo { bind, options } => {
             create_data_dir(&cli.data_dir)?;
             if !Secrets::exist(&cli.data_dir) {
                 Secrets::create(&cli.data_dir)?;
@@ -175,7 +204,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let app = open(&cli).await?;
             let seeded = crate::demo::seed(&app).await?;
             print_demo(*bind, &cli.data_dir, seeded);
-            serve(app, *bind).await?;
+            serve(app, *bind, options.config()).await?;
         }
         Command::Purge => {
             let app = open(&cli).await?;
@@ -213,10 +242,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(app: App, bind: SocketAddr) -> Result<(), CliError> {
+async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    crate::serve(listener, app, shutdown_signal()).await?;
+    crate::serve_with(listener, app, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -21,20 +21,50 @@ use tokio::net::TcpListener;
 
 use crate::services::App;
 
-/// How often `serve` runs the retention job.
+/// How often `serve` runs the retention job by default.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// Serves `app` on `listener` until `shutdown` resolves, running the
-/// retention job and list publication in the background. Tests bind port 0 and pass the listener.
+/// How `serve` runs; `Default` is what the command line defaults to.
+pub struct ServeConfig {
+    /// Between list publication runs.
+    pub publish_interval: Duration,
+    /// Between retention purge runs.
+    pub purge_interval: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            publish_interval: services::lists::PUBLISH_INTERVAL,
+            purge_interval: PURGE_INTERVAL,
+        }
+    }
+}
+
+/// Serves `app` on `listener` with the default configuration until
+/// `shutdown` resolves. Tests bind port 0 and pass the listener.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, app, ServeConfig::default(), shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, running the
+/// retention job and list publication in the background at the
+/// configured intervals.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: App,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let purger = {
         let app = app.clone();
+        let every = config.purge_interval;
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(PURGE_INTERVAL);
+            let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 match services::retention::purge(&app).await {
@@ -49,8 +79,9 @@ pub async fn serve(
     };
     let publisher = {
         let app = app.clone();
+        let every = config.publish_interval;
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(services::lists::PUBLISH_INTERVAL);
+            let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 for (area, result) in services::lists::publish_all(&app).await {
