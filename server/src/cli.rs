@@ -32,7 +32,8 @@ pub struct Cli {
     #[arg(long, env = "CHO_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// The URL door phones reach this server at, e.g. https://cho.example.nl
-    /// (put in enrolment QR codes); default: http:// plus the request's Host.
+    /// (put in enrolment links and QR codes). Required by `serve`; `demo`
+    /// defaults to http://<bind>. Never taken from a request.
     #[arg(long, env = "CHO_PUBLIC_URL", global = true)]
     public_url: Option<String>,
     #[command(subcommand)]
@@ -77,7 +78,8 @@ enum Command {
     },
 }
 
-/// How `serve` and `demo` run: background job intervals.
+/// How `serve` and `demo` run: background job intervals, the metrics
+/// listener, timeouts and the connection limit.
 #[derive(clap::Args)]
 struct ServeOptions {
     /// Seconds between list publication runs (a new ban reaches syncing
@@ -89,15 +91,56 @@ struct ServeOptions {
     #[arg(long, env = "CHO_PURGE_INTERVAL", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(1..=604_800))]
     purge_interval: u64,
+    /// Where Prometheus scrapes `/metrics` (keep it off the public network).
+    #[arg(long, env = "CHO_METRICS_BIND", default_value = "127.0.0.1:9090")]
+    metrics_bind: SocketAddr,
+    /// Connections served at once; more wait in the listen backlog. Keep
+    /// the open-files limit (ulimit -n) above it.
+    #[arg(long, env = "CHO_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds from a request's first byte to its complete headers.
+    #[arg(long, env = "CHO_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout: u64,
+    /// Seconds a request (body included) may take before 408.
+    #[arg(long, env = "CHO_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Seconds a kept-alive connection may stay silent between requests.
+    #[arg(long, env = "CHO_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
 }
 
 impl ServeOptions {
-    fn config(&self) -> crate::ServeConfig {
-        crate::ServeConfig {
+    async fn config(&self) -> Result<crate::ServeConfig, CliError> {
+        let metrics = tokio::net::TcpListener::bind(self.metrics_bind)
+            .await
+            .map_err(|e| {
+                CliError::Message(format!(
+                    "cannot listen for metrics on {} (--metrics-bind): {e}",
+                    self.metrics_bind
+                ))
+            })?;
+        tracing::info!(address = %metrics.local_addr()?, "metrics");
+        let defaults = crate::ServeConfig::default();
+        Ok(crate::ServeConfig {
             publish_interval: Duration::from_secs(self.publish_interval),
             purge_interval: Duration::from_secs(self.purge_interval),
-            ..crate::ServeConfig::default()
-        }
+            connections: crate::http::serve::ConnectionLimits {
+                header_read_timeout: Duration::from_secs(self.header_read_timeout),
+                idle_timeout: Duration::from_secs(self.idle_timeout),
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                ..defaults.connections
+            },
+            timeouts: crate::http::Timeouts {
+                request: Duration::from_secs(self.request_timeout),
+                ..defaults.timeouts
+            },
+            metrics_listener: Some(metrics),
+            ..defaults
+        })
     }
 }
 
@@ -168,18 +211,25 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         Arc::new(SystemClock),
         PasswordHashing::production(),
     );
-    app.public_url = cli
-        .public_url
-        .as_ref()
-        .map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(url) = &cli.public_url {
+        app.public_url = crate::services::devices::public_url(url)
+            .map_err(|e| CliError::Message(format!("--public-url: {e}")))?;
+    }
     Ok(app)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
         Command::Serve { bind, options } => {
+            if cli.public_url.is_none() {
+                return Err(CliError::Message(
+                    "serve needs --public-url (CHO_PUBLIC_URL): the https:// address door \
+                     phones reach this server at, put in enrolment links"
+                        .to_owned(),
+                ));
+            }
             let app = open(&cli).await?;
-            serve(app, *bind, options.config()).await?;
+            serve(app, *bind, options.config().await?).await?;
         }
         Command::Migrate => {
             Db::connect(&database_url(&cli)).await?;
@@ -201,10 +251,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             if !Secrets::exist(&cli.data_dir) {
                 Secrets::create(&cli.data_dir)?;
             }
-            let app = open(&cli).await?;
+            let mut app = open(&cli).await?;
+            if cli.public_url.is_none() {
+                app.public_url = format!("http://{bind}");
+            }
             let seeded = crate::demo::seed(&app).await?;
             print_demo(*bind, &cli.data_dir, seeded);
-            serve(app, *bind, options.config()).await?;
+            serve(app, *bind, options.config().await?).await?;
         }
         Command::Purge => {
             let app = open(&cli).await?;
