@@ -103,6 +103,8 @@ pub fn without_values(text: &str) -> String {
     } else {
         match detail.split_once(": ") {
             Some((path, message)) if is_path(path) => (path, message),
+            // A path holding a submitted key: dropped.
+            Some((_, message)) if KINDS.iter().any(|k| message.starts_with(k)) => ("", message),
             _ => ("", detail),
         }
     };
@@ -142,12 +144,15 @@ pub fn without_values(text: &str) -> String {
     }
 }
 
-/// A serde path such as `person.surname` or `entries[0].name`.
+/// A serde path made of names like ours (`person.surname`, `entries[0]`):
+/// lower-case snake case. A submitted key that is not shaped so is never
+/// repeated.
 fn is_path(text: &str) -> bool {
     !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '-'))
+        && text.len() <= 60
+        && text.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '[' | ']')
+        })
 }
 
 impl From<PathRejection> for ApiError {

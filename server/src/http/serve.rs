@@ -137,8 +137,9 @@ struct Activity {
     head_started: AtomicBool,
     /// Milliseconds since `started` of the first byte of that head.
     head_at: AtomicU64,
-    /// Wakes the watch when an answer is ready.
-    answered: Notify,
+    /// Wakes the watch when its deadline moves: a head starts, an answer
+    /// is ready.
+    changed: Notify,
 }
 
 impl Activity {
@@ -149,7 +150,7 @@ impl Activity {
             last: AtomicU64::new(0),
             head_started: AtomicBool::new(false),
             head_at: AtomicU64::new(0),
-            answered: Notify::new(),
+            changed: Notify::new(),
         }
     }
 
@@ -165,6 +166,7 @@ impl Activity {
             && !self.head_started.swap(true, Ordering::AcqRel)
         {
             self.head_at.store(now, Ordering::Relaxed);
+            self.changed.notify_one();
         }
     }
 
@@ -177,7 +179,7 @@ impl Activity {
         self.last.store(self.millis(), Ordering::Relaxed);
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
         // notify_one keeps the wake-up if the watch is not waiting yet.
-        self.answered.notify_one();
+        self.changed.notify_one();
     }
 
     /// When the connection must be closed if nothing changes; None while a
@@ -316,7 +318,8 @@ async fn serve_connection(
                     connection.as_mut().graceful_shutdown();
                 }
             }
-            () = sleep_until(deadline, &activity.answered) => {
+            () = activity.changed.notified() => {}
+            () = sleep_until(deadline) => {
                 // Re-checked: a byte may have moved since the deadline was
                 // computed.
                 if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
@@ -328,11 +331,11 @@ async fn serve_connection(
     }
 }
 
-/// Sleeps until `deadline`; without one (a request in flight), until an
-/// answer is ready, when the idle clock starts.
-async fn sleep_until(deadline: Option<Instant>, answered: &Notify) {
+/// Sleeps until `deadline`; without one (a request in flight) until the
+/// watch is woken by a change.
+async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
-        None => answered.notified().await,
+        None => std::future::pending().await,
     }
 }
