@@ -13,8 +13,11 @@ use ring::rand::{SecureRandom, SystemRandom};
 use crate::clock::SystemClock;
 use crate::domain::audit::{AuditEvent, verify_chain};
 use crate::domain::roles::Role;
+use crate::domain::username::Username;
 use crate::secrets::Secrets;
-use crate::services::{App, admin, auth::PasswordHashing, retention};
+use crate::http::client::{Network, TrustedProxies};
+use crate::services::limits::{self, LimitSettings, Limits, Rate};
+use crate::services::{App, admin, auth, auth::PasswordHashing, retention};
 use crate::storage::{Db, accounts};
 
 #[derive(Parser)]
@@ -34,6 +37,25 @@ pub struct Cli {
     /// (put in enrolment QR codes); default: http:// plus the request's Host.
     #[arg(long, env = "CHO_PUBLIC_URL", global = true)]
     public_url: Option<String>,
+    /// Proxies (IPs or CIDR blocks, comma-separated) whose X-Forwarded-For
+    /// names the client; the attempt limits count per client address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHO_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<Network>,
+    /// Enrolment attempts (hits and misses) one client address may make per
+    /// minute; raise it to enrol many doors from one address (a benchmark).
+    #[arg(
+        long,
+        env = "CHO_ENROL_ATTEMPTS_PER_MINUTE",
+        global = true,
+        default_value_t = limits::DEFAULT_ENROL_PER_MINUTE,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    enrol_attempts_per_minute: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -143,6 +165,22 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         .public_url
         .as_ref()
         .map(|u| u.trim_end_matches('/').to_owned());
+    app.trusted_proxies = TrustedProxies::new(cli.trusted_proxies.clone());
+    app.limits = Limits::new(LimitSettings {
+        enrol_per_address: Rate::per_minute(cli.enrol_attempts_per_minute),
+        ..LimitSettings::default()
+    });
+    let migrated = auth::canonicalise_usernames(&app).await?;
+    if migrated != auth::UsernameMigration::default() {
+        // Ids only: usernames are personal data.
+        tracing::warn!(
+            renamed = ?migrated.renamed,
+            disabled_duplicates = ?migrated.disabled,
+            disabled_invalid = ?migrated.refused,
+            "usernames made canonical"
+        );
+    }
+    app.passwords.warm_up().await?;
     Ok(app)
 }
 
@@ -263,14 +301,20 @@ fn one_time_password() -> Result<String, CliError> {
 }
 
 async fn create_operator(app: &App, username: &str, password: &str) -> Result<(), CliError> {
-    if accounts::by_username(&app.db, username).await?.is_some() {
+    let username = Username::parse(username)
+        .map_err(|e| CliError::Message(format!("operator name: {e}")))?;
+    if accounts::by_username(&app.db, username.as_str())
+        .await?
+        .is_some()
+    {
         return Err(CliError::Message(format!(
-            "account {username} already exists"
+            "account {} already exists",
+            username.as_str()
         )));
     }
     let hash = admin::hash_blocking(app, password).await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    let id = admin::insert_account(&mut tx, username, &hash, Role::Operator, None, &[]).await?;
+    let id = admin::insert_account(&mut tx, &username, &hash, Role::Operator, None, &[]).await?;
     tx.audit(AuditEvent {
         actor: "system".to_owned(),
         action: "account.create",

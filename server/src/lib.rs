@@ -61,8 +61,13 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, http::router(app))
-        .with_graceful_shutdown(shutdown)
+    // ConnectInfo: the peer's address is where client addresses (and so
+    // the attempt limits) start.
+    let result = axum::serve(
+        listener,
+        http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
         .await;
     purger.abort();
     publisher.abort();
@@ -82,7 +87,8 @@ pub fn app(
         clock,
         passwords,
         metrics: http::metrics::Metrics::default(),
-        unknown_logins: services::auth::UnknownLogins::default(),
+        limits: services::limits::Limits::default(),
+        trusted_proxies: http::client::TrustedProxies::default(),
         public_url: None,
         sync_cache: services::devices::SyncCache::default(),
     }

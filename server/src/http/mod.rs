@@ -8,6 +8,7 @@
 mod admin;
 mod auth;
 mod bans;
+pub mod client;
 mod devices;
 pub mod error;
 mod extract;

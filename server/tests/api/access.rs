@@ -236,7 +236,7 @@ async fn enrol_device_a(app: &TestApp, s: &Seeded) -> i64 {
     )
     .await
     .unwrap();
-    cho_server::services::devices::enrol(&app.app, &code.code)
+    cho_server::services::devices::enrol(&app.app, DEFAULT_PEER.ip(), &code.code)
         .await
         .unwrap()
         .device_id
