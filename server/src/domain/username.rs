@@ -150,7 +150,7 @@ mod tests {
             "kro\non",
             "kr\u{3164}oon",
             "kroon\u{E000}",
-            "kroon\u{2028}",
+            "kr\u{2028}oon",
         ] {
             assert_eq!(canonical(s), Err(UsernameError::Invisible), "{s:?}");
         }

@@ -51,6 +51,7 @@ struct HashGate {
     waiting: AtomicUsize,
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
+    done: Arc<AtomicUsize>,
 }
 
 /// Decrements a counter when dropped (also when a request is cancelled).
@@ -75,7 +76,16 @@ impl PasswordHashing {
 
     /// For tests only: fast, and still Argon2id.
     pub fn fast_for_tests() -> Self {
-        Self::new(Params::new(256, 1, 1, None).unwrap_or_default(), 2)
+        Self::for_tests(256, 2)
+    }
+
+    /// For tests only: Argon2id over `memory_kib`, one pass, `concurrency`
+    /// at once.
+    pub fn for_tests(memory_kib: u32, concurrency: usize) -> Self {
+        Self::new(
+            Params::new(memory_kib.max(8), 1, 1, None).unwrap_or_default(),
+            concurrency,
+        )
     }
 
     fn new(params: Params, concurrency: usize) -> Self {
@@ -88,6 +98,7 @@ impl PasswordHashing {
                 waiting: AtomicUsize::new(0),
                 running: Arc::new(AtomicUsize::new(0)),
                 peak: Arc::new(AtomicUsize::new(0)),
+                done: Arc::new(AtomicUsize::new(0)),
             }),
             dummy: Arc::new(OnceCell::new()),
         }
@@ -107,6 +118,11 @@ impl PasswordHashing {
     /// metrics).
     pub fn peak_concurrency(&self) -> usize {
         self.gate.peak.load(Ordering::SeqCst)
+    }
+
+    /// Hashes and verifies done so far (for tests: one per attempt).
+    pub fn operations(&self) -> usize {
+        self.gate.done.load(Ordering::SeqCst)
     }
 
     fn argon2(params: &Params) -> Argon2<'static> {
@@ -131,6 +147,7 @@ impl PasswordHashing {
         drop(waiting);
         let running = gate.running.clone();
         let peak = gate.peak.clone();
+        let done = gate.done.clone();
         let params = self.params.clone();
         // The permit moves into the blocking task: a cancelled request does
         // not stop the hash, so the gate must stay shut until it ends.
@@ -139,6 +156,7 @@ impl PasswordHashing {
             peak.fetch_max(now_running, Ordering::SeqCst);
             let out = work(&Self::argon2(&params));
             running.fetch_sub(1, Ordering::SeqCst);
+            done.fetch_add(1, Ordering::SeqCst);
             drop(permit);
             out
         })
@@ -370,15 +388,16 @@ pub struct UsernameMigration {
 pub async fn canonicalise_usernames(app: &App) -> AppResult<UsernameMigration> {
     let mut report = UsernameMigration::default();
     let all = accounts::all(&app.db).await?;
-    if all
-        .iter()
-        .all(|a| Username::parse(&a.username).is_ok_and(|u| u.as_str() == a.username))
-    {
+    let canonical =
+        |a: &accounts::AccountRow| Username::parse(&a.username).is_ok_and(|u| u.as_str() == a.username);
+    // Disabled accounts cannot log in: they are left as they are (and
+    // running this again changes nothing).
+    if all.iter().all(|a| a.disabled || canonical(a)) {
         return Ok(report);
     }
     let mut taken: std::collections::HashSet<String> = all
         .iter()
-        .filter(|a| Username::parse(&a.username).is_ok_and(|u| u.as_str() == a.username))
+        .filter(|a| canonical(a))
         .map(|a| a.username.clone())
         .collect();
     let mut tx = app.db.begin_write(app.clock.now()).await?;
@@ -390,7 +409,7 @@ pub async fn canonicalise_usernames(app: &App) -> AppResult<UsernameMigration> {
         area_id: a.area_id,
     };
     // `all` is in id order: the oldest look-alike gets the name.
-    for a in &all {
+    for a in all.iter().filter(|a| !a.disabled) {
         match Username::parse(&a.username) {
             Ok(u) if u.as_str() == a.username => {}
             Ok(u) if taken.insert(u.as_str().to_owned()) => {
