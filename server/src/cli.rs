@@ -14,8 +14,8 @@ use crate::clock::SystemClock;
 use crate::domain::audit::{AuditEvent, verify_chain};
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
-use crate::secrets::Secrets;
 use crate::http::client::{Network, TrustedProxies};
+use crate::secrets::Secrets;
 use crate::services::limits::{self, LimitSettings, Limits, Rate};
 use crate::services::{App, admin, auth, auth::PasswordHashing, retention};
 use crate::storage::{Db, accounts};
@@ -301,8 +301,8 @@ fn one_time_password() -> Result<String, CliError> {
 }
 
 async fn create_operator(app: &App, username: &str, password: &str) -> Result<(), CliError> {
-    let username = Username::parse(username)
-        .map_err(|e| CliError::Message(format!("operator name: {e}")))?;
+    let username =
+        Username::parse(username).map_err(|e| CliError::Message(format!("operator name: {e}")))?;
     if accounts::by_username(&app.db, username.as_str())
         .await?
         .is_some()

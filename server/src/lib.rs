@@ -68,7 +68,7 @@ pub async fn serve(
         http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-        .await;
+    .await;
     purger.abort();
     publisher.abort();
     result

@@ -275,8 +275,7 @@ pub struct NewAccount<'a> {
 /// The operator creates beheerders (and operators); a beheerder creates
 /// owner accounts for venues of their own area.
 pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> AppResult<i64> {
-    let username =
-        Username::parse(new.username).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let username = Username::parse(new.username).map_err(|e| AppError::Invalid(e.to_string()))?;
     super::auth::check_password_strength(new.password)?;
     match new.role {
         Role::Operator | Role::Beheerder if !new.venue_ids.is_empty() => {

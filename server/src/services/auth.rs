@@ -235,7 +235,12 @@ pub struct Session {
 /// dummy, and every failure one audit event, so neither the answers nor
 /// their timing tell which usernames exist; the limits are charged before
 /// the verify (see [`super::limits`]).
-pub async fn login(app: &App, client: IpAddr, username: &str, password: &str) -> AppResult<Session> {
+pub async fn login(
+    app: &App,
+    client: IpAddr,
+    username: &str,
+    password: &str,
+) -> AppResult<Session> {
     let now = app.clock.now();
     let name = Username::parse(username).ok();
     let key = name.as_ref().map_or(username, Username::as_str);
@@ -343,7 +348,9 @@ pub async fn change_password(
     let account = accounts::by_id(&app.db, actor.account_id)
         .await?
         .ok_or(AppError::NotFound("account"))?;
-    let attempt = app.limits.password_attempt(&account.username, client, now)?;
+    let attempt = app
+        .limits
+        .password_attempt(&account.username, client, now)?;
     let event = |action| AuditEvent {
         actor: actor.audit_name(),
         action,
@@ -351,7 +358,11 @@ pub async fn change_password(
         object_id: actor.account_id.to_string(),
         area_id: actor.area_id,
     };
-    if !app.passwords.verify(current, &account.password_hash).await? {
+    if !app
+        .passwords
+        .verify(current, &account.password_hash)
+        .await?
+    {
         let mut tx = app.db.begin_write(now).await?;
         tx.audit(event("password.change.failed")).await?;
         tx.commit().await?;
@@ -388,8 +399,9 @@ pub struct UsernameMigration {
 pub async fn canonicalise_usernames(app: &App) -> AppResult<UsernameMigration> {
     let mut report = UsernameMigration::default();
     let all = accounts::all(&app.db).await?;
-    let canonical =
-        |a: &accounts::AccountRow| Username::parse(&a.username).is_ok_and(|u| u.as_str() == a.username);
+    let canonical = |a: &accounts::AccountRow| {
+        Username::parse(&a.username).is_ok_and(|u| u.as_str() == a.username)
+    };
     // Disabled accounts cannot log in: they are left as they are (and
     // running this again changes nothing).
     if all.iter().all(|a| a.disabled || canonical(a)) {
@@ -442,7 +454,11 @@ mod tests {
         let h = PasswordHashing::fast_for_tests();
         let hash = h.hash("correct horse battery").await.unwrap_or_default();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(h.verify("correct horse battery", &hash).await.unwrap_or(false));
+        assert!(
+            h.verify("correct horse battery", &hash)
+                .await
+                .unwrap_or(false)
+        );
         assert!(!h.verify("wrong", &hash).await.unwrap_or(true));
         assert!(!h.verify("x", "not a hash").await.unwrap_or(true));
     }

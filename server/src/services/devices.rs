@@ -223,7 +223,10 @@ async fn audit_enrol_failures(
             return Ok(());
         }
         f.last_written_at = Some(now);
-        (std::mem::take(&mut f.misses), std::mem::take(&mut f.throttled))
+        (
+            std::mem::take(&mut f.misses),
+            std::mem::take(&mut f.throttled),
+        )
     };
     let event = |action, count: u64| AuditEvent {
         actor: "anonymous".to_owned(),

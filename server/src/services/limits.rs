@@ -348,7 +348,9 @@ impl Limits {
     fn lock_passwords(&self) -> std::sync::MutexGuard<'_, PasswordState> {
         // The state stays consistent at every await-free step, so a
         // panicked holder leaves nothing half-done.
-        self.passwords.lock().unwrap_or_else(PoisonError::into_inner)
+        self.passwords
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Claims a password check for `username` (its canonical form, or the
@@ -471,8 +473,14 @@ mod tests {
             Some(Refusal::Throttled { retry_after: 900 })
         );
         // The same user, elsewhere: at once, and a success forgets.
-        limits.password_attempt("kroon", B, now).unwrap().succeeded();
-        limits.password_attempt("kroon", B, now).unwrap().succeeded();
+        limits
+            .password_attempt("kroon", B, now)
+            .unwrap()
+            .succeeded();
+        limits
+            .password_attempt("kroon", B, now)
+            .unwrap()
+            .succeeded();
         assert!(limits.password_attempt("kroon", A, now).is_err());
     }
 
@@ -487,7 +495,9 @@ mod tests {
         });
         let now = 1_000;
         for n in 0..5 {
-            let _failed = limits.password_attempt(&format!("name{n}"), A, now).unwrap();
+            let _failed = limits
+                .password_attempt(&format!("name{n}"), A, now)
+                .unwrap();
         }
         assert_eq!(
             limits.password_attempt("name99", A, now).err(),

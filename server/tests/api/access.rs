@@ -634,7 +634,12 @@ async fn out_of_scope_answers_exactly_like_missing(app: TestApp) {
                     assert_eq!(absent, out_of_scope, "{method} {}", path(id));
                     continue;
                 }
-                assert_eq!(out_of_scope.0, StatusCode::NOT_FOUND, "{method} {}", path(id));
+                assert_eq!(
+                    out_of_scope.0,
+                    StatusCode::NOT_FOUND,
+                    "{method} {}",
+                    path(id)
+                );
                 assert_eq!(out_of_scope, absent, "{method} {}", path(id));
                 checked += 1;
             }

@@ -30,7 +30,8 @@ use cho_server::storage::Db;
 pub const START: i64 = 1_795_867_200;
 pub const DAY: i64 = 86_400;
 /// The socket peer of requests that name none.
-pub const DEFAULT_PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 40_000);
+pub const DEFAULT_PEER: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 40_000);
 
 /// `both!(name);` beside `async fn name(app: TestApp)` runs that body as
 /// the tests `name::sqlite` and `name::postgres`, each on a fresh database.
@@ -339,7 +340,11 @@ impl TestApp {
     /// request without a peer address comes from [`DEFAULT_PEER`], as if
     /// over a socket (`serve` always provides one).
     pub async fn send(&self, mut request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
-        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
             request.extensions_mut().insert(ConnectInfo(DEFAULT_PEER));
         }
         let response = self

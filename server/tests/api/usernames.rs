@@ -24,7 +24,13 @@ async fn look_alike_usernames_cannot_be_created(app: TestApp) {
         assert_error(&answer, StatusCode::CONFLICT, "conflict");
     }
     // ...and names with characters that do not show are refused.
-    for hidden in ["kroon\u{200B}", "kr\u{200D}oon", "kro\u{00AD}on", "kr oon", "kroon\u{202E}"] {
+    for hidden in [
+        "kroon\u{200B}",
+        "kr\u{200D}oon",
+        "kro\u{00AD}on",
+        "kr oon",
+        "kroon\u{202E}",
+    ] {
         let answer = app.post("/api/v1/accounts", &beh, new_owner(hidden)).await;
         assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
         let message = answer.1["error"]["message"].as_str().unwrap();
@@ -47,11 +53,7 @@ async fn look_alike_usernames_cannot_be_created(app: TestApp) {
             Some(json!({"username": "kroon\u{200B}", "password": OWNER_A.1})),
         )
         .await;
-    assert_error(
-        &(status, body),
-        StatusCode::UNAUTHORIZED,
-        "bad_credentials",
-    );
+    assert_error(&(status, body), StatusCode::UNAUTHORIZED, "bad_credentials");
 }
 
 both!(accounts_from_before_are_made_canonical);
@@ -66,7 +68,12 @@ async fn accounts_from_before_are_made_canonical(app: TestApp) {
         .unwrap()
         .get(0);
     let mut ids = Vec::new();
-    for name in ["Fabriek", "Nieuw-Eigenaar", "NIEUW-eigenaar", "spook\u{200B}"] {
+    for name in [
+        "Fabriek",
+        "Nieuw-Eigenaar",
+        "NIEUW-eigenaar",
+        "spook\u{200B}",
+    ] {
         let row = sqlx::query(
             "INSERT INTO accounts (username, password_hash, role, area_id, created_at) \
              VALUES ($1, $2, 'owner', $3, $4) RETURNING id",
@@ -97,10 +104,7 @@ async fn accounts_from_before_are_made_canonical(app: TestApp) {
         events,
         vec![
             ("account.disable".to_owned(), ids[0].to_string()),
-            (
-                "account.username.canonical".to_owned(),
-                ids[1].to_string()
-            ),
+            ("account.username.canonical".to_owned(), ids[1].to_string()),
             ("account.disable".to_owned(), ids[2].to_string()),
             ("account.disable".to_owned(), ids[3].to_string()),
         ]
