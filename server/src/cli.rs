@@ -342,3 +342,49 @@ fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
     }
     println!();
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn limit_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "cho-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.1",
+            "--enrol-attempts-per-minute",
+            "5000",
+        ])
+        .unwrap();
+        let proxies = TrustedProxies::new(cli.trusted_proxies.clone());
+        assert!(proxies.contains(ip("10.20.30.40")) && proxies.contains(ip("192.0.2.1")));
+        assert!(!proxies.contains(ip("192.0.2.2")));
+        assert_eq!(cli.enrol_attempts_per_minute, 5000);
+
+        let defaults = Cli::try_parse_from(["cho-server", "serve"]).unwrap();
+        assert!(defaults.trusted_proxies.is_empty());
+        assert_eq!(
+            defaults.enrol_attempts_per_minute,
+            limits::DEFAULT_ENROL_PER_MINUTE
+        );
+        for bad in [
+            ["--trusted-proxy", "10.0.0.0/33"],
+            ["--trusted-proxy", "proxy.example"],
+            ["--enrol-attempts-per-minute", "0"],
+        ] {
+            assert!(
+                Cli::try_parse_from(["cho-server", "serve", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+}
