@@ -14,8 +14,11 @@ use ring::rand::{SecureRandom, SystemRandom};
 use crate::clock::SystemClock;
 use crate::domain::audit::{AuditEvent, verify_chain};
 use crate::domain::roles::Role;
+use crate::domain::username::Username;
+use crate::http::client::{Network, TrustedProxies};
 use crate::secrets::Secrets;
-use crate::services::{App, admin, auth::PasswordHashing, retention};
+use crate::services::limits::{self, LimitSettings, Limits, Rate};
+use crate::services::{App, admin, auth, auth::PasswordHashing, retention};
 use crate::storage::{Db, accounts};
 
 #[derive(Parser)]
@@ -36,6 +39,25 @@ pub struct Cli {
     /// defaults to http://<bind>. Never taken from a request.
     #[arg(long, env = "CHO_PUBLIC_URL", global = true)]
     public_url: Option<String>,
+    /// Proxies (IPs or CIDR blocks, comma-separated) whose X-Forwarded-For
+    /// names the client; the attempt limits count per client address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHO_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<Network>,
+    /// Enrolment attempts (hits and misses) one client address may make per
+    /// minute; raise it to enrol many doors from one address (a benchmark).
+    #[arg(
+        long,
+        env = "CHO_ENROL_ATTEMPTS_PER_MINUTE",
+        global = true,
+        default_value_t = limits::DEFAULT_ENROL_PER_MINUTE,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    enrol_attempts_per_minute: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -215,6 +237,22 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         app.public_url = crate::services::devices::public_url(url)
             .map_err(|e| CliError::Message(format!("--public-url: {e}")))?;
     }
+    app.trusted_proxies = TrustedProxies::new(cli.trusted_proxies.clone());
+    app.limits = Limits::new(LimitSettings {
+        enrol_per_address: Rate::per_minute(cli.enrol_attempts_per_minute),
+        ..LimitSettings::default()
+    });
+    let migrated = auth::canonicalise_usernames(&app).await?;
+    if migrated != auth::UsernameMigration::default() {
+        // Ids only: usernames are personal data.
+        tracing::warn!(
+            renamed = ?migrated.renamed,
+            disabled_duplicates = ?migrated.disabled,
+            disabled_invalid = ?migrated.refused,
+            "usernames made canonical"
+        );
+    }
+    app.passwords.warm_up().await?;
     Ok(app)
 }
 
@@ -345,14 +383,20 @@ fn one_time_password() -> Result<String, CliError> {
 }
 
 async fn create_operator(app: &App, username: &str, password: &str) -> Result<(), CliError> {
-    if accounts::by_username(&app.db, username).await?.is_some() {
+    let username =
+        Username::parse(username).map_err(|e| CliError::Message(format!("operator name: {e}")))?;
+    if accounts::by_username(&app.db, username.as_str())
+        .await?
+        .is_some()
+    {
         return Err(CliError::Message(format!(
-            "account {username} already exists"
+            "account {} already exists",
+            username.as_str()
         )));
     }
     let hash = admin::hash_blocking(app, password).await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    let id = admin::insert_account(&mut tx, username, &hash, Role::Operator, None, &[]).await?;
+    let id = admin::insert_account(&mut tx, &username, &hash, Role::Operator, None, &[]).await?;
     tx.audit(AuditEvent {
         actor: "system".to_owned(),
         action: "account.create",
@@ -379,4 +423,50 @@ fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
         println!("    {user:<12} {password:<24} {what}");
     }
     println!();
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn limit_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "cho-server",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,192.0.2.1",
+            "--enrol-attempts-per-minute",
+            "5000",
+        ])
+        .unwrap();
+        let proxies = TrustedProxies::new(cli.trusted_proxies.clone());
+        assert!(proxies.contains(ip("10.20.30.40")) && proxies.contains(ip("192.0.2.1")));
+        assert!(!proxies.contains(ip("192.0.2.2")));
+        assert_eq!(cli.enrol_attempts_per_minute, 5000);
+
+        let defaults = Cli::try_parse_from(["cho-server", "serve"]).unwrap();
+        assert!(defaults.trusted_proxies.is_empty());
+        assert_eq!(
+            defaults.enrol_attempts_per_minute,
+            limits::DEFAULT_ENROL_PER_MINUTE
+        );
+        for bad in [
+            ["--trusted-proxy", "10.0.0.0/33"],
+            ["--trusted-proxy", "proxy.example"],
+            ["--enrol-attempts-per-minute", "0"],
+        ] {
+            assert!(
+                Cli::try_parse_from(["cho-server", "serve", bad[0], bad[1]]).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }

@@ -6,6 +6,7 @@ use time::Duration;
 
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::{Actor, Role};
+use crate::domain::username::Username;
 use crate::services::bans::{Hearing, IssueBan, Notification, PersonInput};
 use crate::services::{App, AppResult, admin, bans};
 use crate::storage::accounts;
@@ -57,8 +58,10 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     }
     let hash = admin::hash_blocking(app, LOGINS[0].1).await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let operator_name = Username::parse(LOGINS[0].0)
+        .map_err(|_| crate::services::AppError::Internal("demo username"))?;
     let operator_id =
-        admin::insert_account(&mut tx, LOGINS[0].0, &hash, Role::Operator, None, &[]).await?;
+        admin::insert_account(&mut tx, &operator_name, &hash, Role::Operator, None, &[]).await?;
     tx.audit(crate::domain::audit::AuditEvent {
         actor: "system".to_owned(),
         action: "account.create",

@@ -167,7 +167,8 @@ pub fn app(
         clock,
         passwords,
         metrics: http::metrics::Metrics::default(),
-        unknown_logins: services::auth::UnknownLogins::default(),
+        limits: services::limits::Limits::default(),
+        trusted_proxies: http::client::TrustedProxies::default(),
         public_url: DEFAULT_PUBLIC_URL.to_owned(),
         sync_cache: services::devices::SyncCache::default(),
     }

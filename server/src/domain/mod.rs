@@ -5,3 +5,4 @@ pub mod audit;
 pub mod ban;
 pub mod protocol;
 pub mod roles;
+pub mod username;

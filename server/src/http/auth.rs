@@ -6,6 +6,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::client::ClientAddr;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
 use super::{Api, Operation};
@@ -50,9 +51,10 @@ struct Login {
 
 async fn login(
     State(app): State<App>,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<Login>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let session = auth::login(&app, &body.username, &body.password).await?;
+    let session = auth::login(&app, client, &body.username, &body.password).await?;
     Ok(axum::Json(json!({
         "token": session.token,
         "expires_at": session.expires_at,
@@ -76,11 +78,13 @@ struct PasswordChange {
 async fn change_password(
     State(app): State<App>,
     auth: Auth,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     auth::change_password(
         &app,
         &auth.actor,
+        client,
         &body.current_password,
         &body.new_password,
     )

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::client::ClientAddr;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, credentials};
 use super::{Api, Operation};
@@ -88,9 +89,10 @@ struct EnrolBody {
 
 async fn enrol(
     State(app): State<App>,
+    ClientAddr(client): ClientAddr,
     ApiJson(b): ApiJson<EnrolBody>,
 ) -> Result<axum::Json<Value>, ApiError> {
-    let e = devices::enrol(&app, &b.code).await?;
+    let e = devices::enrol(&app, client, &b.code).await?;
     Ok(axum::Json(json!({
         "device_id": e.device_id,
         "credential": e.credential,

@@ -40,6 +40,18 @@ impl From<AppError> for ApiError {
                     ..Self::new(StatusCode::TOO_MANY_REQUESTS, "login_throttled", message)
                 };
             }
+            AppError::TooManyAttempts { retry_after } => {
+                return Self {
+                    retry_after: Some(*retry_after),
+                    ..Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", message)
+                };
+            }
+            AppError::Busy { retry_after } => {
+                return Self {
+                    retry_after: Some(*retry_after),
+                    ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+                };
+            }
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),

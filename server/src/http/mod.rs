@@ -9,6 +9,7 @@
 mod admin;
 mod auth;
 mod bans;
+pub mod client;
 mod devices;
 mod edge;
 pub mod error;

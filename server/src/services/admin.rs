@@ -9,6 +9,7 @@ use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings, venue_admitted_on};
 use crate::domain::roles::{Actor, Role};
+use crate::domain::username::Username;
 use crate::storage::areas::{self, AreaRow, CategoryRow};
 use crate::storage::venues::{self, VenueRow};
 use crate::storage::{WriteTx, accounts};
@@ -231,10 +232,12 @@ pub async fn set_venue_admission(
     admitted_on: Option<Date>,
     withdrawn_on: Option<Date>,
 ) -> AppResult<()> {
+    require(actor.role == Role::Beheerder)?;
+    // Another area's venue is "not found", exactly like a missing one.
     let venue = venues::venue(&app.db, venue_id)
         .await?
+        .filter(|v| actor.manages_area(v.area_id))
         .ok_or(AppError::NotFound("venue"))?;
-    require(actor.manages_area(venue.area_id))?;
     if let (Some(a), Some(w)) = (admitted_on, withdrawn_on)
         && w < a
     {
@@ -291,7 +294,7 @@ pub struct NewAccount<'a> {
 /// The operator creates beheerders (and operators); a beheerder creates
 /// owner accounts for venues of their own area.
 pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> AppResult<i64> {
-    let username = non_empty(new.username, "username", 100)?;
+    let username = Username::parse(new.username).map_err(|e| AppError::Invalid(e.to_string()))?;
     super::auth::check_password_strength(new.password)?;
     match new.role {
         Role::Operator | Role::Beheerder if !new.venue_ids.is_empty() => {
@@ -345,23 +348,21 @@ pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> Ap
     Ok(id)
 }
 
+/// An Argon2id hash of `password`, through the server's hashing gate.
 pub async fn hash_blocking(app: &App, password: &str) -> AppResult<String> {
-    let hashing = app.passwords.clone();
-    let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hashing.hash(&password))
-        .await
-        .map_err(|_| AppError::Internal("password hashing"))?
+    app.passwords.hash(password).await
 }
 
+/// Inserts an account (the username already canonical) with its venues.
 pub async fn insert_account(
     tx: &mut WriteTx,
-    username: &str,
+    username: &Username,
     hash: &str,
     role: Role,
     area_id: Option<i64>,
     venue_ids: &[i64],
 ) -> AppResult<i64> {
-    let id = accounts::create(tx, username, hash, role, area_id).await?;
+    let id = accounts::create(tx, username.as_str(), hash, role, area_id).await?;
     for venue_id in venue_ids {
         accounts::link_venue(tx, id, *venue_id).await?;
     }

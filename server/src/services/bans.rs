@@ -273,6 +273,16 @@ fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
     actor.handles_venue_bans(ban.area_id, ban.venue_id)
 }
 
+/// A ban the caller handles. One outside their scope is "not found",
+/// exactly like a missing one, so ban ids do not leak (a refusal for the
+/// role as such, 403, comes before the lookup and says nothing either).
+async fn in_scope(app: &App, actor: &Actor, id: i64) -> AppResult<BanRow> {
+    store::ban(&app.db, id)
+        .await?
+        .filter(|row| may_handle(actor, row))
+        .ok_or(AppError::NotFound("ban"))
+}
+
 /// A person's ban tokens under the area key of `epoch`, as stored.
 pub(crate) fn stored_tokens(
     identity: &Identity,
@@ -337,12 +347,10 @@ fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
 
 /// Reads one ban with its personal data: an audited read.
 pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
-    let row = store::ban(&app.db, id)
-        .await?
-        .ok_or(AppError::NotFound("ban"))?;
-    if !actor.may_read_personal_data() || !may_handle(actor, &row) {
+    if !actor.may_read_personal_data() {
         return Err(AppError::Forbidden);
     }
+    let row = in_scope(app, actor, id).await?;
     let mut v = view(app, &row, true)?;
     if actor.role == Role::Beheerder {
         v.related_bans = Some(related(app, &row).await?);
@@ -357,12 +365,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
 /// A ban without its personal data (no audit event: nothing personal is
 /// read), e.g. to answer the issuer.
 pub async fn summary(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
-    let row = store::ban(&app.db, id)
-        .await?
-        .ok_or(AppError::NotFound("ban"))?;
-    if !may_handle(actor, &row) {
-        return Err(AppError::Forbidden);
-    }
+    let row = in_scope(app, actor, id).await?;
     view(app, &row, false)
 }
 
@@ -541,13 +544,11 @@ pub async fn find_person(
 
 /// Revokes an active ban (the issuing venue's owner or the beheerder).
 pub async fn revoke(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResult<()> {
-    let reason = ban::text(reason, "reason", true)?.unwrap_or_default();
-    let row = store::ban(&app.db, id)
-        .await?
-        .ok_or(AppError::NotFound("ban"))?;
-    if !may_handle(actor, &row) {
+    if actor.role == Role::Operator {
         return Err(AppError::Forbidden);
     }
+    let reason = ban::text(reason, "reason", true)?.unwrap_or_default();
+    let row = in_scope(app, actor, id).await?;
     if row.status(app.clock.today())? != BanStatus::Active {
         return Err(AppError::Conflict(
             "only an active ban can be revoked".to_owned(),

@@ -140,8 +140,12 @@ pub async fn create_code(
     venue_id: i64,
     name: &str,
 ) -> AppResult<EnrolmentCode> {
-    if actor.role != Role::Owner || !actor.venue_ids.contains(&venue_id) {
+    if actor.role != Role::Owner {
         return Err(AppError::Forbidden);
+    }
+    // Another owner's venue is "not found", exactly like a missing one.
+    if !actor.venue_ids.contains(&venue_id) {
+        return Err(AppError::NotFound("venue"));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -205,14 +209,34 @@ pub struct Enrolment {
 
 /// A phone trades a code for its credential and keys. Unknown, used and
 /// expired codes all get the same answer.
-pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
+///
+/// Attempts are limited per client address (`--enrol-attempts-per-minute`,
+/// hits and misses alike); a miss is answered from a read, and misses and
+/// refused attempts are audited as counts (never the code), at most one
+/// write a minute (see [`audit_enrol_failures`]).
+pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult<Enrolment> {
+    let now = app.clock.now();
+    if let Err(retry_after) = app.limits.enrol_attempt(client, now) {
+        app.limits.enrol_failures().throttled += 1;
+        audit_enrol_failures(app, now, None).await?;
+        return Err(AppError::TooManyAttempts { retry_after });
+    }
+    let miss = || AppError::Invalid("enrolment code is unknown, used or expired".to_owned());
+    let code_hash = token_hash(&normalise_code(code));
+    if !devices::code_is_live(&app.db, &code_hash, now).await? {
+        app.limits.enrol_failures().misses += 1;
+        audit_enrol_failures(app, now, None).await?;
+        return Err(miss());
+    }
     let credential = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
-    let mut tx = app.db.begin_write(app.clock.now()).await?;
-    let (venue_id, name) = devices::redeem_code(&mut tx, &token_hash(&normalise_code(code)))
-        .await?
-        .ok_or_else(|| {
-            AppError::Invalid("enrolment code is unknown, used or expired".to_owned())
-        })?;
+    let mut tx = app.db.begin_write(now).await?;
+    // The read above may have raced another phone with the same code: the
+    // update decides, and a loser writes nothing.
+    let Some((venue_id, name)) = devices::redeem_code(&mut tx, &code_hash).await? else {
+        drop(tx);
+        app.limits.enrol_failures().misses += 1;
+        return Err(miss());
+    };
     // Refused here, the transaction rolls back: the code stays unused but
     // useless until the venue is admitted again.
     let area_id = require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
@@ -228,6 +252,7 @@ pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
         area_id,
     ))
     .await?;
+    audit_enrol_failures(app, now, Some(&mut tx)).await?;
     tx.commit().await?;
     Ok(Enrolment {
         device_id,
@@ -237,6 +262,67 @@ pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
         identity_key,
         signing_public_key,
     })
+}
+
+/// How often failed enrolments may cost a write of their own.
+pub const ENROL_FAILURE_AUDIT_SECONDS: i64 = 60;
+
+/// Writes the enrolment misses (`device.enrol.failed`) and refused
+/// attempts (`device.enrol.throttled`) counted since the last such event,
+/// the count as the object id: in `tx` when there is one (a successful
+/// enrolment carries them along), else in a write of its own, but at most
+/// once per [`ENROL_FAILURE_AUDIT_SECONDS`], so the first miss of a burst
+/// is in the trail at once and a guessing flood costs one write a minute.
+async fn audit_enrol_failures(
+    app: &App,
+    now: i64,
+    tx: Option<&mut crate::storage::WriteTx>,
+) -> AppResult<()> {
+    let (misses, throttled) = {
+        let mut f = app.limits.enrol_failures();
+        let due = f
+            .last_written_at
+            .is_none_or(|t| now - t >= ENROL_FAILURE_AUDIT_SECONDS);
+        if (f.misses == 0 && f.throttled == 0) || (tx.is_none() && !due) {
+            return Ok(());
+        }
+        f.last_written_at = Some(now);
+        (
+            std::mem::take(&mut f.misses),
+            std::mem::take(&mut f.throttled),
+        )
+    };
+    let event = |action, count: u64| AuditEvent {
+        actor: "anonymous".to_owned(),
+        action,
+        object_type: "enrolment_attempts",
+        object_id: count.to_string(),
+        area_id: None,
+    };
+    let write = async |tx: &mut crate::storage::WriteTx| -> AppResult<()> {
+        if misses > 0 {
+            tx.audit(event("device.enrol.failed", misses)).await?;
+        }
+        if throttled > 0 {
+            tx.audit(event("device.enrol.throttled", throttled)).await?;
+        }
+        Ok(())
+    };
+    let result = match tx {
+        Some(tx) => write(tx).await,
+        None => {
+            let mut own = app.db.begin_write(now).await?;
+            write(&mut own).await?;
+            own.commit().await.map_err(AppError::from)
+        }
+    };
+    if result.is_err() {
+        // Not written: count them again for the next event.
+        let mut f = app.limits.enrol_failures();
+        f.misses += misses;
+        f.throttled += throttled;
+    }
+    result
 }
 
 fn signer(app: &App) -> AppResult<ListSigner> {
@@ -357,13 +443,20 @@ pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<Devic
     Ok(all.into_iter().filter(|d| may_manage(actor, d)).collect())
 }
 
-pub async fn rename(app: &App, actor: &Actor, device_id: i64, name: &str) -> AppResult<()> {
-    let device = devices::device(&app.db, device_id)
+/// A device the caller manages; one outside their scope is "not found",
+/// exactly like a missing one, so device ids do not leak.
+async fn managed_device(app: &App, actor: &Actor, device_id: i64) -> AppResult<DeviceRow> {
+    devices::device(&app.db, device_id)
         .await?
-        .ok_or(AppError::NotFound("device"))?;
-    if actor.role != Role::Owner || !may_manage(actor, &device) {
+        .filter(|d| may_manage(actor, d))
+        .ok_or(AppError::NotFound("device"))
+}
+
+pub async fn rename(app: &App, actor: &Actor, device_id: i64, name: &str) -> AppResult<()> {
+    if actor.role != Role::Owner {
         return Err(AppError::Forbidden);
     }
+    let device = managed_device(app, actor, device_id).await?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::Invalid(
@@ -384,12 +477,10 @@ pub async fn rename(app: &App, actor: &Actor, device_id: i64, name: &str) -> App
 }
 
 pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
-    let device = devices::device(&app.db, device_id)
-        .await?
-        .ok_or(AppError::NotFound("device"))?;
-    if !may_manage(actor, &device) {
+    if actor.role == Role::Operator {
         return Err(AppError::Forbidden);
     }
+    let device = managed_device(app, actor, device_id).await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     if !devices::revoke(&mut tx, device_id).await? {
         return Err(AppError::Conflict("device is already revoked".to_owned()));

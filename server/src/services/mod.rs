@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bans;
 pub mod devices;
 pub mod keys;
+pub mod limits;
 pub mod lists;
 pub mod retention;
 
@@ -25,7 +26,10 @@ pub struct App {
     pub clock: SharedClock,
     pub passwords: auth::PasswordHashing,
     pub metrics: crate::http::metrics::Metrics,
-    pub unknown_logins: auth::UnknownLogins,
+    /// The attempt limits for logins, password changes and enrolment.
+    pub limits: limits::Limits,
+    /// Proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
+    pub trusted_proxies: crate::http::client::TrustedProxies,
     /// The address phones reach this server at, from configuration (put in
     /// enrolment links and QR codes; never from a request's headers).
     pub public_url: String,
@@ -48,6 +52,10 @@ pub enum AppError {
     BadCredentials,
     #[error("too many failed logins: try again in {retry_after} seconds")]
     LoginThrottled { retry_after: i64 },
+    #[error("too many attempts: try again in {retry_after} seconds")]
+    TooManyAttempts { retry_after: i64 },
+    #[error("the server is busy: try again in {retry_after} seconds")]
+    Busy { retry_after: i64 },
     #[error("not allowed for this account")]
     Forbidden,
     #[error("{0} not found")]

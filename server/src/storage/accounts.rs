@@ -11,8 +11,6 @@ pub struct AccountRow {
     pub password_hash: String,
     pub role: Role,
     pub area_id: Option<i64>,
-    pub failed_logins: i64,
-    pub next_login_at: i64,
     pub disabled: bool,
 }
 
@@ -24,14 +22,11 @@ fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
         password_hash: row.try_get("password_hash")?,
         role: Role::parse(&role).ok_or(StorageError::Inconsistent("account role"))?,
         area_id: row.try_get("area_id")?,
-        failed_logins: row.try_get("failed_logins")?,
-        next_login_at: row.try_get("next_login_at")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
     })
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, username, password_hash, role, area_id, failed_logins, next_login_at, disabled";
+const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, area_id, disabled";
 
 pub async fn create(
     tx: &mut WriteTx,
@@ -101,25 +96,27 @@ pub async fn venue_ids(db: &Db, account_id: i64) -> Result<Vec<i64>> {
     rows.iter().map(|r| Ok(r.try_get("venue_id")?)).collect()
 }
 
-/// The failure count and next allowed login, read inside a write.
-pub async fn login_counters(tx: &mut WriteTx, account_id: i64) -> Result<(i64, i64)> {
-    let row = sqlx::query("SELECT failed_logins, next_login_at FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_one(tx.conn())
-        .await?;
-    Ok((row.try_get("failed_logins")?, row.try_get("next_login_at")?))
+/// Every account, oldest first.
+pub async fn all(db: &Db) -> Result<Vec<AccountRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(account_from).collect()
 }
 
-/// Records the outcome of a login attempt for slow-down and lockout.
-pub async fn record_login(
-    tx: &mut WriteTx,
-    account_id: i64,
-    failed_logins: i64,
-    next_login_at: i64,
-) -> Result<()> {
-    sqlx::query("UPDATE accounts SET failed_logins = $1, next_login_at = $2 WHERE id = $3")
-        .bind(failed_logins)
-        .bind(next_login_at)
+pub async fn set_username(tx: &mut WriteTx, account_id: i64, username: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET username = $1 WHERE id = $2")
+        .bind(username)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn disable(tx: &mut WriteTx, account_id: i64) -> Result<()> {
+    sqlx::query("UPDATE accounts SET disabled = 1 WHERE id = $1")
         .bind(account_id)
         .execute(tx.conn())
         .await?;

@@ -61,6 +61,19 @@ pub async fn create_code(
     Ok(())
 }
 
+/// Whether an unused, unexpired code has this hash: a read, so a guess
+/// that misses never queues behind the writers.
+pub async fn code_is_live(db: &Db, code_hash: &[u8], now: i64) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS live FROM enrolment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(code_hash.to_vec())
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
 /// Marks an unused, unexpired code used; returns its venue and name.
 pub async fn redeem_code(tx: &mut WriteTx, code_hash: &[u8]) -> Result<Option<(i64, String)>> {
     let now = tx.now();

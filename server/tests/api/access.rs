@@ -124,10 +124,12 @@ const OPERATOR_OR_MANAGE_A: [u16; 7] = [401, 200, 200, 403, 403, 403, 403];
 const OPERATOR_OR_MANAGE_B: [u16; 7] = [401, 200, 403, 200, 403, 403, 403];
 /// Bans: never the operator; the area's beheerder; the venue's owner.
 const BANS_OF_AREAS: [u16; 7] = [401, 403, 200, 200, 200, 200, 200];
-const BAN_A_200: [u16; 7] = [401, 403, 200, 403, 200, 403, 403];
-const BAN_B_200: [u16; 7] = [401, 403, 403, 200, 403, 403, 200];
-const BAN_A_204: [u16; 7] = [401, 403, 204, 403, 204, 403, 403];
-const BAN_B_204: [u16; 7] = [401, 403, 403, 204, 403, 403, 204];
+/// A ban outside the caller's scope is 404, exactly like a missing one;
+/// 403 only where the role may never (the operator), whatever the id.
+const BAN_A_200: [u16; 7] = [401, 403, 200, 404, 200, 404, 404];
+const BAN_B_200: [u16; 7] = [401, 403, 404, 200, 404, 404, 200];
+const BAN_A_204: [u16; 7] = [401, 403, 204, 404, 204, 404, 404];
+const BAN_B_204: [u16; 7] = [401, 403, 404, 204, 404, 404, 204];
 const ISSUE_AT_A1: [u16; 7] = [401, 403, 403, 403, 201, 403, 403];
 const ISSUE_AT_B: [u16; 7] = [401, 403, 403, 403, 403, 403, 201];
 
@@ -164,9 +166,11 @@ fn cases() -> Vec<Case> {
         case("GET", "/api/v1/areas/{id}/venues", AreaB, SEE_B),
         case("POST", "/api/v1/areas/{id}/venues", AreaA, MANAGE_A_201).body(venue),
         case("POST", "/api/v1/areas/{id}/venues", AreaB, MANAGE_B_201).body(venue),
-        case("PUT", "/api/v1/venues/{id}/admission", VenueA1, MANAGE_A_204)
+        // Only beheerders admit (403 for the others, whatever the id); a
+        // venue of another area is 404, like a missing one.
+        case("PUT", "/api/v1/venues/{id}/admission", VenueA1, [401, 403, 204, 404, 403, 403, 403])
             .body(|s, _, _| json!({"admitted_on": s.admitted_on, "withdrawn_on": null})),
-        case("PUT", "/api/v1/venues/{id}/admission", VenueB, MANAGE_B_204)
+        case("PUT", "/api/v1/venues/{id}/admission", VenueB, [401, 403, 404, 204, 403, 403, 403])
             .body(|_, _, _| json!({"admitted_on": "2026-02-01", "withdrawn_on": null})),
         case("GET", "/api/v1/areas/{id}/accounts", AreaA, OPERATOR_OR_MANAGE_A),
         case("GET", "/api/v1/areas/{id}/accounts", AreaB, OPERATOR_OR_MANAGE_B),
@@ -206,14 +210,15 @@ fn cases() -> Vec<Case> {
         case("POST", "/api/v1/bans/{id}/revoke", FreshBanB, BAN_B_204).body(|_, _, _| json!({"reason": "wrong person"})),
         case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
             .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
-        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueA1, ISSUE_AT_A1).body(|_, _, _| json!({"name": "Voordeur"})),
-        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueB, ISSUE_AT_B).body(|_, _, _| json!({"name": "Voordeur"})),
+        // Only owners make codes; another owner's venue is 404.
+        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueA1, [401, 403, 403, 403, 201, 404, 404]).body(|_, _, _| json!({"name": "Voordeur"})),
+        case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueB, [401, 403, 403, 403, 404, 404, 201]).body(|_, _, _| json!({"name": "Voordeur"})),
         // Public, but a code nobody issued is refused for everyone.
         case("POST", "/api/v1/devices/enrol", None, [422; 7]).body(|_, _, _| json!({"code": "NOT-A-CODE"})),
         case("GET", "/api/v1/areas/{id}/devices", AreaA, [401, 403, 200, 403, 200, 200, 403]),
         case("GET", "/api/v1/areas/{id}/devices", AreaB, [401, 403, 403, 200, 403, 403, 200]),
-        case("PUT", "/api/v1/devices/{id}", DeviceA, [401, 403, 403, 403, 204, 403, 403]).body(|_, _, _| json!({"name": "Achterdeur"})),
-        case("POST", "/api/v1/devices/{id}/revoke", FreshDeviceA, [401, 403, 204, 403, 204, 403, 403]),
+        case("PUT", "/api/v1/devices/{id}", DeviceA, [401, 403, 403, 403, 204, 404, 404]).body(|_, _, _| json!({"name": "Achterdeur"})),
+        case("POST", "/api/v1/devices/{id}/revoke", FreshDeviceA, [401, 403, 204, 404, 204, 404, 404]),
         // The device endpoints take a device credential, never a session.
         case("GET", "/api/v1/device/list", None, [401; 7]),
         case("GET", "/api/v1/device/key", None, [401; 7]),
@@ -229,7 +234,7 @@ async fn enrol_device_a(app: &TestApp, s: &Seeded) -> i64 {
     let code = cho_server::services::devices::create_code(&app.app, &actor, s.venue_a1, "Deur")
         .await
         .unwrap();
-    cho_server::services::devices::enrol(&app.app, &code.code)
+    cho_server::services::devices::enrol(&app.app, DEFAULT_PEER.ip(), &code.code)
         .await
         .unwrap()
         .device_id
@@ -480,10 +485,11 @@ async fn scope_across_areas_and_venues(app: TestApp) {
     let jansen = s.demo_bans[0]; // issued at A1 by owner A
 
     // Owner A2 can neither read nor revoke owner A's ban; beheerder A can.
+    // Outside their scope, the ban is not found.
     assert_error(
         &app.get(&format!("/api/v1/bans/{jansen}"), &owner_a2).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+        StatusCode::NOT_FOUND,
+        "not_found",
     );
     assert_error(
         &app.post(
@@ -492,13 +498,13 @@ async fn scope_across_areas_and_venues(app: TestApp) {
             json!({"reason": "x"}),
         )
         .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+        StatusCode::NOT_FOUND,
+        "not_found",
     );
     assert_error(
         &app.get(&format!("/api/v1/bans/{jansen}"), &beh_b).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+        StatusCode::NOT_FOUND,
+        "not_found",
     );
     // Nor can they issue at owner A's venue, or list it.
     assert_error(
@@ -532,7 +538,7 @@ async fn scope_across_areas_and_venues(app: TestApp) {
         .post("/api/v1/accounts", &beh_b, json!({"username": "sneaky", "password": "sneaky password", "role": "owner", "area_id": s.area_b, "venue_ids": [s.venue_a1]}))
         .await;
     assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    // Nor withdraw A's venue.
+    // Nor withdraw A's venue (which, to them, does not exist).
     let answer = app
         .put(
             &format!("/api/v1/venues/{}/admission", s.venue_a1),
@@ -540,7 +546,7 @@ async fn scope_across_areas_and_venues(app: TestApp) {
             json!({"admitted_on": null, "withdrawn_on": null}),
         )
         .await;
-    assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
 
     let (status, ban) = app.get(&format!("/api/v1/bans/{jansen}"), &beh_a).await;
     assert_eq!(status, StatusCode::OK);
@@ -559,4 +565,78 @@ async fn scope_across_areas_and_venues(app: TestApp) {
     );
     let (_, ban) = app.get(&format!("/api/v1/bans/{jansen}"), &owner_a).await;
     assert_eq!(ban["status"], "revoked");
+}
+
+both!(out_of_scope_answers_exactly_like_missing);
+/// Every route that takes a venue, ban or device id answers a caller who
+/// may not see the object exactly as it answers for an id that does not
+/// exist: same status, same body, so ids do not leak.
+async fn out_of_scope_answers_exactly_like_missing(app: TestApp) {
+    let s = app.seed().await;
+    let jansen = s.demo_bans[0]; // area A, venue A1
+    let device = enrol_device_a(&app, &s).await; // venue A1
+    let missing = 999_999;
+    let owner_a2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    let owner_b = app.login(OWNER_B.0, OWNER_B.1).await;
+    let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
+    type Route = (&'static str, fn(i64) -> String, Option<Value>);
+    let ban_routes: [Route; 2] = [
+        ("GET", |id| format!("/api/v1/bans/{id}"), None),
+        (
+            "POST",
+            |id| format!("/api/v1/bans/{id}/revoke"),
+            Some(json!({"reason": "x"})),
+        ),
+    ];
+    let venue_routes: [Route; 2] = [
+        (
+            "PUT",
+            |id| format!("/api/v1/venues/{id}/admission"),
+            Some(json!({"admitted_on": "2026-01-01", "withdrawn_on": null})),
+        ),
+        (
+            "POST",
+            |id| format!("/api/v1/venues/{id}/enrolment-codes"),
+            Some(json!({"name": "Voordeur"})),
+        ),
+    ];
+    let device_routes: [Route; 2] = [
+        (
+            "PUT",
+            |id| format!("/api/v1/devices/{id}"),
+            Some(json!({"name": "Achterdeur"})),
+        ),
+        ("POST", |id| format!("/api/v1/devices/{id}/revoke"), None),
+    ];
+    let mut checked = 0;
+    for (routes, id) in [
+        (&ban_routes, jansen),
+        (&venue_routes, s.venue_a1),
+        (&device_routes, device),
+    ] {
+        for (method, path, body) in routes.iter() {
+            for token in [&owner_a2, &owner_b, &beh_b] {
+                let out_of_scope = app
+                    .request(method, &path(id), Some(token), body.clone())
+                    .await;
+                let absent = app
+                    .request(method, &path(missing), Some(token), body.clone())
+                    .await;
+                if out_of_scope.0 == StatusCode::FORBIDDEN {
+                    // A refusal for the role, whatever the id.
+                    assert_eq!(absent, out_of_scope, "{method} {}", path(id));
+                    continue;
+                }
+                assert_eq!(
+                    out_of_scope.0,
+                    StatusCode::NOT_FOUND,
+                    "{method} {}",
+                    path(id)
+                );
+                assert_eq!(out_of_scope, absent, "{method} {}", path(id));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 12, "{checked}");
 }

@@ -4,7 +4,6 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
-use sqlx::Row;
 use tower::ServiceExt;
 
 use crate::both;
@@ -104,12 +103,12 @@ async fn concurrent_writes_all_land_in_one_chain(app: TestApp) {
 }
 
 both!(parallel_wrong_passwords_are_all_counted);
-/// Guesses sent in parallel must not escape the slow-down: today every
-/// one of them is checked and the failure count goes up by one only
-/// (see the report: services/auth.rs reads the count outside the write
-/// transaction).
+/// Guesses sent in parallel must not escape the slow-down: each is charged
+/// as a failure before its password is checked, so at most three of twenty
+/// parallel guesses are checked at all, and each of those is audited.
 async fn parallel_wrong_passwords_are_all_counted(app: TestApp) {
     app.seed().await;
+    let events = app.last_seq().await;
     let requests = (0..20)
         .map(|_| {
             (
@@ -130,13 +129,13 @@ async fn parallel_wrong_passwords_are_all_counted(app: TestApp) {
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!(unauthorized + throttled, 20, "{statuses:?}");
-    let failed: i64 = sqlx::query("SELECT failed_logins FROM accounts WHERE username = $1")
-        .bind(OWNER_A.0)
-        .fetch_one(app.db().pool())
+    let failed = app
+        .events_after(events)
         .await
-        .unwrap()
-        .get("failed_logins");
-    assert_eq!(failed as usize, unauthorized, "every refused guess counts");
+        .iter()
+        .filter(|e| e.1 == "login.failed")
+        .count();
+    assert_eq!(failed, unauthorized, "every refused guess is audited");
     assert!(
         unauthorized <= 3,
         "from the third failure guesses must wait: {statuses:?}"

@@ -10,7 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -26,6 +29,9 @@ use cho_server::storage::Db;
 /// Every test starts at 2026-11-28 12:00 UTC (13:00 in the Netherlands).
 pub const START: i64 = 1_795_867_200;
 pub const DAY: i64 = 86_400;
+/// The socket peer of requests that name none.
+pub const DEFAULT_PEER: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)), 40_000);
 
 /// `both!(name);` beside `async fn name(app: TestApp)` runs that body as
 /// the tests `name::sqlite` and `name::postgres`, each on a fresh database.
@@ -323,8 +329,24 @@ impl TestApp {
         &self.app.db
     }
 
-    /// Sends a request; answers status, headers and the raw body.
-    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    /// Rebuilds the app (and its router) after `change`, e.g. to set
+    /// stricter limits or another hashing gate.
+    pub fn rebuild(&mut self, change: impl FnOnce(&mut App)) {
+        change(&mut self.app);
+        self.router = cho_server::http::router(self.app.clone());
+    }
+
+    /// Sends a request; answers status, headers and the raw body. A
+    /// request without a peer address comes from [`DEFAULT_PEER`], as if
+    /// over a socket (`serve` always provides one).
+    pub async fn send(&self, mut request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request.extensions_mut().insert(ConnectInfo(DEFAULT_PEER));
+        }
         let response = self
             .router
             .clone()
@@ -362,9 +384,23 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, HeaderMap, Value) {
+        self.request_from(DEFAULT_PEER.ip(), method, path, token, body)
+            .await
+    }
+
+    /// A JSON request from a socket peer at `peer`.
+    pub async fn request_from(
+        &self,
+        peer: IpAddr,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, HeaderMap, Value) {
         let mut builder = Request::builder()
             .method(Method::from_bytes(method.as_bytes()).expect("method"))
-            .uri(path);
+            .uri(path)
+            .extension(ConnectInfo(SocketAddr::new(peer, 40_000)));
         if let Some(token) = token {
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
