@@ -294,8 +294,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 app.public_url = format!("http://{bind}");
             }
             let seeded = crate::demo::seed(&app).await?;
-            print_demo(*bind, &cli.data_dir, seeded);
-            serve(app, *bind, options.config().await?).await?;
+            let config = options.config().await?;
+            let metrics = config
+                .metrics_listener
+                .as_ref()
+                .and_then(|l| l.local_addr().ok());
+            print_demo(*bind, metrics, &app.public_url, &cli.data_dir, seeded);
+            serve(app, *bind, config).await?;
         }
         Command::Purge => {
             let app = open(&cli).await?;
@@ -409,7 +414,13 @@ async fn create_operator(app: &App, username: &str, password: &str) -> Result<()
     Ok(())
 }
 
-fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
+fn print_demo(
+    bind: SocketAddr,
+    metrics: Option<SocketAddr>,
+    public_url: &str,
+    data_dir: &Path,
+    seeded: bool,
+) {
     println!();
     println!(
         "CHO demo {} in {}",
@@ -417,7 +428,11 @@ fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
         data_dir.display()
     );
     println!("  API:      http://{bind}/api/v1   (OpenAPI: http://{bind}/api/v1/openapi.json)");
-    println!("  Health:   http://{bind}/healthz   Metrics: http://{bind}/metrics");
+    println!("  Health:   http://{bind}/healthz");
+    if let Some(metrics) = metrics {
+        println!("  Metrics:  http://{metrics}/metrics   (its own listener, --metrics-bind)");
+    }
+    println!("  Enrolment links point at {public_url}   (--public-url)");
     println!("  Logins (demo passwords; never use them for real):");
     for (user, password, what) in crate::demo::LOGINS {
         println!("    {user:<12} {password:<24} {what}");

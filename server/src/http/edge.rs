@@ -87,3 +87,51 @@ pub async fn request_timeout(
         )),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A route that opted into the long wait outlasts the request timeout;
+    /// the same handler elsewhere gets 408.
+    #[tokio::test]
+    async fn a_long_wait_route_gets_the_longer_timeout() {
+        async fn slow() -> &'static str {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            "done"
+        }
+        let router = Router::new()
+            .route("/waiting-sync", get(slow))
+            .route("/other", get(slow))
+            .layer(axum::middleware::from_fn_with_state(
+                RequestTimeouts {
+                    timeouts: Timeouts {
+                        request: Duration::from_millis(100),
+                        long_wait: Duration::from_secs(5),
+                    },
+                    long_wait_routes: Arc::from(["/waiting-sync"]),
+                },
+                request_timeout,
+            ));
+        let status = |path: &'static str| {
+            let router = router.clone();
+            async move {
+                let request = Request::get(path).body(Body::empty()).unwrap();
+                router.oneshot(request).await.unwrap()
+            }
+        };
+        assert_eq!(status("/waiting-sync").await.status(), StatusCode::OK);
+        let timed_out = status("/other").await;
+        assert_eq!(timed_out.status(), StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(timed_out.headers()[header::CONNECTION], "close");
+    }
+}

@@ -202,3 +202,43 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    const PREFIX: &str = "Failed to deserialize the JSON body into the target type: ";
+
+    #[test]
+    fn deserialisation_errors_keep_the_field_and_drop_the_value() {
+        for (serde, expected) in [
+            (
+                "venue_id: invalid type: string \"Jansen\", expected i64 at line 1 column 20",
+                "venue_id: wrong type, expected i64",
+            ),
+            (
+                "person.surname: invalid value: string \"x, expected y\", expected a name",
+                "person.surname: invalid value, expected a name",
+            ),
+            (
+                "status: unknown variant `Jansen`, expected one of `active`, `revoked`",
+                "status: unknown value, expected one of `active`, `revoked`",
+            ),
+            (
+                "photo: unknown field `photo`, expected one of `venue_id`",
+                "photo: unknown field `photo`",
+            ),
+            (
+                "Piet Jansen: unknown field `Piet Jansen`, expected `name`",
+                "unknown field",
+            ),
+            ("missing field `category_id`", "missing field `category_id`"),
+            (
+                "hearing: something custom about \"Jansen\"",
+                "hearing: invalid value",
+            ),
+        ] {
+            assert_eq!(without_values(&format!("{PREFIX}{serde}")), expected);
+        }
+    }
+}
