@@ -190,7 +190,8 @@ async fn revoked_devices_get_no_list(app: TestApp) {
     assert_eq!(own.as_array().unwrap().len(), 1);
     assert_eq!(own[0]["id"], mine["device_id"]);
     assert!(own[0]["last_sync_at"].is_i64());
-    // Rename, then owner A2 cannot touch owner A's device.
+    // Rename, then owner A2 cannot touch owner A's device (to them it
+    // does not exist).
     let path = format!("/api/v1/devices/{}", mine["device_id"]);
     assert_eq!(
         app.put(&path, &owner_a, json!({"name": "Achterdeur"}))
@@ -200,12 +201,12 @@ async fn revoked_devices_get_no_list(app: TestApp) {
     );
     assert_eq!(
         app.put(&path, &owner_a2, json!({"name": "X"})).await.0,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     let revoke = format!("/api/v1/devices/{}/revoke", mine["device_id"]);
     assert_eq!(
         app.post(&revoke, &owner_a2, json!({})).await.0,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     assert_eq!(
         app.request("POST", &revoke, Some(&owner_a), None).await.0,

@@ -24,6 +24,7 @@ use cho_server::clock::ManualClock;
 use cho_server::secrets::Secrets;
 use cho_server::services::App;
 use cho_server::services::auth::PasswordHashing;
+use cho_server::services::limits::{LimitSettings, Limits, Rate};
 use cho_server::storage::Db;
 
 /// Every test starts at 2026-11-28 12:00 UTC (13:00 in the Netherlands).
@@ -304,12 +305,19 @@ impl TestApp {
         let keys = tempfile::tempdir().expect("temp dir");
         let secrets = Secrets::create(keys.path()).expect("keys");
         let clock = ManualClock::new(START);
-        let app = cho_server::app(
+        let mut app = cho_server::app(
             db,
             secrets,
             clock.clone(),
             PasswordHashing::fast_for_tests(),
         );
+        // The production limits, but for enrolment, which counts every
+        // attempt: tests enrol many doors from one address at one instant
+        // (tests/api/limits.rs sets the real limit where it is the subject).
+        app.limits = Limits::new(LimitSettings {
+            enrol_per_address: Rate::per_minute(10_000),
+            ..LimitSettings::default()
+        });
         Self {
             router: cho_server::http::router(app.clone()),
             app,
