@@ -61,11 +61,17 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, http::router(app))
+    let checkpointer = tokio::spawn(services::audit::run_checkpointer(app.clone()));
+    let result = axum::serve(listener, http::router(app.clone()))
         .with_graceful_shutdown(shutdown)
         .await;
     purger.abort();
     publisher.abort();
+    checkpointer.abort();
+    // The last word of this instance: the head it leaves behind.
+    if let Err(e) = services::audit::checkpoint(&app).await {
+        tracing::warn!(error = %e, "final audit checkpoint failed");
+    }
     result
 }
 
@@ -76,6 +82,9 @@ pub fn app(
     clock: clock::SharedClock,
     passwords: services::auth::PasswordHashing,
 ) -> App {
+    // Every write links its audit event under the key from the data
+    // directory, never one from the database.
+    let db = db.with_audit_key(secrets.deployment.audit_chain_key());
     App {
         db,
         secrets: Arc::new(secrets),
@@ -85,5 +94,6 @@ pub fn app(
         unknown_logins: services::auth::UnknownLogins::default(),
         public_url: None,
         sync_cache: services::devices::SyncCache::default(),
+        checkpoints: services::audit::CheckpointConfig::default(),
     }
 }

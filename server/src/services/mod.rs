@@ -2,6 +2,7 @@
 //! storage. HTTP handlers and the command line call these and nothing else.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod bans;
 pub mod devices;
@@ -30,6 +31,8 @@ pub struct App {
     /// without it, the request's Host header over http.
     pub public_url: Option<String>,
     pub sync_cache: devices::SyncCache,
+    /// Where and how often audit checkpoints are written.
+    pub checkpoints: audit::CheckpointConfig,
 }
 
 impl App {

@@ -336,7 +336,16 @@ async fn migrate_and_audit_verify_on_postgres() {
     assert!(stdout(&out).contains("migrations applied"));
     // Twice is fine.
     assert!(cli(&["migrate"]).status.success());
-    let out = cli(&["audit", "verify"]);
+    let app = TestApp::new(db).await;
+    // `audit verify` needs the keys: the app's data directory.
+    let keys = app.keys_dir().to_owned();
+    let verify = || {
+        run(
+            &keys,
+            &["--database-url", url.as_str(), "audit", "verify"],
+        )
+    };
+    let out = verify();
     assert!(
         stdout(&out).contains("intact: 0 events"),
         "{}{}",
@@ -344,10 +353,9 @@ async fn migrate_and_audit_verify_on_postgres() {
         stderr(&out)
     );
 
-    let app = TestApp::new(db).await;
     app.seed().await;
     let events = app.count("audit_events").await;
-    let out = cli(&["audit", "verify"]);
+    let out = verify();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(
         stdout(&out).contains(&format!("intact: {events} events")),
@@ -360,8 +368,96 @@ async fn migrate_and_audit_verify_on_postgres() {
         .execute(app.db().pool())
         .await
         .unwrap();
-    let out = cli(&["audit", "verify"]);
+    let out = verify();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("BROKEN"), "{}", stdout(&out));
     app.db().close().await;
+}
+
+/// The three forgeries of someone who can write the database but holds no
+/// key file, each caught by `audit verify` against the checkpoint file
+/// that `audit checkpoint` and `serve` append to.
+async fn forgeries_are_caught_by_audit_verify(backend: Backend) {
+    use crate::checkpoints::{forge_cut, forge_edit, forge_reset, more_events};
+    for forgery in ["edit", "reset", "cut"] {
+        let Some(db) = TestDb::new(backend).await else {
+            return;
+        };
+        let url = db.url.clone();
+        let app = TestApp::new(db).await;
+        app.seed().await;
+        let keys = app.keys_dir().to_owned();
+        let cli = |args: &[&str]| {
+            let mut all = vec!["--database-url", url.as_str()];
+            all.extend_from_slice(args);
+            run(&keys, &all)
+        };
+        let out = cli(&["audit", "checkpoint"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        let first = app.count("audit_events").await;
+        assert!(
+            stdout(&out).contains(&format!("checkpoint of event {first}")),
+            "{}",
+            stdout(&out)
+        );
+        more_events(&app, 4).await;
+        assert!(cli(&["audit", "checkpoint"]).status.success());
+        let lines = std::fs::read_to_string(keys.join("audit-checkpoints")).unwrap();
+        assert_eq!(lines.lines().count(), 2, "{lines}");
+        let out = cli(&["audit", "verify"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(
+            stdout(&out).contains("2 signed checkpoints match"),
+            "{}",
+            stdout(&out)
+        );
+        let pool = app.db().pool();
+        let expected = match forgery {
+            "edit" => {
+                forge_edit(pool, first / 2, first / 2, false).await;
+                format!("event {}: hash does not match", first / 2)
+            }
+            "reset" => {
+                forge_reset(pool).await;
+                format!("ends at event 0 but a signed checkpoint vouches for event {}", first + 4)
+            }
+            _ => {
+                forge_cut(pool, first + 2).await;
+                format!(
+                    "ends at event {} but a signed checkpoint vouches for event {}",
+                    first + 2,
+                    first + 4
+                )
+            }
+        };
+        let out = cli(&["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{forgery}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("BROKEN") && stdout(&out).contains(&expected),
+            "{forgery}: {}",
+            stdout(&out)
+        );
+        // The same file named explicitly, as an outside party would.
+        let copy = tempfile::NamedTempFile::new().unwrap();
+        std::fs::copy(keys.join("audit-checkpoints"), copy.path()).unwrap();
+        std::fs::remove_file(keys.join("audit-checkpoints")).unwrap();
+        let out = cli(&[
+            "audit",
+            "verify",
+            "--checkpoints",
+            copy.path().to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{forgery}: {}", stdout(&out));
+        app.db().close().await;
+    }
+}
+
+#[tokio::test]
+async fn forgeries_are_caught_by_audit_verify_on_sqlite() {
+    forgeries_are_caught_by_audit_verify(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn forgeries_are_caught_by_audit_verify_on_postgres() {
+    forgeries_are_caught_by_audit_verify(Backend::Postgres).await;
 }

@@ -323,6 +323,23 @@ impl TestApp {
         &self.app.db
     }
 
+    /// The audit chain's key, as the server derives it from its data
+    /// directory.
+    pub fn audit_key(&self) -> ring::hmac::Key {
+        self.app.secrets.deployment.audit_chain_key()
+    }
+
+    /// Verifies the whole audit chain under this app's key.
+    pub async fn verify_audit_chain(&self) -> Result<i64, cho_server::domain::audit::ChainBreak> {
+        let (events, head) = cho_server::storage::audit::chain(self.db()).await.expect("chain");
+        cho_server::domain::audit::verify_chain(&events, &head, &self.audit_key())
+    }
+
+    /// The data directory holding this app's keys (for the command line).
+    pub fn keys_dir(&self) -> &Path {
+        self._keys.path()
+    }
+
     /// Sends a request; answers status, headers and the raw body.
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
         let response = self

@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod bans;
+mod checkpoints;
 mod cli;
 mod concurrency;
 mod devices;
