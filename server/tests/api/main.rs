@@ -19,3 +19,4 @@ mod lists;
 mod openapi;
 mod ops;
 mod retention;
+mod secrets_at_rest;
