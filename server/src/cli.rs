@@ -165,9 +165,7 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         tracing::info!(file = created, "created a missing key file (mode 0600)");
     }
     let app = open_existing(cli).await?;
-    // First the old head is signed, then the first keyed events follow.
-    crate::services::audit::on_open(&app).await?;
-    crate::services::bans::reseal_legacy(&app).await?;
+    crate::on_start(&app).await?;
     Ok(app)
 }
 

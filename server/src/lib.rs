@@ -75,6 +75,16 @@ pub async fn serve(
     result
 }
 
+/// Brings a database written by an earlier version up to date, before the
+/// app serves or writes (every command that opens the app calls this): a
+/// chain with no keyed event yet gets a signed checkpoint of its head, then
+/// bans sealed without a record id are re-sealed under one.
+pub async fn on_start(app: &App) -> Result<(), services::AppError> {
+    services::audit::on_open(app).await?;
+    services::bans::reseal_legacy(app).await?;
+    Ok(())
+}
+
 /// Builds the application state.
 pub fn app(
     db: storage::Db,

@@ -314,6 +314,42 @@ impl TestApp {
         }
     }
 
+    /// Stops this app and starts the server's code again on the same
+    /// database and data directory, as a restart (or an upgrade) does:
+    /// missing key files created, migrations applied, `on_start` run, and
+    /// checkpoints written to `audit-checkpoints` in the data directory.
+    pub async fn reopen(self) -> TestApp {
+        let TestApp {
+            app,
+            clock,
+            backend,
+            _db,
+            _keys,
+            ..
+        } = self;
+        app.db.close().await;
+        drop(app);
+        cho_server::secrets::ensure_audit_secrets(_keys.path()).expect("key files");
+        let db = Db::connect(&_db.url).await.expect("connect and migrate");
+        let secrets = Secrets::load(_keys.path()).expect("keys");
+        let mut app = cho_server::app(
+            db,
+            secrets,
+            clock.clone(),
+            PasswordHashing::fast_for_tests(),
+        );
+        app.checkpoints.log = Some(_keys.path().join("audit-checkpoints"));
+        cho_server::on_start(&app).await.expect("start");
+        TestApp {
+            router: cho_server::http::router(app.clone()),
+            app,
+            clock,
+            backend,
+            _db,
+            _keys,
+        }
+    }
+
     /// The router, for requests sent from spawned tasks.
     pub fn router(&self) -> axum::Router {
         self.router.clone()
