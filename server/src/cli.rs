@@ -161,6 +161,19 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
             cli.data_dir.display()
         )));
     }
+    if !crate::secrets::deployment_secret_exists(&cli.data_dir) {
+        // A chain already keyed needs its own secret back, not a new one.
+        let db = Db::connect(&database_url(cli)).await?;
+        let head = crate::storage::audit::head(&db).await?;
+        db.close().await;
+        if head.seq > head.keyed_from {
+            return Err(CliError::Message(format!(
+                "{} has no deployment.secret but the audit chain is keyed: restore the file from \
+                 a backup of the data directory",
+                cli.data_dir.display()
+            )));
+        }
+    }
     for created in crate::secrets::ensure_audit_secrets(&cli.data_dir)? {
         tracing::info!(file = created, "created a missing key file (mode 0600)");
     }

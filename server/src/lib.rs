@@ -78,8 +78,11 @@ pub async fn serve(
 /// Brings a database written by an earlier version up to date, before the
 /// app serves or writes (every command that opens the app calls this): a
 /// chain with no keyed event yet gets a signed checkpoint of its head, then
-/// bans sealed without a record id are re-sealed under one.
+/// bans sealed without a record id are re-sealed under one. Refuses to
+/// start when the chain's last event does not verify under the data
+/// directory's key (a lost deployment secret replaced by a new one).
 pub async fn on_start(app: &App) -> Result<(), services::AppError> {
+    services::audit::check_key(app).await?;
     services::audit::on_open(app).await?;
     services::bans::reseal_legacy(app).await?;
     Ok(())

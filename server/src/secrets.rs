@@ -278,6 +278,11 @@ fn load_audit_secrets(dir: &Path) -> Result<(DeploymentSecret, CheckpointSigner)
     Ok((deployment, signer))
 }
 
+/// Whether the data directory holds a deployment secret.
+pub fn deployment_secret_exists(dir: &Path) -> bool {
+    dir.join(DEPLOYMENT_SECRET_FILE).exists()
+}
+
 /// For a data directory made before these keys existed: creates the
 /// deployment secret and the checkpoint key if missing, and says which
 /// (the caller logs it). Existing files are never touched.

@@ -92,6 +92,32 @@ pub async fn on_open(app: &App) -> AppResult<Option<Checkpoint>> {
     Ok(Some(checkpoint))
 }
 
+/// At start: the chain's last keyed event must verify under this data
+/// directory's key. A lost or replaced deployment secret would otherwise
+/// go on appending links nobody can ever verify together with the old
+/// ones; better to stop and have the secret restored.
+pub async fn check_key(app: &App) -> AppResult<()> {
+    let head = store::head(&app.db).await?;
+    if head.seq <= head.keyed_from {
+        return Ok(());
+    }
+    let key = app.secrets.deployment.audit_chain_key();
+    let matches = store::event(&app.db, head.seq).await?.is_some_and(|e| {
+        e.hash == head.hash
+            && crate::domain::audit::event_mac(&key, &e.prev_hash, e.seq, e.at, &e.fields())
+                .as_slice()
+                == e.hash.as_slice()
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(AppError::Internal(
+            "the audit chain's last event does not verify under deployment.secret: restore the \
+             data directory's deployment.secret, or run `cho-server audit verify`",
+        ))
+    }
+}
+
 /// Reads a checkpoint file.
 pub fn read_checkpoints(path: &Path) -> Result<Vec<Checkpoint>, String> {
     let text = std::fs::read_to_string(path)

@@ -46,6 +46,17 @@ pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, ChainHead)> {
     Ok((events, head(db).await?))
 }
 
+/// One event by its sequence number.
+pub async fn event(db: &Db, seq: i64) -> Result<Option<ChainedEvent>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE seq = $1"
+    )))
+    .bind(seq)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(event_from).transpose()
+}
+
 /// The head row as committed.
 pub async fn head(db: &Db) -> Result<ChainHead> {
     let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")

@@ -50,9 +50,15 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, subcommand: &str) -> Self {
+        Self::start_with(dir, subcommand, &[])
+    }
+
+    fn start_with(dir: &Path, subcommand: &str, extra: &[&str]) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
-        let mut child = command(dir, &[subcommand, "--bind", &bind])
+        let mut args = vec![subcommand, "--bind", &bind];
+        args.extend_from_slice(extra);
+        let mut child = command(dir, &args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -460,4 +466,85 @@ async fn forgeries_are_caught_by_audit_verify_on_sqlite() {
 #[tokio::test]
 async fn forgeries_are_caught_by_audit_verify_on_postgres() {
     forgeries_are_caught_by_audit_verify(Backend::Postgres).await;
+}
+
+#[test]
+fn serve_writes_signed_checkpoints_and_guards_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(&data, &["init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let password = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let file = data.join("audit-checkpoints");
+    let lines = |f: &Path| {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // init signed the empty chain and the chain after the operator.
+    assert_eq!(lines(&file).len(), 2, "{:?}", lines(&file));
+    for key in ["deployment.secret", "audit-checkpoint.pk8"] {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(data.join(key)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{key}");
+    }
+
+    let server = Server::start_with(&data, "serve", &["--checkpoint-every", "3"]);
+    wait_until(10, "a checkpoint at start", || lines(&file).len() == 3);
+    for _ in 0..3 {
+        assert_eq!(login(server.port, "operator", &password).0, 200);
+    }
+    wait_until(10, "a checkpoint after 3 events", || lines(&file).len() == 4);
+    assert_eq!(login(server.port, "operator", &password).0, 200);
+    assert_eq!(server.terminate(), Some(0));
+    let all = lines(&file);
+    assert_eq!(all.len(), 5, "one more at shutdown: {all:?}");
+    let out = run(&data, &["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("intact: 5 events (keyed after event 0); 5 signed checkpoints match"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(all[4].contains(" seq=5 "), "{}", all[4]);
+
+    // Without its deployment secret, a keyed chain refuses to start rather
+    // than going on under a new one.
+    let secret = std::fs::read(data.join("deployment.secret")).unwrap();
+    std::fs::remove_file(data.join("deployment.secret")).unwrap();
+    let out = run(&data, &["serve", "--bind", "127.0.0.1:1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("restore"), "{}", stderr(&out));
+    assert!(!data.join("deployment.secret").exists());
+    // Nor under a different one.
+    std::fs::write(data.join("deployment.secret"), [7u8; 32]).unwrap();
+    let out = run(&data, &["purge"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not verify"), "{}", stderr(&out));
+    std::fs::write(data.join("deployment.secret"), secret).unwrap();
+    assert!(run(&data, &["purge"]).status.success());
+
+    // A data directory from before these keys: created at first start,
+    // with a log line.
+    let old = dir.path().join("old");
+    assert!(run(&old, &["init"]).status.success());
+    for file in ["deployment.secret", "audit-checkpoint.pk8", "cho.db", "cho.db-wal", "cho.db-shm", "audit-checkpoints"] {
+        let _ = std::fs::remove_file(old.join(file));
+    }
+    let server = Server::start(&old, "serve");
+    let output = server.output();
+    assert_eq!(server.terminate(), Some(0));
+    assert!(
+        output.contains("created a missing key file") && output.contains("deployment.secret"),
+        "{output}"
+    );
+    assert!(old.join("deployment.secret").exists() && old.join("audit-checkpoint.pk8").exists());
 }
