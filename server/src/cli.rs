@@ -41,11 +41,21 @@ pub struct Cli {
     #[arg(long, env = "CHO_AUDIT_CHECKPOINTS", global = true)]
     audit_checkpoints: Option<PathBuf>,
     /// While serving, a checkpoint at least every this many audit events.
-    #[arg(long, env = "CHO_CHECKPOINT_EVERY", global = true, default_value_t = 1000)]
+    #[arg(
+        long,
+        env = "CHO_CHECKPOINT_EVERY",
+        global = true,
+        default_value_t = 1000
+    )]
     checkpoint_every: i64,
     /// While serving, a checkpoint at least this often (seconds) when the
     /// audit chain grew.
-    #[arg(long, env = "CHO_CHECKPOINT_INTERVAL", global = true, default_value_t = 300)]
+    #[arg(
+        long,
+        env = "CHO_CHECKPOINT_INTERVAL",
+        global = true,
+        default_value_t = 300
+    )]
     checkpoint_interval: u64,
     #[command(subcommand)]
     command: Command,
@@ -287,8 +297,8 @@ async fn audit_verify(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
     let mut read = Vec::new();
     if files.is_empty() {
         if default.exists() {
-            checkpoints = crate::services::audit::read_checkpoints(&default)
-                .map_err(CliError::Message)?;
+            checkpoints =
+                crate::services::audit::read_checkpoints(&default).map_err(CliError::Message)?;
             read.push(default);
         } else {
             println!(
@@ -298,9 +308,8 @@ async fn audit_verify(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
         }
     } else {
         for file in files {
-            checkpoints.extend(
-                crate::services::audit::read_checkpoints(file).map_err(CliError::Message)?,
-            );
+            checkpoints
+                .extend(crate::services::audit::read_checkpoints(file).map_err(CliError::Message)?);
             read.push(file.clone());
         }
     }

@@ -261,8 +261,8 @@ fn create_deployment_secret(dir: &Path) -> Result<(), SecretsError> {
 }
 
 fn create_checkpoint_key(dir: &Path) -> Result<(), SecretsError> {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-        .map_err(|_| SecretsError::Random)?;
+    let pkcs8 =
+        Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| SecretsError::Random)?;
     let pkcs8 = Zeroizing::new(pkcs8.as_ref().to_vec());
     write_secret(&dir.join(CHECKPOINT_KEY_FILE), &pkcs8)
 }
@@ -274,7 +274,8 @@ fn load_audit_secrets(dir: &Path) -> Result<(DeploymentSecret, CheckpointSigner)
         DeploymentSecret::from_bytes(&secret).map_err(|_| SecretsError::Invalid(secret_path))?;
     let key_path = dir.join(CHECKPOINT_KEY_FILE);
     let pkcs8 = Zeroizing::new(fs::read(&key_path).map_err(io("read", &key_path))?);
-    let signer = CheckpointSigner::from_pkcs8(pkcs8).map_err(|_| SecretsError::Invalid(key_path))?;
+    let signer =
+        CheckpointSigner::from_pkcs8(pkcs8).map_err(|_| SecretsError::Invalid(key_path))?;
     Ok((deployment, signer))
 }
 

@@ -445,14 +445,20 @@ mod tests {
         let rng = ring::rand::SystemRandom::new();
         let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
         let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-        let public = ring::signature::KeyPair::public_key(&pair).as_ref().to_vec();
+        let public = ring::signature::KeyPair::public_key(&pair)
+            .as_ref()
+            .to_vec();
         let sign = |m: &[u8]| -> [u8; 64] { pair.sign(m).as_ref().try_into().unwrap() };
         let key = hmac::Key::new(hmac::HMAC_SHA256, &[1; 32]);
         let (events, head) = chain(&key, 6, 0);
         let (_, head4) = chain(&key, 4, 0);
         let c6 = Checkpoint::sign(&head, 7, sign).unwrap();
         let c4 = Checkpoint::sign(&head4, 5, sign).unwrap();
-        let text = format!("# kept by the municipality\n{}\n\n{}\n", c4.to_line(), c6.to_line());
+        let text = format!(
+            "# kept by the municipality\n{}\n\n{}\n",
+            c4.to_line(),
+            c6.to_line()
+        );
         let parsed = parse_checkpoints(&text).unwrap();
         assert_eq!(parsed, vec![c4.clone(), c6.clone()]);
         assert_eq!(parse_checkpoints("cho-audit-checkpoint/1 seq=1"), Err(1));

@@ -136,7 +136,10 @@ pub struct Verified {
 
 /// Verifies the whole chain under the audit key, then each checkpoint
 /// against it with this deployment's checkpoint public key.
-pub async fn verify(app: &App, checkpoints: &[Checkpoint]) -> AppResult<Result<Verified, ChainBreak>> {
+pub async fn verify(
+    app: &App,
+    checkpoints: &[Checkpoint],
+) -> AppResult<Result<Verified, ChainBreak>> {
     let (events, head) = store::chain(&app.db).await?;
     let key = app.secrets.deployment.audit_chain_key();
     Ok(check(&events, &head, &key, checkpoints, app))

@@ -389,11 +389,11 @@ pub async fn reseal_legacy(app: &App) -> AppResult<Resealed> {
     let mut keys: std::collections::HashMap<i64, (i64, IdentityKey)> =
         std::collections::HashMap::new();
     for row in &rows {
-        if !keys.contains_key(&row.area_id) {
-            keys.insert(row.area_id, identity_key(app, row.area_id).await?);
-        }
-        let Some((epoch, key)) = keys.get(&row.area_id) else {
-            continue;
+        let (epoch, key) = match keys.entry(row.area_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(identity_key(app, row.area_id).await?)
+            }
         };
         let checked = match app.master_key().open(
             &legacy_personal_data_aad(row.area_id),

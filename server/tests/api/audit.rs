@@ -510,7 +510,14 @@ async fn the_chain_verifies_and_shows_tampering(app: TestApp) {
     // over forged contents): the next event's link breaks.
     let mut forged = original.clone();
     forged.action = "ban.read".to_owned();
-    forged.hash = event_mac(&key, &forged.prev_hash, forged.seq, forged.at, &forged.fields()).to_vec();
+    forged.hash = event_mac(
+        &key,
+        &forged.prev_hash,
+        forged.seq,
+        forged.at,
+        &forged.fields(),
+    )
+    .to_vec();
     exec(&app, "DELETE FROM audit_events WHERE seq = $1", middle).await;
     insert(&app, &forged).await;
     assert_eq!(chain(&app).await, Err(ChainBreak::Link { seq: middle + 1 }));

@@ -4,9 +4,7 @@
 //! (c) the tail cut. Each is caught, through the service here and through
 //! the real binary in `cli`.
 
-use cho_server::domain::audit::{
-    ChainBreak, ChainedEvent, Checkpoint, GENESIS, legacy_event_hash,
-};
+use cho_server::domain::audit::{ChainBreak, ChainedEvent, Checkpoint, GENESIS, legacy_event_hash};
 use cho_server::services::audit::{self, Verified};
 
 use crate::both;

@@ -345,12 +345,7 @@ async fn migrate_and_audit_verify_on_postgres() {
     let app = TestApp::new(db).await;
     // `audit verify` needs the keys: the app's data directory.
     let keys = app.keys_dir().to_owned();
-    let verify = || {
-        run(
-            &keys,
-            &["--database-url", url.as_str(), "audit", "verify"],
-        )
-    };
+    let verify = || run(&keys, &["--database-url", url.as_str(), "audit", "verify"]);
     let out = verify();
     assert!(
         stdout(&out).contains("intact: 0 events"),
@@ -425,7 +420,10 @@ async fn forgeries_are_caught_by_audit_verify(backend: Backend) {
             }
             "reset" => {
                 forge_reset(pool).await;
-                format!("ends at event 0 but a signed checkpoint vouches for event {}", first + 4)
+                format!(
+                    "ends at event 0 but a signed checkpoint vouches for event {}",
+                    first + 4
+                )
             }
             _ => {
                 forge_cut(pool, first + 2).await;
@@ -502,7 +500,9 @@ fn serve_writes_signed_checkpoints_and_guards_its_key() {
     for _ in 0..3 {
         assert_eq!(login(server.port, "operator", &password).0, 200);
     }
-    wait_until(10, "a checkpoint after 3 events", || lines(&file).len() == 4);
+    wait_until(10, "a checkpoint after 3 events", || {
+        lines(&file).len() == 4
+    });
     assert_eq!(login(server.port, "operator", &password).0, 200);
     assert_eq!(server.terminate(), Some(0));
     let all = lines(&file);
@@ -536,7 +536,14 @@ fn serve_writes_signed_checkpoints_and_guards_its_key() {
     // with a log line.
     let old = dir.path().join("old");
     assert!(run(&old, &["init"]).status.success());
-    for file in ["deployment.secret", "audit-checkpoint.pk8", "cho.db", "cho.db-wal", "cho.db-shm", "audit-checkpoints"] {
+    for file in [
+        "deployment.secret",
+        "audit-checkpoint.pk8",
+        "cho.db",
+        "cho.db-wal",
+        "cho.db-shm",
+        "audit-checkpoints",
+    ] {
         let _ = std::fs::remove_file(old.join(file));
     }
     let server = Server::start(&old, "serve");

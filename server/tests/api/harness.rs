@@ -367,7 +367,9 @@ impl TestApp {
 
     /// Verifies the whole audit chain under this app's key.
     pub async fn verify_audit_chain(&self) -> Result<i64, cho_server::domain::audit::ChainBreak> {
-        let (events, head) = cho_server::storage::audit::chain(self.db()).await.expect("chain");
+        let (events, head) = cho_server::storage::audit::chain(self.db())
+            .await
+            .expect("chain");
         cho_server::domain::audit::verify_chain(&events, &head, &self.audit_key())
     }
 

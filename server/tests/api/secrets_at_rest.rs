@@ -243,8 +243,7 @@ async fn an_older_database_is_upgraded_at_first_start(app: TestApp) {
     // anything else was added; then the keyed segment (one re-seal event
     // per ban).
     let file = app.keys_dir().join("audit-checkpoints");
-    let checkpoints =
-        cho_server::services::audit::read_checkpoints(&file).unwrap();
+    let checkpoints = cho_server::services::audit::read_checkpoints(&file).unwrap();
     assert_eq!(checkpoints.len(), 1);
     assert_eq!(
         (checkpoints[0].seq, checkpoints[0].keyed_from),
