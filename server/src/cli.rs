@@ -284,6 +284,16 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 checkpoint_file(&cli).display()
             );
             println!("{}", c.to_line());
+            // What an outside party needs to check the signatures of its copy.
+            println!(
+                "checkpoint public key (Ed25519): {}",
+                app.secrets
+                    .checkpoint_signer
+                    .public_key()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

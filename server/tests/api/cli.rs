@@ -401,6 +401,19 @@ async fn forgeries_are_caught_by_audit_verify(backend: Backend) {
             "{}",
             stdout(&out)
         );
+        let public: String = app
+            .app
+            .secrets
+            .checkpoint_signer
+            .public_key()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(
+            stdout(&out).contains(&format!("checkpoint public key (Ed25519): {public}")),
+            "{}",
+            stdout(&out)
+        );
         more_events(&app, 4).await;
         assert!(cli(&["audit", "checkpoint"]).status.success());
         let lines = std::fs::read_to_string(keys.join("audit-checkpoints")).unwrap();
