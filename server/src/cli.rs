@@ -1,5 +1,6 @@
 //! The command line: `serve`, `migrate`, `init`, `demo`, `purge`,
-//! `audit verify`. Every flag is also an environment variable.
+//! `audit verify`, `audit checkpoint`. Every flag is also an environment
+//! variable.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::clock::SystemClock;
-use crate::domain::audit::{AuditEvent, verify_chain};
+use crate::domain::audit::AuditEvent;
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
 use crate::http::client::{Network, TrustedProxies};
@@ -58,6 +59,28 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     enrol_attempts_per_minute: u32,
+    /// The file signed audit checkpoints are appended to (one line each;
+    /// let an outside party copy it); default: audit-checkpoints in the
+    /// data directory.
+    #[arg(long, env = "CHO_AUDIT_CHECKPOINTS", global = true)]
+    audit_checkpoints: Option<PathBuf>,
+    /// While serving, a checkpoint at least every this many audit events.
+    #[arg(
+        long,
+        env = "CHO_CHECKPOINT_EVERY",
+        global = true,
+        default_value_t = 1000
+    )]
+    checkpoint_every: i64,
+    /// While serving, a checkpoint at least this often (seconds) when the
+    /// audit chain grew.
+    #[arg(
+        long,
+        env = "CHO_CHECKPOINT_INTERVAL",
+        global = true,
+        default_value_t = 300
+    )]
+    checkpoint_interval: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -168,8 +191,16 @@ impl ServeOptions {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify the hash chain; exit 1 if any event was edited, inserted or deleted.
-    Verify,
+    /// Verify the keyed chain and every checkpoint given; exit 1 if any event
+    /// was edited, inserted or deleted, or the chain was cut or reset.
+    Verify {
+        /// Checkpoint files to check against (repeatable); default: the
+        /// data directory's (or --audit-checkpoints).
+        #[arg(long)]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Sign a checkpoint of the chain's head now and append it to the file.
+    Checkpoint,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,7 +249,45 @@ fn database_url(cli: &Cli) -> String {
     })
 }
 
+fn checkpoint_file(cli: &Cli) -> PathBuf {
+    cli.audit_checkpoints
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join(crate::services::audit::CHECKPOINT_FILE))
+}
+
+/// The app over the data directory's keys and the database, ready to serve:
+/// keys a data directory made by an older version lacks are created, and
+/// a chain with no keyed event yet gets its first signed checkpoint.
 async fn open(cli: &Cli) -> Result<App, CliError> {
+    if !Secrets::exist(&cli.data_dir) {
+        return Err(CliError::Message(format!(
+            "no keys in {}: run `cho-server init` first",
+            cli.data_dir.display()
+        )));
+    }
+    if !crate::secrets::deployment_secret_exists(&cli.data_dir) {
+        // A chain already keyed needs its own secret back, not a new one.
+        let db = Db::connect(&database_url(cli)).await?;
+        let head = crate::storage::audit::head(&db).await?;
+        db.close().await;
+        if head.seq > head.keyed_from {
+            return Err(CliError::Message(format!(
+                "{} has no deployment.secret but the audit chain is keyed: restore the file from \
+                 a backup of the data directory",
+                cli.data_dir.display()
+            )));
+        }
+    }
+    for created in crate::secrets::ensure_audit_secrets(&cli.data_dir)? {
+        tracing::info!(file = created, "created a missing key file (mode 0600)");
+    }
+    let app = open_existing(cli).await?;
+    crate::on_start(&app).await?;
+    Ok(app)
+}
+
+/// The app over existing keys, changing nothing (for `audit verify`).
+async fn open_existing(cli: &Cli) -> Result<App, CliError> {
     if !Secrets::exist(&cli.data_dir) {
         return Err(CliError::Message(format!(
             "no keys in {}: run `cho-server init` first",
@@ -253,6 +322,11 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         );
     }
     app.passwords.warm_up().await?;
+    app.checkpoints = crate::services::audit::CheckpointConfig {
+        log: Some(checkpoint_file(cli)),
+        every: cli.checkpoint_every.max(1),
+        interval: std::time::Duration::from_secs(cli.checkpoint_interval.max(1)),
+    };
     Ok(app)
 }
 
@@ -279,6 +353,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let app = open(&cli).await?;
             let password = one_time_password()?;
             create_operator(&app, operator, &password).await?;
+            crate::services::audit::checkpoint(&app).await?;
             println!("Keys written to {} (mode 0600).", cli.data_dir.display());
             println!("Operator account: {operator}");
             println!("One-time password: {password}");
@@ -305,6 +380,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Purge => {
             let app = open(&cli).await?;
             let report = retention::purge(&app).await?;
+            crate::services::audit::checkpoint(&app).await?;
             println!(
                 "purged {} bans, removed {} expired sessions",
                 report.bans_purged, report.sessions_removed
@@ -313,29 +389,93 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::RotateIdentityKey { area } => {
             let app = open(&cli).await?;
             let r = crate::services::keys::rotate(&app, *area).await?;
+            crate::services::audit::checkpoint(&app).await?;
             println!(
                 "area {area}: identity key epoch {}, {} bans re-hashed, list version {} published",
                 r.epoch, r.bans_rehashed, r.published.version
             );
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { checkpoints },
+        } => return audit_verify(&cli, checkpoints).await,
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
         } => {
-            let db = Db::connect(&database_url(&cli)).await?;
-            let (events, head_seq, head_hash) = crate::storage::audit::chain(&db).await?;
-            return Ok(match verify_chain(&events, head_seq, &head_hash) {
-                Ok(n) => {
-                    println!("audit chain intact: {n} events");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    println!("audit chain BROKEN: {e}");
-                    ExitCode::FAILURE
-                }
-            });
+            let app = open(&cli).await?;
+            let c = crate::services::audit::checkpoint(&app).await?;
+            println!(
+                "checkpoint of event {} appended to {}",
+                c.seq,
+                checkpoint_file(&cli).display()
+            );
+            println!("{}", c.to_line());
+            // What an outside party needs to check the signatures of its copy.
+            println!(
+                "checkpoint public key (Ed25519): {}",
+                app.secrets
+                    .checkpoint_signer
+                    .public_key()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `audit verify`: the keyed chain, then each checkpoint file.
+async fn audit_verify(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError> {
+    let app = open_existing(cli).await?;
+    let default = checkpoint_file(cli);
+    let mut checkpoints = Vec::new();
+    let mut read = Vec::new();
+    if files.is_empty() {
+        if default.exists() {
+            checkpoints =
+                crate::services::audit::read_checkpoints(&default).map_err(CliError::Message)?;
+            read.push(default);
+        } else {
+            println!(
+                "no checkpoint file at {}: a cut tail or a reset chain cannot be detected",
+                default.display()
+            );
+        }
+    } else {
+        for file in files {
+            checkpoints
+                .extend(crate::services::audit::read_checkpoints(file).map_err(CliError::Message)?);
+            read.push(file.clone());
+        }
+    }
+    Ok(
+        match crate::services::audit::verify(&app, &checkpoints).await? {
+            Ok(v) => {
+                println!(
+                    "audit chain intact: {} events (keyed after event {}); {} signed checkpoints match{}",
+                    v.events,
+                    v.keyed_from,
+                    v.checkpoints,
+                    if read.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " ({})",
+                            read.iter()
+                                .map(|p| p.display().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                println!("audit chain BROKEN: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    )
 }
 
 async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {

@@ -121,6 +121,7 @@ pub async fn serve_with(
             }
         })
     };
+    let checkpointer = tokio::spawn(services::audit::run_checkpointer(app.clone()));
     let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(());
     let metrics = config.metrics_listener.map(|listener| {
         let limits = http::serve::ConnectionLimits {
@@ -135,7 +136,7 @@ pub async fn serve_with(
     });
     let result = http::serve::serve(
         listener,
-        http::router_with(app, config.timeouts),
+        http::router_with(app.clone(), config.timeouts),
         config.connections,
         shutdown,
     )
@@ -147,12 +148,30 @@ pub async fn serve_with(
     purger.abort();
     publisher.abort();
     gauges.abort();
+    checkpointer.abort();
+    // The last word of this instance: the head it leaves behind.
+    if let Err(e) = services::audit::checkpoint(&app).await {
+        tracing::warn!(error = %e, "final audit checkpoint failed");
+    }
     result
 }
 
 /// The public URL of an app built by [`app`] until configured (the demo's
 /// default address; `serve` refuses to start without a configured one).
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// Brings a database written by an earlier version up to date, before the
+/// app serves or writes (every command that opens the app calls this): a
+/// chain with no keyed event yet gets a signed checkpoint of its head, then
+/// bans sealed without a record id are re-sealed under one. Refuses to
+/// start when the chain's last event does not verify under the data
+/// directory's key (a lost deployment secret replaced by a new one).
+pub async fn on_start(app: &App) -> Result<(), services::AppError> {
+    services::audit::check_key(app).await?;
+    services::audit::on_open(app).await?;
+    services::bans::reseal_legacy(app).await?;
+    Ok(())
+}
 
 /// Builds the application state.
 pub fn app(
@@ -161,6 +180,9 @@ pub fn app(
     clock: clock::SharedClock,
     passwords: services::auth::PasswordHashing,
 ) -> App {
+    // Every write links its audit event under the key from the data
+    // directory, never one from the database.
+    let db = db.with_audit_key(secrets.deployment.audit_chain_key());
     App {
         db,
         secrets: Arc::new(secrets),
@@ -171,5 +193,6 @@ pub fn app(
         trusted_proxies: http::client::TrustedProxies::default(),
         public_url: DEFAULT_PUBLIC_URL.to_owned(),
         sync_cache: services::devices::SyncCache::default(),
+        checkpoints: services::audit::CheckpointConfig::default(),
     }
 }

@@ -1,16 +1,30 @@
 //! The deployment's secrets in its data directory: the master key that
-//! seals personal data (AES-256-GCM) and the Ed25519 list-signing key.
-//! Files are created mode 0600 by `cho-server init` and never logged.
+//! seals personal data (AES-256-GCM), the Ed25519 list-signing key, the
+//! deployment secret from which purpose keys are derived (the audit chain's
+//! HMAC key, the enrolment-code HMAC key), and the Ed25519 key that signs
+//! audit checkpoints. Files are created mode 0600 by `cho-server init` and
+//! never logged; all of them live outside the database, so write access to
+//! the database alone cannot forge what they protect.
+//!
+//! Key bytes we hold are wiped on drop (`zeroize`). ring keeps its own
+//! copies we cannot reach: the AES key schedule inside `LessSafeKey`, the
+//! HMAC inner and outer states inside `hmac::Key`, and the private scalar
+//! and seed inside `Ed25519KeyPair` (ring does not wipe them on drop).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::aead::{self, AES_256_GCM, LessSafeKey, Nonce, UnboundKey};
+use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 const MASTER_KEY_FILE: &str = "master.key";
 const SIGNING_KEY_FILE: &str = "list-signing.pk8";
+const DEPLOYMENT_SECRET_FILE: &str = "deployment.secret";
+const CHECKPOINT_KEY_FILE: &str = "audit-checkpoint.pk8";
 const NONCE_LEN: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +55,8 @@ pub struct MasterKey {
 }
 
 impl MasterKey {
+    /// ring copies the key into its AES key schedule; the caller wipes
+    /// `bytes`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SecretsError> {
         let unbound = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| SecretsError::Invalid(PathBuf::from(MASTER_KEY_FILE)))?;
@@ -74,7 +90,8 @@ impl MasterKey {
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretsError::Unseal)?;
-        let mut in_out = ciphertext.to_vec();
+        // The buffer holds the plaintext after opening: wiped on drop.
+        let mut in_out = Zeroizing::new(ciphertext.to_vec());
         let plain = self
             .key
             .open_in_place(nonce, aead::Aad::from(associated), &mut in_out)
@@ -86,7 +103,12 @@ impl MasterKey {
 /// The keys in a data directory.
 pub struct Secrets {
     pub master: MasterKey,
-    pub signing_pkcs8: Vec<u8>,
+    /// Wiped on drop.
+    pub signing_pkcs8: Zeroizing<Vec<u8>>,
+    /// Source of the purpose keys (audit chain, enrolment codes).
+    pub deployment: DeploymentSecret,
+    /// Signs audit checkpoints.
+    pub checkpoint_signer: CheckpointSigner,
 }
 
 impl Secrets {
@@ -94,32 +116,188 @@ impl Secrets {
     pub fn create(dir: &Path) -> Result<Self, SecretsError> {
         fs::create_dir_all(dir).map_err(io("create", dir))?;
         let rng = SystemRandom::new();
-        let mut master = [0u8; 32];
-        rng.fill(&mut master).map_err(|_| SecretsError::Random)?;
-        let signing = cho_core::list_format::ListSigner::generate_pkcs8(&rng)
+        let mut master = Zeroizing::new([0u8; 32]);
+        rng.fill(master.as_mut_slice())
             .map_err(|_| SecretsError::Random)?;
-        write_secret(&dir.join(MASTER_KEY_FILE), &master)?;
+        let signing = Zeroizing::new(
+            cho_core::list_format::ListSigner::generate_pkcs8(&rng)
+                .map_err(|_| SecretsError::Random)?,
+        );
+        write_secret(&dir.join(MASTER_KEY_FILE), master.as_slice())?;
         write_secret(&dir.join(SIGNING_KEY_FILE), &signing)?;
+        create_audit_secrets(dir)?;
         Self::load(dir)
     }
 
     pub fn load(dir: &Path) -> Result<Self, SecretsError> {
         let master_path = dir.join(MASTER_KEY_FILE);
-        let master = fs::read(&master_path).map_err(io("read", &master_path))?;
+        let master = Zeroizing::new(fs::read(&master_path).map_err(io("read", &master_path))?);
         let signing_path = dir.join(SIGNING_KEY_FILE);
-        let signing_pkcs8 = fs::read(&signing_path).map_err(io("read", &signing_path))?;
+        let signing_pkcs8 =
+            Zeroizing::new(fs::read(&signing_path).map_err(io("read", &signing_path))?);
         cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
             .map_err(|_| SecretsError::Invalid(signing_path))?;
+        let (deployment, checkpoint_signer) = load_audit_secrets(dir)?;
         Ok(Self {
             master: MasterKey::from_bytes(&master)
                 .map_err(|_| SecretsError::Invalid(master_path))?,
             signing_pkcs8,
+            deployment,
+            checkpoint_signer,
         })
     }
 
     pub fn exist(dir: &Path) -> bool {
         dir.join(MASTER_KEY_FILE).exists()
     }
+}
+
+/// Purpose labels for [`DeploymentSecret::derive`]; a new purpose gets a
+/// new label, never a reused one.
+pub const AUDIT_CHAIN_LABEL: &str = "cho-audit-chain/1";
+pub const ENROLMENT_CODE_LABEL: &str = "cho-enrolment-code/1";
+
+/// 32 random bytes in `deployment.secret`, never used directly: each
+/// purpose gets its own key, HMAC-SHA256(secret, label), so a key leaked
+/// from one use says nothing about another.
+pub struct DeploymentSecret {
+    bytes: Zeroizing<[u8; 32]>,
+}
+
+impl ZeroizeOnDrop for DeploymentSecret {}
+
+impl DeploymentSecret {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SecretsError> {
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| SecretsError::Invalid(PathBuf::from(DEPLOYMENT_SECRET_FILE)))?;
+        Ok(Self {
+            bytes: Zeroizing::new(bytes),
+        })
+    }
+
+    /// The purpose key for `label`: HMAC-SHA256(secret, label).
+    pub fn derive(&self, label: &str) -> PurposeKey {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, self.bytes.as_slice());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(hmac::sign(&key, label.as_bytes()).as_ref());
+        PurposeKey(out)
+    }
+
+    /// The audit chain's HMAC key.
+    pub fn audit_chain_key(&self) -> hmac::Key {
+        self.derive(AUDIT_CHAIN_LABEL).hmac_key()
+    }
+
+    /// HMAC-SHA256 of an enrolment code under its purpose key: what is
+    /// stored, so a copy of the database cannot test guesses of codes.
+    pub fn enrolment_code_hash(&self, code: &str) -> Vec<u8> {
+        let key = self.derive(ENROLMENT_CODE_LABEL).hmac_key();
+        hmac::sign(&key, code.as_bytes()).as_ref().to_vec()
+    }
+}
+
+/// A key derived for one purpose; its bytes are wiped on drop.
+pub struct PurposeKey(Zeroizing<[u8; 32]>);
+
+impl ZeroizeOnDrop for PurposeKey {}
+
+impl PurposeKey {
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// An HMAC-SHA256 key (ring keeps its own, unwiped, copy of the state).
+    pub fn hmac_key(&self) -> hmac::Key {
+        hmac::Key::new(hmac::HMAC_SHA256, self.0.as_slice())
+    }
+}
+
+/// The Ed25519 key that signs audit checkpoints (`audit-checkpoint.pk8`),
+/// separate from the list-signing key: phones pin that one, and neither
+/// key should be usable for the other's statements.
+pub struct CheckpointSigner {
+    /// ring keeps its own copy of the private key; this one is wiped.
+    _pkcs8: Zeroizing<Vec<u8>>,
+    pair: Ed25519KeyPair,
+}
+
+impl CheckpointSigner {
+    pub fn from_pkcs8(pkcs8: Zeroizing<Vec<u8>>) -> Result<Self, SecretsError> {
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
+            .map_err(|_| SecretsError::Invalid(PathBuf::from(CHECKPOINT_KEY_FILE)))?;
+        Ok(Self {
+            _pkcs8: pkcs8,
+            pair,
+        })
+    }
+
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out.copy_from_slice(self.pair.sign(message).as_ref());
+        out
+    }
+
+    pub fn public_key(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.pair.public_key().as_ref());
+        out
+    }
+}
+
+/// Creates the deployment secret and the checkpoint key; refuses to
+/// overwrite either.
+fn create_audit_secrets(dir: &Path) -> Result<(), SecretsError> {
+    create_deployment_secret(dir)?;
+    create_checkpoint_key(dir)
+}
+
+fn create_deployment_secret(dir: &Path) -> Result<(), SecretsError> {
+    let mut secret = Zeroizing::new([0u8; 32]);
+    SystemRandom::new()
+        .fill(secret.as_mut_slice())
+        .map_err(|_| SecretsError::Random)?;
+    write_secret(&dir.join(DEPLOYMENT_SECRET_FILE), secret.as_slice())
+}
+
+fn create_checkpoint_key(dir: &Path) -> Result<(), SecretsError> {
+    let pkcs8 =
+        Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| SecretsError::Random)?;
+    let pkcs8 = Zeroizing::new(pkcs8.as_ref().to_vec());
+    write_secret(&dir.join(CHECKPOINT_KEY_FILE), &pkcs8)
+}
+
+fn load_audit_secrets(dir: &Path) -> Result<(DeploymentSecret, CheckpointSigner), SecretsError> {
+    let secret_path = dir.join(DEPLOYMENT_SECRET_FILE);
+    let secret = Zeroizing::new(fs::read(&secret_path).map_err(io("read", &secret_path))?);
+    let deployment =
+        DeploymentSecret::from_bytes(&secret).map_err(|_| SecretsError::Invalid(secret_path))?;
+    let key_path = dir.join(CHECKPOINT_KEY_FILE);
+    let pkcs8 = Zeroizing::new(fs::read(&key_path).map_err(io("read", &key_path))?);
+    let signer =
+        CheckpointSigner::from_pkcs8(pkcs8).map_err(|_| SecretsError::Invalid(key_path))?;
+    Ok((deployment, signer))
+}
+
+/// Whether the data directory holds a deployment secret.
+pub fn deployment_secret_exists(dir: &Path) -> bool {
+    dir.join(DEPLOYMENT_SECRET_FILE).exists()
+}
+
+/// For a data directory made before these keys existed: creates the
+/// deployment secret and the checkpoint key if missing, and says which
+/// (the caller logs it). Existing files are never touched.
+pub fn ensure_audit_secrets(dir: &Path) -> Result<Vec<&'static str>, SecretsError> {
+    let mut created = Vec::new();
+    if !dir.join(DEPLOYMENT_SECRET_FILE).exists() {
+        create_deployment_secret(dir)?;
+        created.push(DEPLOYMENT_SECRET_FILE);
+    }
+    if !dir.join(CHECKPOINT_KEY_FILE).exists() {
+        create_checkpoint_key(dir)?;
+        created.push(CHECKPOINT_KEY_FILE);
+    }
+    Ok(created)
 }
 
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), SecretsError> {
@@ -173,6 +351,77 @@ mod tests {
     }
 
     #[test]
+    fn purpose_keys_are_hmac_of_their_label() {
+        let secret = DeploymentSecret::from_bytes(&[7; 32]).unwrap();
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &[7; 32]);
+        let expected = hmac::sign(&key, AUDIT_CHAIN_LABEL.as_bytes());
+        assert_eq!(
+            secret.derive(AUDIT_CHAIN_LABEL).as_bytes().as_slice(),
+            expected.as_ref()
+        );
+        assert_ne!(
+            secret.derive(AUDIT_CHAIN_LABEL).as_bytes(),
+            secret.derive(ENROLMENT_CODE_LABEL).as_bytes()
+        );
+        let other = DeploymentSecret::from_bytes(&[8; 32]).unwrap();
+        assert_ne!(
+            secret.enrolment_code_hash("ABCDEFGHJK"),
+            other.enrolment_code_hash("ABCDEFGHJK")
+        );
+        assert!(DeploymentSecret::from_bytes(&[7; 31]).is_err());
+    }
+
+    /// Key material we hold is wiped when dropped (item 22): checked at
+    /// compile time, since a test cannot read freed memory soundly.
+    #[test]
+    fn key_material_is_wiped_on_drop() {
+        fn wiped<T: ZeroizeOnDrop>() {}
+        wiped::<DeploymentSecret>();
+        wiped::<PurposeKey>();
+        // The raw bytes behind the master, list-signing and checkpoint keys.
+        wiped::<Zeroizing<Vec<u8>>>();
+        let secrets_fields = |s: &Secrets| {
+            let _: &Zeroizing<Vec<u8>> = &s.signing_pkcs8;
+            let _: &Zeroizing<Vec<u8>> = &s.checkpoint_signer._pkcs8;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        secrets_fields(&Secrets::create(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn checkpoint_signatures_verify_with_the_public_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Secrets::create(dir.path()).unwrap();
+        let signature = secrets.checkpoint_signer.sign(b"head");
+        let public = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ED25519,
+            secrets.checkpoint_signer.public_key(),
+        );
+        public.verify(b"head", &signature).unwrap();
+        assert!(public.verify(b"tail", &signature).is_err());
+    }
+
+    #[test]
+    fn an_old_data_dir_gets_the_new_secrets_once() {
+        let dir = tempfile::tempdir().unwrap();
+        Secrets::create(dir.path()).unwrap();
+        let secret = fs::read(dir.path().join(DEPLOYMENT_SECRET_FILE)).unwrap();
+        assert!(ensure_audit_secrets(dir.path()).unwrap().is_empty());
+        assert_eq!(
+            fs::read(dir.path().join(DEPLOYMENT_SECRET_FILE)).unwrap(),
+            secret
+        );
+        fs::remove_file(dir.path().join(DEPLOYMENT_SECRET_FILE)).unwrap();
+        fs::remove_file(dir.path().join(CHECKPOINT_KEY_FILE)).unwrap();
+        assert!(Secrets::load(dir.path()).is_err());
+        assert_eq!(
+            ensure_audit_secrets(dir.path()).unwrap(),
+            vec![DEPLOYMENT_SECRET_FILE, CHECKPOINT_KEY_FILE]
+        );
+        Secrets::load(dir.path()).unwrap();
+    }
+
+    #[test]
     fn keys_are_created_once_with_mode_0600() {
         let dir = tempfile::tempdir().unwrap();
         Secrets::create(dir.path()).unwrap();
@@ -184,7 +433,12 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            for file in [MASTER_KEY_FILE, SIGNING_KEY_FILE] {
+            for file in [
+                MASTER_KEY_FILE,
+                SIGNING_KEY_FILE,
+                DEPLOYMENT_SECRET_FILE,
+                CHECKPOINT_KEY_FILE,
+            ] {
                 let mode = fs::metadata(dir.path().join(file))
                     .unwrap()
                     .permissions()

@@ -16,7 +16,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::ban::{self, BanStatus, PersonalData};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::bans::{self as store, BanFilter, BanRow, NewBan, StoredToken};
-use crate::storage::{areas, venues};
+use crate::storage::{WriteTx, areas, venues};
 
 /// Who the ban is for, as the owner enters it.
 #[derive(Deserialize)]
@@ -101,12 +101,33 @@ fn read_person(input: &PersonInput, today: Date) -> AppResult<Person> {
     Ok(person)
 }
 
-fn personal_data_aad(area_id: i64) -> Vec<u8> {
+/// A ban's record id: random, fixed before the row is inserted.
+const RECORD_ID_LEN: usize = 16;
+
+/// The associated data of a ban's sealed personal data: its area and its
+/// record id, so the blob opens only in the row it was sealed for, not in
+/// another ban it was copied or swapped into.
+fn personal_data_aad(area_id: i64, record_id: &[u8]) -> Vec<u8> {
+    let mut aad = format!("cho-ban-personal-data/2:{area_id}:").into_bytes();
+    aad.extend_from_slice(record_id);
+    aad
+}
+
+/// Rows sealed before record ids (migration 0032) were bound to the area
+/// only; read once, at start, to re-seal them.
+fn legacy_personal_data_aad(area_id: i64) -> Vec<u8> {
     format!("cho-ban-personal-data:{area_id}").into_bytes()
 }
 
+fn new_record_id() -> AppResult<[u8; RECORD_ID_LEN]> {
+    let mut id = [0u8; RECORD_ID_LEN];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
+        .map_err(|_| AppError::Internal("random"))?;
+    Ok(id)
+}
+
 /// The area's current identity key, unsealed.
-async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, IdentityKey)> {
+pub(crate) async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, IdentityKey)> {
     let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
         .await?
         .ok_or(AppError::Internal("area has no identity key"))?;
@@ -204,7 +225,10 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     };
     let json =
         serde_json::to_vec(&personal).map_err(|_| AppError::Internal("personal data encoding"))?;
-    let sealed = app.master_key().seal(&personal_data_aad(area.id), &json)?;
+    let record_id = new_record_id()?;
+    let sealed = app
+        .master_key()
+        .seal(&personal_data_aad(area.id, &record_id), &json)?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let id = store::insert(
         &mut tx,
@@ -221,6 +245,7 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
             notification_method: method.as_deref(),
             name_truncated: person.name_truncated,
             sealed_personal_data: &sealed,
+            record_id: &record_id,
         },
         &tokens,
     )
@@ -300,20 +325,140 @@ pub(crate) fn stored_tokens(
         .collect()
 }
 
-/// Opens a ban's sealed personal data.
-pub(crate) fn open_personal_data(
-    app: &App,
-    area_id: i64,
-    sealed: &[u8],
-) -> AppResult<PersonalData> {
-    let plain = app.master_key().open(&personal_data_aad(area_id), sealed)?;
-    serde_json::from_slice(&plain).map_err(|_| AppError::Internal("personal data decoding"))
+/// Opens a ban's sealed personal data; fails (a 500, naming nobody) when
+/// the blob was sealed for another row.
+pub(crate) fn open_personal_data(app: &App, row: &BanRow) -> AppResult<PersonalData> {
+    let record_id = row
+        .record_id
+        .as_deref()
+        .ok_or(AppError::Internal("ban has no record id"))?;
+    let plain = app.master_key().open(
+        &personal_data_aad(row.area_id, record_id),
+        &row.sealed_personal_data,
+    )?;
+    decode_personal_data(&plain)
+}
+
+fn decode_personal_data(plain: &[u8]) -> AppResult<PersonalData> {
+    serde_json::from_slice(plain).map_err(|_| AppError::Internal("personal data decoding"))
+}
+
+/// Checks that a ban's personal data hashes, under the area key of `epoch`,
+/// to exactly the tokens stored for that ban. A sealed record moved into
+/// another ban together with its record id opens there, but fails this:
+/// nothing is then re-hashed or re-sealed from the wrong person.
+pub(crate) async fn check_tokens(
+    tx: &mut WriteTx,
+    row: &BanRow,
+    person: &PersonalData,
+    key: &IdentityKey,
+    epoch: i64,
+) -> AppResult<()> {
+    let identity = Identity::from_stored(
+        &person.surname,
+        &person.given_names,
+        &person.birth_date,
+        row.name_truncated,
+    )
+    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+    let mut expected: Vec<([u8; 16], u8)> = stored_tokens(&identity, key, epoch)
+        .into_iter()
+        .map(|t| (t.token, t.strength))
+        .collect();
+    let mut stored = store::tokens_at_epoch(tx, row.id, epoch).await?;
+    expected.sort_unstable();
+    stored.sort_unstable();
+    if expected != stored {
+        tracing::error!(
+            ban = row.id,
+            "sealed personal data does not match the ban's tokens: moved from another ban?"
+        );
+        return Err(AppError::Internal(
+            "sealed personal data does not belong to this ban",
+        ));
+    }
+    Ok(())
+}
+
+/// What re-sealing the rows of an older version found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Resealed {
+    pub resealed: usize,
+    /// Rows that did not open or did not match their tokens: left
+    /// unreadable (no record id), logged by ban id.
+    pub refused: usize,
+}
+
+/// At start: every ban sealed before record ids is re-sealed under a fresh
+/// record id, once its data is checked against its tokens. One audit event
+/// per ban.
+pub async fn reseal_legacy(app: &App) -> AppResult<Resealed> {
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let rows = store::without_record_id(&mut tx).await?;
+    let mut report = Resealed::default();
+    let mut keys: std::collections::HashMap<i64, (i64, IdentityKey)> =
+        std::collections::HashMap::new();
+    for row in &rows {
+        let (epoch, key) = match keys.entry(row.area_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(identity_key(app, row.area_id).await?)
+            }
+        };
+        let checked = match app.master_key().open(
+            &legacy_personal_data_aad(row.area_id),
+            &row.sealed_personal_data,
+        ) {
+            Ok(plain) => match decode_personal_data(&plain) {
+                Ok(person) => check_tokens(&mut tx, row, &person, key, *epoch)
+                    .await
+                    .map(|()| plain),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e.into()),
+        };
+        let plain = match checked {
+            Ok(plain) => zeroize::Zeroizing::new(plain),
+            Err(_) => {
+                tracing::error!(
+                    ban = row.id,
+                    "legacy sealed personal data refused: left unreadable"
+                );
+                report.refused += 1;
+                continue;
+            }
+        };
+        let record_id = new_record_id()?;
+        let sealed = app
+            .master_key()
+            .seal(&personal_data_aad(row.area_id, &record_id), &plain)?;
+        if store::set_record_id(&mut tx, row.id, &record_id, &sealed).await? {
+            tx.audit(AuditEvent {
+                actor: "system".to_owned(),
+                action: "ban.reseal",
+                object_type: "ban",
+                object_id: row.id.to_string(),
+                area_id: Some(row.area_id),
+            })
+            .await?;
+            report.resealed += 1;
+        }
+    }
+    tx.commit().await?;
+    if report.resealed > 0 || report.refused > 0 {
+        tracing::info!(
+            resealed = report.resealed,
+            refused = report.refused,
+            "bans re-sealed under their record ids"
+        );
+    }
+    Ok(report)
 }
 
 fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
     let today = app.clock.today();
     let person = if with_person {
-        let p = open_personal_data(app, row.area_id, &row.sealed_personal_data)?;
+        let p = open_personal_data(app, row)?;
         Some(PersonView {
             surname: p.surname,
             given_names: p.given_names,

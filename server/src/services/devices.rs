@@ -173,7 +173,7 @@ pub async fn create_code(
     require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
     devices::create_code(
         &mut tx,
-        &token_hash(&code),
+        &code_hash(app, &code),
         venue_id,
         actor.account_id,
         name,
@@ -195,6 +195,14 @@ pub async fn create_code(
         expires_at,
         qr_svg,
     })
+}
+
+/// What is stored of a code: an HMAC under a key derived from the
+/// deployment secret, which is not in the database. A code has only about
+/// 49 bits, so a plain hash could be reversed by anyone who reads the
+/// table within the code's 15 minutes.
+fn code_hash(app: &App, code: &str) -> Vec<u8> {
+    app.secrets.deployment.enrolment_code_hash(code)
 }
 
 /// What an enrolled device receives, once.
@@ -229,6 +237,7 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
         return Err(miss());
     }
     let credential = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
+<<<<<<< HEAD
     let mut tx = app.db.begin_write(now).await?;
     // The read above may have raced another phone with the same code: the
     // update decides, and a loser writes nothing.
@@ -245,6 +254,25 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
     let signing_public_key = signer(app)?.public_key().to_vec();
     let device_id =
         devices::create(&mut tx, area_id, venue_id, &name, &token_hash(&credential)).await?;
+=======
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let (venue_id, name) = devices::redeem_code(&mut tx, &code_hash(app, &normalise_code(code)))
+        .await?
+        .ok_or_else(|| {
+            AppError::Invalid("enrolment code is unknown, used or expired".to_owned())
+        })?;
+    let venue = venues::venue(&app.db, venue_id)
+        .await?
+        .ok_or(AppError::NotFound("venue"))?;
+    let device_id = devices::create(
+        &mut tx,
+        venue.area_id,
+        venue_id,
+        &name,
+        &token_hash(&credential),
+    )
+    .await?;
+>>>>>>> audit
     tx.audit(device_event(
         "system".to_owned(),
         "device.enrol",

@@ -8,7 +8,7 @@ use cho_core::identity::{Identity, IdentityKey};
 use ring::rand::SystemRandom;
 
 use super::admin::identity_key_aad;
-use super::bans::{open_personal_data, stored_tokens};
+use super::bans::{check_tokens, identity_key, open_personal_data, stored_tokens};
 use super::lists::{self, Published};
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
@@ -21,9 +21,13 @@ pub struct Rotation {
 }
 
 pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
-    let (old_epoch, _) = areas::current_identity_key(&app.db, area_id)
+    if areas::current_identity_key(&app.db, area_id)
         .await?
-        .ok_or(AppError::NotFound("area"))?;
+        .is_none()
+    {
+        return Err(AppError::NotFound("area"));
+    }
+    let (old_epoch, old_key) = identity_key(app, area_id).await?;
     let epoch = old_epoch + 1;
     let key =
         IdentityKey::generate(&SystemRandom::new()).map_err(|_| AppError::Internal("random"))?;
@@ -34,7 +38,11 @@ pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
     areas::add_identity_key(&mut tx, area_id, epoch, &sealed).await?;
     let rows = bans::in_area_for_rehash(&mut tx, area_id).await?;
     for row in &rows {
-        let person = open_personal_data(app, row.area_id, &row.sealed_personal_data)?;
+        // A blob sealed for another ban does not open; one moved with its
+        // record id does not match this ban's tokens: either way the whole
+        // rotation is refused rather than re-hashing from the wrong person.
+        let person = open_personal_data(app, row)?;
+        check_tokens(&mut tx, row, &person, &old_key, old_epoch).await?;
         let identity = Identity::from_stored(
             &person.surname,
             &person.given_names,

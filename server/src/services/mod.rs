@@ -2,6 +2,7 @@
 //! storage. HTTP handlers and the command line call these and nothing else.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod bans;
 pub mod devices;
@@ -34,6 +35,8 @@ pub struct App {
     /// enrolment links and QR codes; never from a request's headers).
     pub public_url: String,
     pub sync_cache: devices::SyncCache,
+    /// Where and how often audit checkpoints are written.
+    pub checkpoints: audit::CheckpointConfig,
 }
 
 impl App {

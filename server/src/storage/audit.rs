@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{Db, Result};
-use crate::domain::audit::ChainedEvent;
+use crate::domain::audit::{ChainHead, ChainedEvent};
 
 fn event_from(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
     Ok(ChainedEvent {
@@ -36,15 +36,35 @@ pub async fn page(db: &Db, area_id: i64, after_seq: i64, limit: i64) -> Result<V
 }
 
 /// The whole chain in order, and the head.
-pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, i64, Vec<u8>)> {
+pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, ChainHead)> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_events ORDER BY seq"
     )))
     .fetch_all(db.pool())
     .await?;
     let events = rows.iter().map(event_from).collect::<Result<Vec<_>>>()?;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+    Ok((events, head(db).await?))
+}
+
+/// One event by its sequence number.
+pub async fn event(db: &Db, seq: i64) -> Result<Option<ChainedEvent>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events WHERE seq = $1"
+    )))
+    .bind(seq)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(event_from).transpose()
+}
+
+/// The head row as committed.
+pub async fn head(db: &Db) -> Result<ChainHead> {
+    let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")
         .fetch_one(db.pool())
         .await?;
-    Ok((events, head.try_get("seq")?, head.try_get("hash")?))
+    Ok(ChainHead {
+        seq: head.try_get("seq")?,
+        hash: head.try_get("hash")?,
+        keyed_from: head.try_get("keyed_from")?,
+    })
 }

@@ -26,6 +26,9 @@ pub struct BanRow {
     pub notification_method: Option<String>,
     pub name_truncated: bool,
     pub sealed_personal_data: Vec<u8>,
+    /// Random, fixed before insert, bound into the sealed data's associated
+    /// data; None only for a row sealed before that (re-sealed at start).
+    pub record_id: Option<Vec<u8>>,
     pub created_at: i64,
 }
 
@@ -49,6 +52,7 @@ pub struct NewBan<'a> {
     pub notification_method: Option<&'a str>,
     pub name_truncated: bool,
     pub sealed_personal_data: &'a [u8],
+    pub record_id: &'a [u8],
 }
 
 /// One identity token of a ban under one key epoch.
@@ -62,8 +66,8 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     let now = tx.now();
     let row = sqlx::query(
         "INSERT INTO bans (area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, incident_at, heard, \
-         notified_on, notification_method, name_truncated, personal_data, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         notified_on, notification_method, name_truncated, personal_data, created_at, record_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(ban.area_id)
     .bind(ban.venue_id)
@@ -78,6 +82,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     .bind(i64::from(ban.name_truncated))
     .bind(ban.sealed_personal_data.to_vec())
     .bind(now)
+    .bind(ban.record_id.to_vec())
     .fetch_one(tx.conn())
     .await?;
     let id: i64 = row.try_get("id")?;
@@ -86,7 +91,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
 }
 
 const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, \
-     incident_at, heard, notified_on, notification_method, name_truncated, personal_data, created_at";
+     incident_at, heard, notified_on, notification_method, name_truncated, personal_data, created_at, record_id";
 
 fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
     let starts_on: String = row.try_get("starts_on")?;
@@ -109,6 +114,7 @@ fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
         notification_method: row.try_get("notification_method")?,
         name_truncated: row.try_get::<i64, _>("name_truncated")? != 0,
         sealed_personal_data: row.try_get("personal_data")?,
+        record_id: row.try_get("record_id")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -280,6 +286,61 @@ pub async fn token_hits(db: &Db, area_id: i64, tokens: &[[u8; 16]]) -> Result<Ve
             })
         })
         .collect()
+}
+
+/// The tokens of one ban under one key epoch, read inside a write.
+pub async fn tokens_at_epoch(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    epoch: i64,
+) -> Result<Vec<([u8; 16], u8)>> {
+    let rows =
+        sqlx::query("SELECT token, strength FROM ban_tokens WHERE ban_id = $1 AND key_epoch = $2")
+            .bind(ban_id)
+            .bind(epoch)
+            .fetch_all(tx.conn())
+            .await?;
+    rows.iter().map(token_from).collect()
+}
+
+fn token_from(r: &sqlx::any::AnyRow) -> Result<([u8; 16], u8)> {
+    let token: Vec<u8> = r.try_get("token")?;
+    Ok((
+        token
+            .as_slice()
+            .try_into()
+            .map_err(|_| StorageError::Inconsistent("token length"))?,
+        u8::try_from(r.try_get::<i64, _>("strength")?)
+            .map_err(|_| StorageError::Inconsistent("token strength"))?,
+    ))
+}
+
+/// Bans sealed before record ids existed, read inside a write.
+pub async fn without_record_id(tx: &mut WriteTx) -> Result<Vec<BanRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM bans WHERE record_id IS NULL ORDER BY id"
+    )))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(ban_from).collect()
+}
+
+/// Re-seals a legacy row under its new record id (only while it has none).
+pub async fn set_record_id(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    record_id: &[u8],
+    sealed_personal_data: &[u8],
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE bans SET record_id = $1, personal_data = $2 WHERE id = $3 AND record_id IS NULL",
+    )
+    .bind(record_id.to_vec())
+    .bind(sealed_personal_data.to_vec())
+    .bind(ban_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The tokens of one ban, with their strengths.

@@ -24,7 +24,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
-use crate::domain::audit::{AuditEvent, HASH_LEN, event_hash};
+use crate::domain::audit::{AuditEvent, HASH_LEN, event_mac};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -69,6 +69,8 @@ pub struct Db {
     /// arrival order, beats letting them collide in SQLite's busy handler,
     /// which sleeps in growing steps and makes the latency tail long.
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// The audit chain's HMAC key; without it nothing can be written.
+    audit_key: Option<Arc<ring::hmac::Key>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -111,6 +113,7 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+            audit_key: None,
         };
         db.migrate().await?;
         Ok(db)
@@ -122,6 +125,13 @@ impl Db {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Gives the connection the audit chain's key (`crate::app` does this),
+    /// which every write needs.
+    pub fn with_audit_key(mut self, key: ring::hmac::Key) -> Self {
+        self.audit_key = Some(Arc::new(key));
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -139,6 +149,11 @@ impl Db {
 
     /// Starts a write: claims the audit head first (see the module doc).
     pub async fn begin_write(&self, now: i64) -> Result<WriteTx> {
+        // Fail closed: an unkeyed link would be forgeable.
+        let key = self
+            .audit_key
+            .clone()
+            .ok_or(StorageError::Inconsistent("no audit chain key"))?;
         let writer = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
             Backend::Postgres => None,
@@ -157,6 +172,7 @@ impl Db {
             now,
             seq,
             hash,
+            key,
             dirty: false,
             _writer: writer,
         })
@@ -213,6 +229,7 @@ pub struct WriteTx {
     now: i64,
     seq: i64,
     hash: Vec<u8>,
+    key: Arc<ring::hmac::Key>,
     dirty: bool,
     /// Held until commit or drop (SQLite only).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -230,7 +247,7 @@ impl WriteTx {
     /// Appends an event to the chain, in this transaction.
     pub async fn audit(&mut self, event: AuditEvent) -> Result<()> {
         let seq = self.seq + 1;
-        let hash = event_hash(&self.hash, seq, self.now, &event.fields());
+        let hash = event_mac(&self.key, &self.hash, seq, self.now, &event.fields());
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use cho_server::domain::audit::{ChainBreak, ChainedEvent, event_hash, verify_chain};
+use cho_server::domain::audit::{ChainBreak, ChainedEvent, event_mac, verify_chain};
 
 use crate::both;
 use crate::fixtures::*;
@@ -328,11 +328,7 @@ async fn each_write_and_each_personal_data_read_is_one_event(app: TestApp) {
             }
         }
     }
-    let (events, head_seq, head_hash) = cho_server::storage::audit::chain(app.db()).await.unwrap();
-    assert_eq!(
-        verify_chain(&events, head_seq, &head_hash),
-        Ok(rows.len() as i64)
-    );
+    assert_eq!(chain(&app).await, Ok(rows.len() as i64));
 }
 
 both!(beheerder_pages_through_the_area_trail);
@@ -427,9 +423,9 @@ async fn beheerder_pages_through_the_area_trail(app: TestApp) {
     }
 }
 
-async fn chain(app: &TestApp) -> Result<i64, ChainBreak> {
-    let (events, head_seq, head_hash) = cho_server::storage::audit::chain(app.db()).await.unwrap();
-    verify_chain(&events, head_seq, &head_hash)
+pub async fn chain(app: &TestApp) -> Result<i64, ChainBreak> {
+    let (events, head) = cho_server::storage::audit::chain(app.db()).await.unwrap();
+    verify_chain(&events, &head, &app.audit_key())
 }
 
 async fn exec(app: &TestApp, sql: &'static str, seq: i64) {
@@ -465,10 +461,11 @@ async fn the_chain_verifies_and_shows_tampering(app: TestApp) {
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     app.get(&format!("/api/v1/bans/{}", s.demo_bans[0]), &beh)
         .await;
-    let (events, head_seq, _) = cho_server::storage::audit::chain(app.db()).await.unwrap();
+    let (events, head) = cho_server::storage::audit::chain(app.db()).await.unwrap();
     let n = events.len() as i64;
     assert!(n > 20);
-    assert_eq!(head_seq, n);
+    assert_eq!(head.seq, n);
+    let key = app.audit_key();
     assert_eq!(chain(&app).await, Ok(n));
     let middle = n / 2;
     let original = events[(middle - 1) as usize].clone();
@@ -521,18 +518,25 @@ async fn the_chain_verifies_and_shows_tampering(app: TestApp) {
     insert(&app, &original).await;
     assert_eq!(chain(&app).await, Ok(n));
 
-    // Rewrite a middle event consistently (a new hash over forged
-    // contents): the next event's link breaks.
+    // Rewrite a middle event consistently, even with the key (a new link
+    // over forged contents): the next event's link breaks.
     let mut forged = original.clone();
     forged.action = "ban.read".to_owned();
-    forged.hash = event_hash(&forged.prev_hash, forged.seq, forged.at, &forged.fields()).to_vec();
+    forged.hash = event_mac(
+        &key,
+        &forged.prev_hash,
+        forged.seq,
+        forged.at,
+        &forged.fields(),
+    )
+    .to_vec();
     exec(&app, "DELETE FROM audit_events WHERE seq = $1", middle).await;
     insert(&app, &forged).await;
     assert_eq!(chain(&app).await, Err(ChainBreak::Link { seq: middle + 1 }));
     exec(&app, "DELETE FROM audit_events WHERE seq = $1", middle).await;
     insert(&app, &original).await;
 
-    // Insert a forged event at the end, correctly linked and hashed: the
+    // Insert a forged event at the end, correctly linked and keyed: the
     // head does not know it.
     let last = events.last().unwrap().clone();
     let mut extra = ChainedEvent {
@@ -546,7 +550,7 @@ async fn the_chain_verifies_and_shows_tampering(app: TestApp) {
         prev_hash: last.hash.clone(),
         hash: Vec::new(),
     };
-    extra.hash = event_hash(&extra.prev_hash, extra.seq, extra.at, &extra.fields()).to_vec();
+    extra.hash = event_mac(&key, &extra.prev_hash, extra.seq, extra.at, &extra.fields()).to_vec();
     insert(&app, &extra).await;
     assert_eq!(
         chain(&app).await,

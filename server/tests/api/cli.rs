@@ -424,7 +424,11 @@ async fn migrate_and_audit_verify_on_postgres() {
     assert!(stdout(&out).contains("migrations applied"));
     // Twice is fine.
     assert!(cli(&["migrate"]).status.success());
-    let out = cli(&["audit", "verify"]);
+    let app = TestApp::new(db).await;
+    // `audit verify` needs the keys: the app's data directory.
+    let keys = app.keys_dir().to_owned();
+    let verify = || run(&keys, &["--database-url", url.as_str(), "audit", "verify"]);
+    let out = verify();
     assert!(
         stdout(&out).contains("intact: 0 events"),
         "{}{}",
@@ -432,10 +436,9 @@ async fn migrate_and_audit_verify_on_postgres() {
         stderr(&out)
     );
 
-    let app = TestApp::new(db).await;
     app.seed().await;
     let events = app.count("audit_events").await;
-    let out = cli(&["audit", "verify"]);
+    let out = verify();
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert!(
         stdout(&out).contains(&format!("intact: {events} events")),
@@ -448,7 +451,7 @@ async fn migrate_and_audit_verify_on_postgres() {
         .execute(app.db().pool())
         .await
         .unwrap();
-    let out = cli(&["audit", "verify"]);
+    let out = verify();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("BROKEN"), "{}", stdout(&out));
     app.db().close().await;
@@ -523,4 +526,198 @@ fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
     wait_until(15, "a new list version", || version() > first);
     assert!(started.elapsed() < Duration::from_secs(15));
     assert_eq!(server.terminate(), Some(0));
+}
+
+/// The three forgeries of someone who can write the database but holds no
+/// key file, each caught by `audit verify` against the checkpoint file
+/// that `audit checkpoint` and `serve` append to.
+async fn forgeries_are_caught_by_audit_verify(backend: Backend) {
+    use crate::checkpoints::{forge_cut, forge_edit, forge_reset, more_events};
+    for forgery in ["edit", "reset", "cut"] {
+        let Some(db) = TestDb::new(backend).await else {
+            return;
+        };
+        let url = db.url.clone();
+        let app = TestApp::new(db).await;
+        app.seed().await;
+        let keys = app.keys_dir().to_owned();
+        let cli = |args: &[&str]| {
+            let mut all = vec!["--database-url", url.as_str()];
+            all.extend_from_slice(args);
+            run(&keys, &all)
+        };
+        let out = cli(&["audit", "checkpoint"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        let first = app.count("audit_events").await;
+        assert!(
+            stdout(&out).contains(&format!("checkpoint of event {first}")),
+            "{}",
+            stdout(&out)
+        );
+        let public: String = app
+            .app
+            .secrets
+            .checkpoint_signer
+            .public_key()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(
+            stdout(&out).contains(&format!("checkpoint public key (Ed25519): {public}")),
+            "{}",
+            stdout(&out)
+        );
+        more_events(&app, 4).await;
+        assert!(cli(&["audit", "checkpoint"]).status.success());
+        let lines = std::fs::read_to_string(keys.join("audit-checkpoints")).unwrap();
+        assert_eq!(lines.lines().count(), 2, "{lines}");
+        let out = cli(&["audit", "verify"]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        assert!(
+            stdout(&out).contains("2 signed checkpoints match"),
+            "{}",
+            stdout(&out)
+        );
+        let pool = app.db().pool();
+        let expected = match forgery {
+            "edit" => {
+                forge_edit(pool, first / 2, first / 2, false).await;
+                format!("event {}: hash does not match", first / 2)
+            }
+            "reset" => {
+                forge_reset(pool).await;
+                format!(
+                    "ends at event 0 but a signed checkpoint vouches for event {}",
+                    first + 4
+                )
+            }
+            _ => {
+                forge_cut(pool, first + 2).await;
+                format!(
+                    "ends at event {} but a signed checkpoint vouches for event {}",
+                    first + 2,
+                    first + 4
+                )
+            }
+        };
+        let out = cli(&["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(1), "{forgery}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("BROKEN") && stdout(&out).contains(&expected),
+            "{forgery}: {}",
+            stdout(&out)
+        );
+        // The same file named explicitly, as an outside party would.
+        let copy = tempfile::NamedTempFile::new().unwrap();
+        std::fs::copy(keys.join("audit-checkpoints"), copy.path()).unwrap();
+        std::fs::remove_file(keys.join("audit-checkpoints")).unwrap();
+        let out = cli(&[
+            "audit",
+            "verify",
+            "--checkpoints",
+            copy.path().to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{forgery}: {}", stdout(&out));
+        app.db().close().await;
+    }
+}
+
+#[tokio::test]
+async fn forgeries_are_caught_by_audit_verify_on_sqlite() {
+    forgeries_are_caught_by_audit_verify(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn forgeries_are_caught_by_audit_verify_on_postgres() {
+    forgeries_are_caught_by_audit_verify(Backend::Postgres).await;
+}
+
+#[test]
+fn serve_writes_signed_checkpoints_and_guards_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(&data, &["init"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let password = stdout(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let file = data.join("audit-checkpoints");
+    let lines = |f: &Path| {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // init signed the empty chain and the chain after the operator.
+    assert_eq!(lines(&file).len(), 2, "{:?}", lines(&file));
+    for key in ["deployment.secret", "audit-checkpoint.pk8"] {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(data.join(key)).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o600, "{key}");
+    }
+
+    let server = Server::start_with(&data, "serve", &["--checkpoint-every", "3"]);
+    wait_until(10, "a checkpoint at start", || lines(&file).len() == 3);
+    for _ in 0..3 {
+        assert_eq!(login(server.port, "operator", &password).0, 200);
+    }
+    wait_until(10, "a checkpoint after 3 events", || {
+        lines(&file).len() == 4
+    });
+    assert_eq!(login(server.port, "operator", &password).0, 200);
+    assert_eq!(server.terminate(), Some(0));
+    let all = lines(&file);
+    assert_eq!(all.len(), 5, "one more at shutdown: {all:?}");
+    let out = run(&data, &["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("intact: 5 events (keyed after event 0); 5 signed checkpoints match"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(all[4].contains(" seq=5 "), "{}", all[4]);
+
+    // Without its deployment secret, a keyed chain refuses to start rather
+    // than going on under a new one.
+    let secret = std::fs::read(data.join("deployment.secret")).unwrap();
+    std::fs::remove_file(data.join("deployment.secret")).unwrap();
+    let out = run(&data, &["serve", "--bind", "127.0.0.1:1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("restore"), "{}", stderr(&out));
+    assert!(!data.join("deployment.secret").exists());
+    // Nor under a different one.
+    std::fs::write(data.join("deployment.secret"), [7u8; 32]).unwrap();
+    let out = run(&data, &["purge"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not verify"), "{}", stderr(&out));
+    std::fs::write(data.join("deployment.secret"), secret).unwrap();
+    assert!(run(&data, &["purge"]).status.success());
+
+    // A data directory from before these keys: created at first start,
+    // with a log line.
+    let old = dir.path().join("old");
+    assert!(run(&old, &["init"]).status.success());
+    for file in [
+        "deployment.secret",
+        "audit-checkpoint.pk8",
+        "cho.db",
+        "cho.db-wal",
+        "cho.db-shm",
+        "audit-checkpoints",
+    ] {
+        let _ = std::fs::remove_file(old.join(file));
+    }
+    let server = Server::start(&old, "serve");
+    let output = server.output();
+    assert_eq!(server.terminate(), Some(0));
+    assert!(
+        output.contains("created a missing key file") && output.contains("deployment.secret"),
+        "{output}"
+    );
+    assert!(old.join("deployment.secret").exists() && old.join("audit-checkpoint.pk8").exists());
 }

@@ -95,11 +95,7 @@ async fn concurrent_writes_all_land_in_one_chain(app: TestApp) {
     );
     assert_eq!(app.count("bans").await, bans + 24);
     assert_eq!(app.count("audit_events").await, events + 28);
-    let (chain, head_seq, head_hash) = cho_server::storage::audit::chain(app.db()).await.unwrap();
-    assert_eq!(
-        cho_server::domain::audit::verify_chain(&chain, head_seq, &head_hash),
-        Ok(events + 28)
-    );
+    assert_eq!(app.verify_audit_chain().await, Ok(events + 28));
 }
 
 both!(parallel_wrong_passwords_are_all_counted);

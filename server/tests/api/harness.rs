@@ -328,6 +328,42 @@ impl TestApp {
         }
     }
 
+    /// Stops this app and starts the server's code again on the same
+    /// database and data directory, as a restart (or an upgrade) does:
+    /// missing key files created, migrations applied, `on_start` run, and
+    /// checkpoints written to `audit-checkpoints` in the data directory.
+    pub async fn reopen(self) -> TestApp {
+        let TestApp {
+            app,
+            clock,
+            backend,
+            _db,
+            _keys,
+            ..
+        } = self;
+        app.db.close().await;
+        drop(app);
+        cho_server::secrets::ensure_audit_secrets(_keys.path()).expect("key files");
+        let db = Db::connect(&_db.url).await.expect("connect and migrate");
+        let secrets = Secrets::load(_keys.path()).expect("keys");
+        let mut app = cho_server::app(
+            db,
+            secrets,
+            clock.clone(),
+            PasswordHashing::fast_for_tests(),
+        );
+        app.checkpoints.log = Some(_keys.path().join("audit-checkpoints"));
+        cho_server::on_start(&app).await.expect("start");
+        TestApp {
+            router: cho_server::http::router(app.clone()),
+            app,
+            clock,
+            backend,
+            _db,
+            _keys,
+        }
+    }
+
     /// The router, for requests sent from spawned tasks.
     pub fn router(&self) -> axum::Router {
         self.router.clone()
@@ -335,6 +371,25 @@ impl TestApp {
 
     pub fn db(&self) -> &Db {
         &self.app.db
+    }
+
+    /// The audit chain's key, as the server derives it from its data
+    /// directory.
+    pub fn audit_key(&self) -> ring::hmac::Key {
+        self.app.secrets.deployment.audit_chain_key()
+    }
+
+    /// Verifies the whole audit chain under this app's key.
+    pub async fn verify_audit_chain(&self) -> Result<i64, cho_server::domain::audit::ChainBreak> {
+        let (events, head) = cho_server::storage::audit::chain(self.db())
+            .await
+            .expect("chain");
+        cho_server::domain::audit::verify_chain(&events, &head, &self.audit_key())
+    }
+
+    /// The data directory holding this app's keys (for the command line).
+    pub fn keys_dir(&self) -> &Path {
+        self._keys.path()
     }
 
     /// Rebuilds the app (and its router) after `change`, e.g. to set
