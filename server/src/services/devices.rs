@@ -230,14 +230,13 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
         return Err(AppError::TooManyAttempts { retry_after });
     }
     let miss = || AppError::Invalid("enrolment code is unknown, used or expired".to_owned());
-    let code_hash = token_hash(&normalise_code(code));
+    let code_hash = code_hash(app, &normalise_code(code));
     if !devices::code_is_live(&app.db, &code_hash, now).await? {
         app.limits.enrol_failures().misses += 1;
         audit_enrol_failures(app, now, None).await?;
         return Err(miss());
     }
     let credential = URL_SAFE_NO_PAD.encode(random_bytes::<32>()?);
-<<<<<<< HEAD
     let mut tx = app.db.begin_write(now).await?;
     // The read above may have raced another phone with the same code: the
     // update decides, and a loser writes nothing.
@@ -254,25 +253,6 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
     let signing_public_key = signer(app)?.public_key().to_vec();
     let device_id =
         devices::create(&mut tx, area_id, venue_id, &name, &token_hash(&credential)).await?;
-=======
-    let mut tx = app.db.begin_write(app.clock.now()).await?;
-    let (venue_id, name) = devices::redeem_code(&mut tx, &code_hash(app, &normalise_code(code)))
-        .await?
-        .ok_or_else(|| {
-            AppError::Invalid("enrolment code is unknown, used or expired".to_owned())
-        })?;
-    let venue = venues::venue(&app.db, venue_id)
-        .await?
-        .ok_or(AppError::NotFound("venue"))?;
-    let device_id = devices::create(
-        &mut tx,
-        venue.area_id,
-        venue_id,
-        &name,
-        &token_hash(&credential),
-    )
-    .await?;
->>>>>>> audit
     tx.audit(device_event(
         "system".to_owned(),
         "device.enrol",
