@@ -85,5 +85,7 @@ pub fn app(
         unknown_logins: services::auth::UnknownLogins::default(),
         public_url: None,
         sync_cache: services::devices::SyncCache::default(),
+        max_clock_skew: services::lists::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+        list_clock: services::lists::ListClockAlarm::default(),
     }
 }

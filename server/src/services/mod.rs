@@ -8,6 +8,7 @@ pub mod devices;
 pub mod keys;
 pub mod lists;
 pub mod retention;
+pub mod signing;
 
 use std::sync::Arc;
 
@@ -30,6 +31,11 @@ pub struct App {
     /// without it, the request's Host header over http.
     pub public_url: Option<String>,
     pub sync_cache: devices::SyncCache,
+    /// `--max-clock-skew`: how far this server's clock may be behind an
+    /// area's latest list before it refuses to publish (seconds).
+    pub max_clock_skew: i64,
+    /// Raised while publication is refused because the clock is behind.
+    pub list_clock: lists::ListClockAlarm,
 }
 
 impl App {
