@@ -314,6 +314,11 @@ impl TestApp {
         }
     }
 
+    /// The data directory holding this app's keys.
+    pub fn keys_dir(&self) -> &std::path::Path {
+        self._keys.path()
+    }
+
     /// The router, for requests sent from spawned tasks.
     pub fn router(&self) -> axum::Router {
         self.router.clone()
