@@ -176,12 +176,9 @@ impl Door {
             .map_err(|_| DoorError::PublicKeyLength)?;
         let store = Store::open(data_dir)?;
         let mut signing_keys = store.load_signing_keys().unwrap_or_default();
-        match signing_keys.iter().position(|k| *k == pinned) {
-            Some(at) => signing_keys.drain(..at).for_each(drop),
-            None => {
-                signing_keys = vec![pinned];
-                store.save_signing_keys(&signing_keys)?;
-            }
+        if !signing_keys.contains(&pinned) {
+            signing_keys = vec![pinned];
+            store.save_signing_keys(&signing_keys)?;
         }
         // A damaged watermark file must not stop the door; it only loses
         // the protection against replays until the next list.

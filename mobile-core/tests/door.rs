@@ -1080,6 +1080,12 @@ fn devices_follow_a_signing_key_announced_by_the_old_key() {
     assert_eq!(door.trusted_public_key(), new_public);
     assert_eq!(door.status(NOW).list.unwrap().header.version, 2);
     drop(door);
+    // Or with the new key, which the app stored after following.
+    let door = Door::open(dir.path(), &new_public).unwrap();
+    assert_eq!(door.trusted_public_key(), new_public);
+    assert!(door.stored_list_refused().is_none());
+    assert_eq!(door.status(NOW).list.unwrap().header.version, 2);
+    drop(door);
     // A crash before the chain was saved: the stored announcement is
     // followed again at start.
     std::fs::remove_file(dir.path().join("signing-keys.bin")).unwrap();

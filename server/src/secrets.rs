@@ -97,6 +97,8 @@ pub struct Secrets {
     pub master: MasterKey,
     /// Wiped from memory on drop (ring's key pairs made from it cannot be).
     pub signing_pkcs8: Zeroizing<Vec<u8>>,
+    /// Its public key, derived once (the sync path compares it per request).
+    pub signing_public_key: [u8; cho_core::list_format::PUBLIC_KEY_LEN],
 }
 
 impl Secrets {
@@ -119,12 +121,14 @@ impl Secrets {
         let signing_path = dir.join(SIGNING_KEY_FILE);
         let signing_pkcs8 =
             Zeroizing::new(fs::read(&signing_path).map_err(io("read", &signing_path))?);
-        cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
-            .map_err(|_| SecretsError::Invalid(signing_path))?;
+        let signing_public_key = cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
+            .map_err(|_| SecretsError::Invalid(signing_path))?
+            .public_key();
         Ok(Self {
             master: MasterKey::from_bytes(&master)
                 .map_err(|_| SecretsError::Invalid(master_path))?,
             signing_pkcs8,
+            signing_public_key,
         })
     }
 
@@ -303,7 +307,7 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         files.sort();
-        assert_eq!(files, vec![MASTER_KEY_FILE, SIGNING_KEY_FILE]);
+        assert_eq!(files, vec![SIGNING_KEY_FILE, MASTER_KEY_FILE]);
         // A crash between the two renames is finished by running it again.
         Secrets::next_signing_key(dir.path()).unwrap();
         fs::rename(

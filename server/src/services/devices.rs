@@ -172,7 +172,7 @@ pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
         area_id: venue.area_id,
         key_epoch,
         identity_key,
-        signing_public_key: super::lists::signer(app)?.public_key().to_vec(),
+        signing_public_key: app.secrets.signing_public_key.to_vec(),
     })
 }
 
@@ -388,7 +388,7 @@ pub async fn sync(
     let Some(latest) = latest else {
         return Ok(SyncAnswer::NothingPublished);
     };
-    let current_key = super::lists::signer(app)?.public_key();
+    let current_key = &app.secrets.signing_public_key;
     let named_old_key = signing_key.filter(|k| *k != current_key.as_slice());
     if have == latest.version && named_old_key.is_none() {
         return Ok(SyncAnswer::NotModified { version: have });
