@@ -233,12 +233,23 @@ impl Server {
         })
     }
 
-    /// GET /api/v1/device/list?version=N.
-    pub fn list(&self, credential: &str, version: u64) -> Result<ListAnswer, Failure> {
+    /// GET /api/v1/device/list?version=N, naming the list-signing key the
+    /// door trusts (so a door that missed a key rotation is handed the list
+    /// announcing the new key).
+    pub fn list(
+        &self,
+        credential: &str,
+        version: u64,
+        signing_key: &[u8],
+    ) -> Result<ListAnswer, Failure> {
         let mut response = self
             .agent
             .get(self.url(&format!("/api/v1/device/list?version={version}")))
             .header("authorization", format!("Device {credential}"))
+            .header(
+                "x-cho-signing-key",
+                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signing_key),
+            )
             .call()
             .map_err(|e| network(&self.base, &e))?;
         match response.status().as_u16() {

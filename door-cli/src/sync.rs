@@ -83,6 +83,19 @@ pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
     }
     let server = Server::new(&device.server_url)?;
     let synced = fetch_and_apply(&server, &device, &mut door, ctx.now)?;
+    // The door followed a new list-signing key announced by the old one:
+    // pin it in device.json too.
+    let trusted = door.trusted_public_key();
+    if device.public_key()? != trusted {
+        let device = Device {
+            signing_public_key: base64::Engine::encode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                trusted,
+            ),
+            ..device
+        };
+        device.save(dir)?;
+    }
 
     let status = door.status(ctx.now);
     let list = status.list.as_ref();
@@ -144,22 +157,37 @@ fn fetch_and_apply(
 ) -> Result<Synced, Failure> {
     let mut have = door.status(now).list.map_or(0, |l| l.header.version);
     let mut retried = false;
+    // Set once a list that announced a new signing key was applied: the
+    // next request fetches what the new key signed.
+    let mut followed: Option<String> = None;
     loop {
-        let (kind, key_epoch, bytes) = match server.list(&device.credential, have)? {
-            ListAnswer::Current => return Ok(Synced::Current),
-            ListAnswer::NothingPublished => return Ok(Synced::NothingPublished),
-            ListAnswer::Update {
-                kind,
-                key_epoch,
-                bytes,
-            } => (kind, key_epoch, bytes),
+        let answer = server.list(&device.credential, have, &door.trusted_public_key())?;
+        let (kind, key_epoch, bytes) = match (answer, followed.take()) {
+            (ListAnswer::Current | ListAnswer::NothingPublished, Some(kind)) => {
+                return Ok(Synced::Updated { kind, retried });
+            }
+            (ListAnswer::Current, None) => return Ok(Synced::Current),
+            (ListAnswer::NothingPublished, None) => return Ok(Synced::NothingPublished),
+            (
+                ListAnswer::Update {
+                    kind,
+                    key_epoch,
+                    bytes,
+                },
+                _,
+            ) => (kind, key_epoch, bytes),
         };
         if let Some(epoch) = key_epoch
             && !door.status(now).key_epochs.contains(&epoch)
         {
             fetch_key(server, device, door)?;
         }
-        match door.apply_update(bytes) {
+        let key_before = door.trusted_public_key();
+        match door.apply_update(bytes, now) {
+            Ok(()) if door.trusted_public_key() != key_before => {
+                have = door.status(now).list.map_or(0, |l| l.header.version);
+                followed = Some(kind);
+            }
             Ok(()) => return Ok(Synced::Updated { kind, retried }),
             Err(DoorError::List(ListError::VersionGap { .. } | ListError::DigestMismatch))
                 if !retried && have != 0 =>

@@ -353,3 +353,27 @@ fn command_line_mistakes_never_repeat_what_was_typed() {
     assert_eq!(run.code, 5, "{run:?}");
     assert!(run.stderr.contains("cannot reach the server"), "{run:?}");
 }
+
+#[test]
+fn a_signing_key_announcement_is_followed_and_pinned() {
+    let server = TestServer::start();
+    let door = DoorCli::new();
+    assert_eq!(door.enrol(&server, "fabriek", VENUE_FABRIEK).code, 0);
+    server.publish();
+    assert_eq!(door.run(&["sync"]).code, 0);
+    let next = server.announce_new_signing_key();
+    let sync = door.run(&["sync"]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    // device.json now pins the announced key.
+    let device: Value =
+        serde_json::from_slice(&std::fs::read(door.data_dir().join("device.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        device["signing_public_key"],
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, next)
+    );
+    let again = door.run(&["sync"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.contains("up to date"), "{again:?}");
+    assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
+}

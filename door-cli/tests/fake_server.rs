@@ -43,6 +43,8 @@ fn lists() -> Lists {
         max_age_seconds: 86_400,
         version,
         issued_at: now,
+        key_check: identity_key.check_value(),
+        next_signing_key: None,
     };
     let empty = EntrySet::from_entries([]);
     let bakker = EntrySet::from_entries(

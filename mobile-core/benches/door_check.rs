@@ -145,6 +145,8 @@ fn header(version: u64) -> ListHeader {
         max_age_seconds: DAY as u32,
         version,
         issued_at: NOW - 3600 + version as i64,
+        key_check: IdentityKey::from_bytes(&KEY).unwrap().check_value(),
+        next_signing_key: None,
     }
 }
 
@@ -157,7 +159,7 @@ fn signer() -> ListSigner {
 fn door_with(dir: &Path, signer: &ListSigner, snapshot: Vec<u8>) -> Door {
     let mut door = Door::open(dir, &signer.public_key()).unwrap();
     door.set_area_key(AREA, EPOCH, &KEY, true).unwrap();
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     door
 }
 
@@ -386,7 +388,7 @@ fn large_list(c: &mut Criterion) {
                 (door, delta_bytes.clone())
             },
             |(mut door, bytes)| {
-                door.apply_update(bytes).unwrap();
+                door.apply_update(bytes, NOW).unwrap();
                 door
             },
             BatchSize::PerIteration,

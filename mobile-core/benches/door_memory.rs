@@ -91,6 +91,10 @@ fn header(version: u64) -> ListHeader {
         max_age_seconds: 86_400,
         version,
         issued_at: NOW - 3600 + version as i64,
+        key_check: cho_core::identity::IdentityKey::from_bytes(&KEY)
+            .unwrap()
+            .check_value(),
+        next_signing_key: None,
     }
 }
 
@@ -142,7 +146,7 @@ fn write_store(dir: &Path) {
 
     let mut door = Door::open(dir, &signer.public_key()).unwrap();
     door.set_area_key(AREA, 1, &KEY, true).unwrap();
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     std::fs::write(dir.join(PUBLIC_KEY_FILE), signer.public_key()).unwrap();
     std::fs::write(dir.join(DELTA_FILE), delta).unwrap();
 }
@@ -171,7 +175,7 @@ fn child(dir: &Path, mode: &str) {
     let (after_check, _) = rss();
     match mode {
         "update" => {
-            door.apply_update(delta).unwrap();
+            door.apply_update(delta, NOW).unwrap();
             let (after_update, peak_update) = rss();
             let entries = door.status(NOW).list.map_or(0, |l| l.entries);
             println!(

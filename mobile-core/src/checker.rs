@@ -20,11 +20,17 @@ use crate::list_format::{
     self, DIGEST_LEN, EntrySet, ListError, ListHeader, ListUpdate, PUBLIC_KEY_LEN,
 };
 use crate::mrz::{self, MrzError};
-use crate::store::{AreaKeys, Store, StoreError, StoredList};
+use crate::store::{AreaKeys, Store, StoreError, StoredList, Watermark};
 
 /// A device clock this far behind the list's issue time is worth a warning
 /// (the CoronaCheck scanner used the same 30 seconds).
 pub const CLOCK_SKEW_WARNING_SECONDS: i64 = 30;
+
+/// A list issued more than this far ahead of the device's clock is refused
+/// (a server clock that jumped ahead would otherwise end bans early on
+/// every phone, for good); a device clock more than this far behind its
+/// list makes the list count as outdated.
+pub const MAX_CLOCK_AHEAD_SECONDS: i64 = 300;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DoorError {
@@ -48,6 +54,18 @@ pub enum DoorError {
         "key is for area {found}, the list in force is for area {expected}: wipe the device first"
     )]
     OtherArea { expected: u64, found: u64 },
+    #[error(
+        "the identity key of epoch {epoch} does not match the list's key check value: wrong key"
+    )]
+    KeyCheckMismatch { epoch: u32 },
+    #[error(
+        "a different identity key of epoch {epoch} is already on the device: wipe and enrol again to replace it"
+    )]
+    KeyConflict { epoch: u32 },
+    #[error(
+        "the list was issued {seconds_ahead} s ahead of this device's clock (at most {MAX_CLOCK_AHEAD_SECONDS} s allowed): check the clock"
+    )]
+    IssuedInFuture { seconds_ahead: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +96,10 @@ pub struct Status {
     pub area_id: Option<u64>,
     pub key_epochs: Vec<u32>,
     pub list: Option<ListFacts>,
+    /// Set when the last update was refused because it was issued more
+    /// than [`MAX_CLOCK_AHEAD_SECONDS`] ahead of the device clock: by how
+    /// many seconds. Cleared by the next update that is applied.
+    pub list_ahead_of_clock_seconds: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,15 +132,23 @@ impl ListInForce {
         .unwrap_or(0)
     }
 
+    /// Older than its maximum age, or the device clock so far behind the
+    /// list that its age cannot be told (a clock wound back must not keep
+    /// a list fresh for ever).
     fn outdated(&self, now: i64) -> bool {
         self.age_seconds(now) > u64::from(self.header.max_age_seconds)
+            || now.saturating_add(MAX_CLOCK_AHEAD_SECONDS) < self.header.issued_at
     }
 }
 
 /// The door's state: pinned signing key, area keys, list in force.
 pub struct Door {
     store: Store,
-    public_key: [u8; PUBLIC_KEY_LEN],
+    /// The signing keys followed since enrolment, oldest first; the last
+    /// one is the key lists must be signed with now.
+    signing_keys: Vec<[u8; PUBLIC_KEY_LEN]>,
+    /// The highest list seen per signing key and area (kept across wipes).
+    watermarks: Vec<Watermark>,
     keys: Option<AreaKeys>,
     /// Whether the app asked to keep the keys in the data directory (or in
     /// its platform keystore, handing them over at every start).
@@ -126,35 +156,48 @@ pub struct Door {
     list: Option<ListInForce>,
     /// Why a stored list was refused at start, if it was.
     stored_list_refused: Option<String>,
+    /// See [`Status::list_ahead_of_clock_seconds`].
+    list_ahead_of_clock: Option<u64>,
 }
 
 impl Door {
     /// Opens the store in `data_dir`. A stored list that no longer verifies
     /// (edited, truncated, signed by another key) is not used: the device
     /// then has no list, which every check says out loud.
+    ///
+    /// `trusted_public_key` is the key the app pinned at enrolment. When the
+    /// device has since followed a signing-key announcement from it, the
+    /// newest key of that chain is used (see [`Door::trusted_public_key`]);
+    /// a key the chain does not know (a new enrolment with another
+    /// deployment) starts a new chain.
     pub fn open(data_dir: &Path, trusted_public_key: &[u8]) -> Result<Self, DoorError> {
-        let public_key: [u8; PUBLIC_KEY_LEN] = trusted_public_key
+        let pinned: [u8; PUBLIC_KEY_LEN] = trusted_public_key
             .try_into()
             .map_err(|_| DoorError::PublicKeyLength)?;
         let store = Store::open(data_dir)?;
-        let keys = store.load_keys()?;
+        let mut signing_keys = store.load_signing_keys().unwrap_or_default();
+        if !signing_keys.contains(&pinned) {
+            signing_keys = vec![pinned];
+            store.save_signing_keys(&signing_keys)?;
+        }
+        // A damaged watermark file must not stop the door; it only loses
+        // the protection against replays until the next list.
+        let watermarks = store.load_watermarks().unwrap_or_default();
+        let mut keys = store.load_keys()?;
         let persist_keys = keys.is_some();
-        let (list, stored_list_refused) = match store.load_list(&public_key) {
-            Ok(Some(StoredList {
-                header,
-                digest,
-                entries,
-            })) => {
+        // Newest key first; the one before it only for a list that
+        // announced the newest (a crash between applying the announcement
+        // and anything after it).
+        let candidates: Vec<[u8; PUBLIC_KEY_LEN]> = signing_keys.iter().rev().take(2).copied().collect();
+        let current = signing_keys.last().copied().unwrap_or(pinned);
+        let (list, stored_list_refused) = match store.load_list(&candidates) {
+            Ok(Some((StoredList { header, digest, entries }, index))) => {
                 let same_area = keys.as_ref().is_none_or(|k| k.area_id == header.area_id);
-                if same_area {
-                    (
-                        Some(ListInForce {
-                            header,
-                            digest,
-                            entries,
-                        }),
-                        None,
-                    )
+                let signed_ok = index == 0 || header.next_signing_key == Some(current);
+                if !signed_ok {
+                    (None, Some("stored list is signed by a retired key".to_owned()))
+                } else if same_area {
+                    (Some(ListInForce { header, digest, entries }), None)
                 } else {
                     (None, Some("stored list is for another area".to_owned()))
                 }
@@ -165,19 +208,120 @@ impl Door {
             }
             Err(e) => return Err(e.into()),
         };
-        Ok(Self {
+        if let (Some(list), Some(k)) = (&list, keys.as_mut()) {
+            // A key that contradicts the signed check value is provably
+            // wrong: drop it, so checks say "key missing" (never a silent
+            // miss) and the right key can be handed over.
+            if k
+                .get(list.header.key_epoch)
+                .is_some_and(|key| key.check_value() != list.header.key_check)
+            {
+                k.keys.retain(|(e, _)| *e != list.header.key_epoch);
+            }
+            // Keys of epochs before the list's are of no more use; a crash
+            // may have left them behind.
+            if k.forget_before(list.header.key_epoch) && persist_keys {
+                store.save_keys(k)?;
+            }
+        }
+        let mut door = Self {
             store,
-            public_key,
+            signing_keys,
+            watermarks,
             keys,
             persist_keys,
             list,
             stored_list_refused,
-        })
+            list_ahead_of_clock: None,
+        };
+        // Finish what a crash may have interrupted: the watermark of the
+        // list in force, and following the key it announced.
+        if let Some(list) = &door.list {
+            let (header, digest) = (list.header, list.digest);
+            door.record_seen(&header, &digest)?;
+            door.follow_announcement(&header, &digest)?;
+        }
+        Ok(door)
+    }
+
+    /// The list-signing key lists must be signed with now: the one pinned
+    /// at enrolment, or the newest one the device followed since. An app
+    /// that keeps the pinned key itself should store this one after each
+    /// update.
+    pub fn trusted_public_key(&self) -> [u8; PUBLIC_KEY_LEN] {
+        self.signing_keys.last().copied().unwrap_or([0; PUBLIC_KEY_LEN])
+    }
+
+    fn watermark(&self, area_id: u64) -> Option<&Watermark> {
+        let key = self.trusted_public_key();
+        self.watermarks
+            .iter()
+            .find(|w| w.signing_key == key && w.area_id == area_id)
+    }
+
+    /// Raises the watermark of (current signing key, area) to `header`.
+    fn record_seen(&mut self, header: &ListHeader, digest: &[u8; DIGEST_LEN]) -> Result<(), DoorError> {
+        let key = self.trusted_public_key();
+        self.record_seen_for(key, header, digest)
+    }
+
+    fn record_seen_for(
+        &mut self,
+        signing_key: [u8; PUBLIC_KEY_LEN],
+        header: &ListHeader,
+        digest: &[u8; DIGEST_LEN],
+    ) -> Result<(), DoorError> {
+        let mark = Watermark {
+            signing_key,
+            area_id: header.area_id,
+            key_epoch: header.key_epoch,
+            version: header.version,
+            issued_at: header.issued_at,
+            digest: *digest,
+        };
+        let mut marks = self.watermarks.clone();
+        match marks
+            .iter_mut()
+            .find(|w| w.signing_key == signing_key && w.area_id == header.area_id)
+        {
+            Some(w) if (w.key_epoch, w.version) >= (mark.key_epoch, mark.version) => return Ok(()),
+            Some(w) => *w = mark,
+            None => marks.push(mark),
+        }
+        self.store.save_watermarks(&marks)?;
+        self.watermarks = marks;
+        Ok(())
+    }
+
+    /// After a list that announces the next signing key is in force, the
+    /// device pins that key: later lists must be signed by it. The
+    /// watermark moves along, so the new key cannot bring back an older
+    /// list either.
+    fn follow_announcement(
+        &mut self,
+        header: &ListHeader,
+        digest: &[u8; DIGEST_LEN],
+    ) -> Result<(), DoorError> {
+        let Some(next) = header.next_signing_key else {
+            return Ok(());
+        };
+        if self.signing_keys.contains(&next) {
+            return Ok(());
+        }
+        let mut chain = self.signing_keys.clone();
+        chain.push(next);
+        self.store.save_signing_keys(&chain)?;
+        self.signing_keys = chain;
+        self.record_seen_for(next, header, digest)
     }
 
     /// Hands the door the area's identity key for `epoch`. With `persist`
     /// the key is written to the data directory; without, it is held in
     /// memory only and the app keeps it in its platform keystore.
+    ///
+    /// A key that contradicts the key check value of the list in force is
+    /// refused, and so is a different key for an epoch the device already
+    /// holds: a known epoch's key is never replaced silently.
     pub fn set_area_key(
         &mut self,
         area_id: u64,
@@ -186,31 +330,40 @@ impl Door {
         persist: bool,
     ) -> Result<(), DoorError> {
         let key = IdentityKey::from_bytes(key)?;
-        if let Some(list) = &self.list
-            && list.header.area_id != area_id
-        {
-            return Err(DoorError::OtherArea {
-                expected: list.header.area_id,
-                found: area_id,
-            });
+        if let Some(list) = &self.list {
+            if list.header.area_id != area_id {
+                return Err(DoorError::OtherArea {
+                    expected: list.header.area_id,
+                    found: area_id,
+                });
+            }
+            if list.header.key_epoch == epoch && key.check_value() != list.header.key_check {
+                return Err(DoorError::KeyCheckMismatch { epoch });
+            }
         }
-        let keys = match &mut self.keys {
-            Some(keys) if keys.area_id == area_id => keys,
-            slot => slot.insert(AreaKeys {
+        let mut keys = match &self.keys {
+            Some(keys) if keys.area_id == area_id => keys.clone(),
+            _ => AreaKeys {
                 area_id,
                 keys: Vec::new(),
-            }),
+            },
         };
+        if keys.get(epoch).is_some_and(|known| !known.same_as(&key)) {
+            return Err(DoorError::KeyConflict { epoch });
+        }
         keys.insert(epoch, key);
         if let Some(list) = &self.list {
-            let _ = keys.forget_before(list.header.key_epoch);
+            keys.forget_before(list.header.key_epoch);
         }
+        // Disk first; memory only once it succeeded.
+        self.save_or_remove_keys(Some(&keys), persist)?;
+        self.keys = Some(keys);
         self.persist_keys = persist;
-        self.save_or_remove_keys()
+        Ok(())
     }
 
-    fn save_or_remove_keys(&self) -> Result<(), DoorError> {
-        match (&self.keys, self.persist_keys) {
+    fn save_or_remove_keys(&self, keys: Option<&AreaKeys>, persist: bool) -> Result<(), DoorError> {
+        match (keys, persist) {
             (Some(keys), true) => self.store.save_keys(keys)?,
             _ if self.store.has_stored_keys() => self.store.remove_keys()?,
             _ => {}
@@ -218,11 +371,20 @@ impl Door {
         Ok(())
     }
 
-    /// Verifies and applies a snapshot or delta. On any error the list in
-    /// force, in memory and on disk, is unchanged.
-    pub fn apply_update(&mut self, bytes: Vec<u8>) -> Result<(), DoorError> {
+    /// Verifies and applies a snapshot or delta at device time `now`. On
+    /// any error the list in force, in memory and on disk, is unchanged.
+    ///
+    /// Refused: a bad signature (under the key pinned now), another area, a
+    /// key epoch whose key is missing or does not match the signed key
+    /// check value, a list issued more than [`MAX_CLOCK_AHEAD_SECONDS`]
+    /// ahead of `now`, and anything below the highest list this signing key
+    /// has shown the device for the area (a lower epoch or version; the
+    /// same version with other contents), even after a wipe. A higher
+    /// version may carry an earlier issue time: that is how a list issued
+    /// by a server clock that ran ahead is corrected.
+    pub fn apply_update(&mut self, bytes: Vec<u8>, now: i64) -> Result<(), DoorError> {
         let keys = self.keys.as_ref().ok_or(DoorError::NotEnrolled)?;
-        let update = list_format::decode(bytes, &self.public_key)?;
+        let update = list_format::decode(bytes, &self.trusted_public_key())?;
         let header = *update.header();
         if header.area_id != keys.area_id {
             return Err(ListError::WrongArea {
@@ -231,36 +393,59 @@ impl Door {
             }
             .into());
         }
-        if keys.get(header.key_epoch).is_none() {
-            return Err(DoorError::AreaKeyMissing {
-                area_id: header.area_id,
+        let key = keys.get(header.key_epoch).ok_or(DoorError::AreaKeyMissing {
+            area_id: header.area_id,
+            epoch: header.key_epoch,
+        })?;
+        if key.check_value() != header.key_check {
+            // The key is provably wrong for this epoch: drop it (disk, then
+            // memory), so the right one can be handed over; until then every
+            // check says the key is missing, never a silent "not banned".
+            let mut kept = keys.clone();
+            kept.keys.retain(|(e, _)| *e != header.key_epoch);
+            self.save_or_remove_keys(Some(&kept), self.persist_keys)?;
+            self.keys = Some(kept);
+            return Err(DoorError::KeyCheckMismatch {
                 epoch: header.key_epoch,
             });
         }
+        let ahead = header.issued_at.saturating_sub(now);
+        if ahead > MAX_CLOCK_AHEAD_SECONDS {
+            let seconds_ahead = u64::try_from(ahead).unwrap_or(u64::MAX);
+            self.list_ahead_of_clock = Some(seconds_ahead);
+            return Err(DoorError::IssuedInFuture { seconds_ahead });
+        }
+        let rollback = |current: u64| -> DoorError {
+            ListError::Rollback {
+                current,
+                found: header.version,
+            }
+            .into()
+        };
+        if let Some(w) = self.watermark(header.area_id) {
+            let below = (header.key_epoch, header.version) < (w.key_epoch, w.version);
+            let same_version_other_list = header.version == w.version
+                && (*update.digest() != w.digest
+                    || header.key_epoch != w.key_epoch
+                    || header.issued_at != w.issued_at);
+            if below || same_version_other_list {
+                return Err(rollback(w.version));
+            }
+        }
         if let Some(current) = &self.list {
             let h = &current.header;
-            if header.version < h.version
-                || header.issued_at < h.issued_at
-                || header.key_epoch < h.key_epoch
-            {
-                return Err(ListError::Rollback {
-                    current: h.version,
-                    found: header.version,
-                }
-                .into());
+            if header.version < h.version || header.key_epoch < h.key_epoch {
+                return Err(rollback(h.version));
             }
             if header.version == h.version {
                 // The same version again (a retried download) changes nothing;
                 // different contents under the same version is a forgery or a
                 // server fault, and is refused like a rollback.
                 return if *update.digest() == current.digest && header == *h {
+                    self.list_ahead_of_clock = None;
                     Ok(())
                 } else {
-                    Err(ListError::Rollback {
-                        current: h.version,
-                        found: header.version,
-                    }
-                    .into())
+                    Err(rollback(h.version))
                 };
             }
         }
@@ -289,22 +474,25 @@ impl Door {
                 (delta.digest, entries)
             }
         };
+        // The list is on disk: it is in force now, in memory too.
         self.list = Some(ListInForce {
             header,
             digest,
             entries,
         });
         self.stored_list_refused = None;
+        self.list_ahead_of_clock = None;
+        self.record_seen(&header, &digest)?;
+        self.follow_announcement(&header, &digest)?;
         // Rewrite the keys file only when a new epoch retired old keys.
-        let retired = self
-            .keys
-            .as_mut()
-            .is_some_and(|keys| keys.forget_before(header.key_epoch));
-        if retired {
-            self.save_or_remove_keys()
-        } else {
-            Ok(())
+        if let Some(keys) = &self.keys {
+            let mut kept = keys.clone();
+            if kept.forget_before(header.key_epoch) {
+                self.save_or_remove_keys(Some(&kept), self.persist_keys)?;
+                self.keys = Some(kept);
+            }
         }
+        Ok(())
     }
 
     pub fn status(&self, now: i64) -> Status {
@@ -324,6 +512,7 @@ impl Door {
                     .ok()
                     .filter(|behind| *behind > CLOCK_SKEW_WARNING_SECONDS as u64),
             }),
+            list_ahead_of_clock_seconds: self.list_ahead_of_clock,
         }
     }
 
@@ -415,12 +604,16 @@ impl Door {
 
     /// Forgets the list and the keys, on disk and in memory: the device has
     /// left the area or was revoked.
+    ///
+    /// What the device has seen stays (see [`Door::apply_update`]): a wipe
+    /// does not open the door to an old list of the same deployment.
     pub fn wipe(&mut self) -> Result<(), DoorError> {
         self.store.wipe()?;
         self.list = None;
         self.keys = None;
         self.persist_keys = false;
         self.stored_list_refused = None;
+        self.list_ahead_of_clock = None;
         Ok(())
     }
 }

@@ -90,8 +90,14 @@ pub fn resolve_birth_date(text: &str, today: Date) -> Result<Date, DateError> {
     match candidate {
         Ok(date) if date <= today => Ok(date),
         // In the future, or 29 February of a non-leap year in this century:
-        // the previous century is the only reading left.
-        _ => calendar_date(base - 100 + yy, mm, dd, field),
+        // the previous century is the only reading left. In the years 0-99
+        // there is none (checked: `base - 100` would underflow).
+        _ => {
+            let previous = base
+                .checked_sub(100)
+                .ok_or(DateError::OutOfRange { field })?;
+            calendar_date(previous + yy, mm, dd, field)
+        }
     }
 }
 
@@ -103,21 +109,27 @@ pub fn resolve_expiry_date(text: &str, today: Date) -> Result<Date, DateError> {
     let this_century =
         u32::try_from((today.year() / 100) * 100).map_err(|_| DateError::TimeOutOfRange)?;
     let today_yy = u32::try_from(today.year() % 100).map_err(|_| DateError::TimeOutOfRange)?;
+    // Checked: in the years 0-99 there is no previous century, and near the
+    // end of `time`'s range no next one.
     let century = if yy > today_yy + 50 {
-        this_century - 100
+        this_century.checked_sub(100)
     } else if yy + 50 < today_yy {
-        this_century + 100
+        this_century.checked_add(100)
     } else {
-        this_century
+        Some(this_century)
     };
-    calendar_date(century + yy, mm, dd, field)
+    let year = century
+        .and_then(|c| c.checked_add(yy))
+        .ok_or(DateError::OutOfRange { field })?;
+    calendar_date(year, mm, dd, field)
 }
 
 /// Whole years of age on `today`. Someone born on 29 February becomes a year
 /// older on 1 March in a common year: for an 18+ check, the later day is the
 /// safe one.
 pub fn age_years(birth: Date, today: Date) -> u32 {
-    let mut years = today.year() - birth.year();
+    // `time` years lie within +-999,999, so the difference fits an i32.
+    let mut years = today.year().saturating_sub(birth.year());
     if (u8::from(today.month()), today.day()) < (u8::from(birth.month()), birth.day()) {
         years -= 1;
     }
@@ -144,21 +156,33 @@ pub fn door_date(unix: i64) -> Result<Date, DateError> {
         1
     };
     let offset = UtcOffset::from_hms(offset_hours, 0, 0).map_err(|_| DateError::TimeOutOfRange)?;
-    Ok(utc.to_offset(offset).date())
+    // `to_offset` panics when the local time leaves `time`'s range (the last
+    // hour of 9999-12-31 UTC); the checked form makes that an error.
+    utc.checked_to_offset(offset)
+        .map(OffsetDateTime::date)
+        .ok_or(DateError::TimeOutOfRange)
 }
 
 fn last_sunday_0100_utc(year: i32, month: Month) -> Result<i64, DateError> {
     let last_day = Date::from_calendar_date(year, month, month.length(year))
         .map_err(|_| DateError::TimeOutOfRange)?;
     let back = i64::from(last_day.weekday().number_days_from_sunday());
-    let sunday = last_day - time::Duration::days(back);
+    let sunday = last_day
+        .checked_sub(time::Duration::days(back))
+        .ok_or(DateError::TimeOutOfRange)?;
     debug_assert_eq!(sunday.weekday(), Weekday::Sunday);
-    Ok(sunday.midnight().assume_utc().unix_timestamp() + 3600)
+    sunday
+        .midnight()
+        .assume_utc()
+        .unix_timestamp()
+        .checked_add(3600)
+        .ok_or(DateError::TimeOutOfRange)
 }
 
 /// The compact day number lists carry for a ban's last day: days since
 /// 2000-01-01, so two bytes reach into the 2170s.
 pub fn day_number(date: Date) -> Result<u16, DateError> {
+    // Any two `time` dates are less than 2^31 days apart: no overflow.
     let days = (date - DAY_ZERO).whole_days();
     u16::try_from(days).map_err(|_| DateError::OutOfRange { field: "date" })
 }
@@ -307,6 +331,42 @@ mod tests {
             date!(2026 - 10 - 26)
         );
         assert!(door_date(i64::MAX).is_err());
+    }
+
+    #[test]
+    fn years_0_to_99_have_no_previous_century() {
+        // Used to underflow a u32 (a panic in debug builds).
+        let today = date!(0050 - 06 - 01);
+        assert_eq!(
+            resolve_birth_date("010101", today).unwrap(),
+            date!(0001 - 01 - 01)
+        );
+        assert_eq!(
+            resolve_birth_date("990101", today),
+            Err(DateError::OutOfRange {
+                field: "birth date"
+            })
+        );
+        assert_eq!(
+            resolve_expiry_date("990101", date!(0010 - 01 - 01)),
+            Err(DateError::OutOfRange {
+                field: "expiry date"
+            })
+        );
+        assert!(resolve_expiry_date("010101", date!(9990 - 01 - 01)).is_err());
+        assert!(resolve_birth_date("010101", Date::MIN).is_err());
+    }
+
+    #[test]
+    fn door_date_at_the_end_of_time_is_an_error() {
+        // 9999-12-31T23:00:00Z is 10000-01-01 in the Netherlands: outside
+        // `time`'s range; `to_offset` panicked here.
+        let t = Date::MAX.midnight().assume_utc().unix_timestamp() + 23 * 3600;
+        assert_eq!(door_date(t), Err(DateError::TimeOutOfRange));
+        assert_eq!(door_date(t - 3600).unwrap(), Date::MAX);
+        assert!(door_date(i64::MIN).is_err());
+        let first = Date::MIN.midnight().assume_utc().unix_timestamp();
+        assert_eq!(door_date(first).unwrap(), Date::MIN);
     }
 
     #[test]

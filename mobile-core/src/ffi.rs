@@ -71,9 +71,11 @@ impl From<DoorError> for ChoError {
                 Self::ListRejected { reason }
             }
             DoorError::Store(_) => Self::Storage { reason },
-            DoorError::PublicKeyLength | DoorError::OtherArea { .. } => {
-                Self::InvalidInput { reason }
-            }
+            DoorError::IssuedInFuture { .. } => Self::ListRejected { reason },
+            DoorError::PublicKeyLength
+            | DoorError::OtherArea { .. }
+            | DoorError::KeyCheckMismatch { .. }
+            | DoorError::KeyConflict { .. } => Self::InvalidInput { reason },
             DoorError::AreaKeyMissing { .. } | DoorError::NotEnrolled => {
                 Self::AreaKeyMissing { reason }
             }
@@ -171,6 +173,10 @@ pub struct ListStatus {
     pub clock_behind_seconds: Option<u64>,
     /// Why the list found on disk at start was not used, if it was not.
     pub stored_list_refused: Option<String>,
+    /// Set when the last update was refused because it was issued more than
+    /// 5 minutes ahead of the device clock (by this many seconds): show
+    /// "check the clock". Cleared by the next applied update.
+    pub list_ahead_of_clock_seconds: Option<u64>,
 }
 
 /// Reads an MRZ (TD1, TD2 or TD3) as phone OCR hands it over.
@@ -271,15 +277,25 @@ impl DoorChecker {
         key: Vec<u8>,
         persist: bool,
     ) -> Result<(), ChoError> {
+        // The foreign side's copy is its own; this one is wiped on return.
+        let key = zeroize::Zeroizing::new(key);
         Ok(self.door().set_area_key(area_id, epoch, &key, persist)?)
     }
 
     /// Verifies and applies a snapshot or delta. On error the list in force
-    /// stays as it was. `now_unix` only dates the returned status.
+    /// stays as it was. `now_unix` is the device clock: a list issued more
+    /// than 5 minutes after it is refused (and the status says so).
     pub fn apply_update(&self, bytes: Vec<u8>, now_unix: i64) -> Result<ListStatus, ChoError> {
         let mut door = self.door();
-        door.apply_update(bytes)?;
+        door.apply_update(bytes, now_unix)?;
         Ok(export_status(&door, now_unix))
+    }
+
+    /// The 32-byte list-signing key the device trusts now: the one pinned
+    /// at enrolment, or the newer one a signed list announced and the
+    /// device followed. Store it in place of the enrolment key.
+    pub fn trusted_public_key(&self) -> Vec<u8> {
+        self.door().trusted_public_key().to_vec()
     }
 
     pub fn check_mrz(&self, mrz: String, now_unix: i64) -> Result<CheckResult, ChoError> {
@@ -345,6 +361,7 @@ fn export_status(door: &Door, now: i64) -> ListStatus {
         entry_count: s.list.as_ref().map_or(0, |l| l.entries),
         clock_behind_seconds: s.list.as_ref().and_then(|l| l.clock_behind_seconds),
         stored_list_refused: door.stored_list_refused().map(str::to_owned),
+        list_ahead_of_clock_seconds: s.list_ahead_of_clock_seconds,
     }
 }
 

@@ -15,6 +15,7 @@
 
 use ring::hmac;
 use time::Date;
+use zeroize::Zeroizing;
 
 use crate::dates::{self, DateError};
 use crate::mrz::Mrz;
@@ -33,27 +34,64 @@ pub const SURNAME_PREFIX_LETTERS: usize = 12;
 /// this module means a new label and new lists.
 const CONTRACT: &[u8] = b"CHO-ID/1";
 
+/// Length of a key check value (see [`IdentityKey::check_value`]).
+pub const KEY_CHECK_LEN: usize = 8;
+
+/// What the key check value is an HMAC of: a label no canonical identity
+/// form can equal (those start with [`CONTRACT`]).
+const KEY_CHECK_LABEL: &[u8] = b"CHO-KCV/1";
+
 /// An area's identity key for one epoch: 32 random bytes.
+///
+/// The raw bytes are held in a buffer that is wiped on drop. ring's HMAC key
+/// (the expanded key schedule) offers no way to wipe it; it is freed with
+/// the rest, and that limit is accepted.
 #[derive(Clone)]
-pub struct IdentityKey(hmac::Key, [u8; 32]);
+pub struct IdentityKey(hmac::Key, Zeroizing<[u8; 32]>);
 
 impl IdentityKey {
     pub const LEN: usize = 32;
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, IdentityError> {
-        let raw: [u8; 32] = bytes.try_into().map_err(|_| IdentityError::KeyLength)?;
-        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &raw), raw))
+        let mut raw = Zeroizing::new([0u8; 32]);
+        if bytes.len() != Self::LEN {
+            return Err(IdentityError::KeyLength);
+        }
+        raw.copy_from_slice(bytes);
+        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &raw[..]), raw))
     }
 
     /// A fresh random key, for a new area or a new epoch.
     pub fn generate(rng: &dyn ring::rand::SecureRandom) -> Result<Self, IdentityError> {
-        let mut raw = [0u8; 32];
-        rng.fill(&mut raw).map_err(|_| IdentityError::Random)?;
-        Self::from_bytes(&raw)
+        let mut raw = Zeroizing::new([0u8; 32]);
+        rng.fill(&mut raw[..]).map_err(|_| IdentityError::Random)?;
+        Self::from_bytes(&raw[..])
     }
 
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.1
+    }
+
+    /// The key check value lists carry: the first 8 bytes of
+    /// HMAC-SHA256(key, "CHO-KCV/1"). It tells a wrong key from the right
+    /// one (a wrong key would make every probe miss, silently) and reveals
+    /// nothing about tokens.
+    pub fn check_value(&self) -> [u8; KEY_CHECK_LEN] {
+        let tag = hmac::sign(&self.0, KEY_CHECK_LABEL);
+        let mut out = [0u8; KEY_CHECK_LEN];
+        out.copy_from_slice(&tag.as_ref()[..KEY_CHECK_LEN]);
+        out
+    }
+
+    /// Whether two keys are the same bytes (for "a known epoch's key is
+    /// never replaced silently").
+    pub fn same_as(&self, other: &IdentityKey) -> bool {
+        // Every byte is compared, whatever the first difference.
+        self.1
+            .iter()
+            .zip(other.1.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
     }
 }
 

@@ -7,7 +7,7 @@
 //! ```text
 //! offset size
 //!      0    4  magic "CHOL"
-//!      4    1  format version (1)
+//!      4    1  format version (2)
 //!      5    1  kind: 1 snapshot, 2 delta
 //!      6    2  reserved, zero
 //!      8    8  area id
@@ -19,24 +19,33 @@
 //!     48    4  entries (snapshot) or added/changed entries (delta)
 //!     52    4  removed tokens (0 in a snapshot)
 //!     56   32  SHA-256 of the resulting entry set
-//!     88   19n entries sorted by token: token (16), last day banned (2, days
+//!     88    8  key check value: the first 8 bytes of HMAC-SHA256(identity
+//!              key of the epoch, "CHO-KCV/1"), so a wrong key is an error
+//!              instead of a silent miss on every probe
+//!     96   32  the deployment's next list-signing public key (Ed25519), all
+//!              zero when none is announced: devices follow it after this
+//!              list is in force
+//!    128   19n entries sorted by token: token (16), last day banned (2, days
 //!              since 2000-01-01), match strength (1)
 //!      .   16m removed tokens, sorted (delta only)
-//!    end   64  Ed25519 signature over the 88 header bytes followed by the
+//!    end   64  Ed25519 signature over the 128 header bytes followed by the
 //!              SHA-256 of everything between header and signature
 //! ```
 //!
 //! A snapshot costs 19 bytes per entry; a delta 19 per change (16 per
-//! removal) plus 152 bytes of header and signature.
+//! removal) plus 192 bytes of header and signature. Format 1 (an 88-byte
+//! header without key check value and key announcement) is refused.
 
 use ring::digest;
 use ring::signature::{self, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 
-use crate::identity::{IdentityToken, MatchStrength, TOKEN_LEN};
+use zeroize::Zeroizing;
+
+use crate::identity::{IdentityToken, KEY_CHECK_LEN, MatchStrength, TOKEN_LEN};
 
 pub const MAGIC: &[u8; 4] = b"CHOL";
-pub const FORMAT_VERSION: u8 = 1;
-pub const HEADER_LEN: usize = 88;
+pub const FORMAT_VERSION: u8 = 2;
+pub const HEADER_LEN: usize = 128;
 pub const SIGNATURE_LEN: usize = 64;
 pub const ENTRY_LEN: usize = TOKEN_LEN + 3;
 pub const DIGEST_LEN: usize = 32;
@@ -81,6 +90,10 @@ pub struct ListHeader {
     pub max_age_seconds: u32,
     pub version: u64,
     pub issued_at: i64,
+    /// `IdentityKey::check_value` of the epoch's key.
+    pub key_check: [u8; KEY_CHECK_LEN],
+    /// The list-signing key that follows the one that signed this list.
+    pub next_signing_key: Option<[u8; PUBLIC_KEY_LEN]>,
 }
 
 /// One ban token on the list: the token, the last day (as a day number, see
@@ -390,11 +403,17 @@ impl ListSigner {
         Ok(Self { key_pair })
     }
 
-    pub fn generate_pkcs8(rng: &dyn ring::rand::SecureRandom) -> Result<Vec<u8>, ListError> {
-        Ok(Ed25519KeyPair::generate_pkcs8(rng)
-            .map_err(|_| ListError::Signing)?
-            .as_ref()
-            .to_vec())
+    /// A new key as a PKCS#8 document, in a buffer wiped on drop. (ring's
+    /// own key pair cannot be wiped; the bytes this crate holds are.)
+    pub fn generate_pkcs8(
+        rng: &dyn ring::rand::SecureRandom,
+    ) -> Result<Zeroizing<Vec<u8>>, ListError> {
+        Ok(Zeroizing::new(
+            Ed25519KeyPair::generate_pkcs8(rng)
+                .map_err(|_| ListError::Signing)?
+                .as_ref()
+                .to_vec(),
+        ))
     }
 
     /// The 32-byte public key devices pin.
@@ -481,6 +500,8 @@ fn write_header(
     out.extend_from_slice(&entries.to_le_bytes());
     out.extend_from_slice(&removals.to_le_bytes());
     out.extend_from_slice(digest);
+    out.extend_from_slice(&h.key_check);
+    out.extend_from_slice(&h.next_signing_key.unwrap_or([0; PUBLIC_KEY_LEN]));
 }
 
 /// Fixed-offset little-endian reads from a buffer whose length was checked.
@@ -563,6 +584,9 @@ pub fn decode(bytes: Vec<u8>, public_key: &[u8]) -> Result<ListUpdate, ListError
         max_age_seconds: r.u32(20),
         version: r.u64(24),
         issued_at: r.i64(40),
+        key_check: r.array(88),
+        next_signing_key: Some(r.array::<PUBLIC_KEY_LEN>(96))
+            .filter(|k| *k != [0; PUBLIC_KEY_LEN]),
     };
     let base_version = r.u64(32);
     let digest: [u8; DIGEST_LEN] = r.array(56);
@@ -678,6 +702,8 @@ mod tests {
             max_age_seconds: 86_400,
             version,
             issued_at: 1_800_000_000 + version as i64,
+            key_check: [7; KEY_CHECK_LEN],
+            next_signing_key: None,
         }
     }
 
@@ -795,6 +821,34 @@ mod tests {
             decode(bytes, &signer.public_key()),
             Err(ListError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn key_check_and_announcement_are_signed() {
+        let signer = signer();
+        let next = [9u8; PUBLIC_KEY_LEN];
+        let h = ListHeader {
+            next_signing_key: Some(next),
+            ..header(4)
+        };
+        let bytes = signer.snapshot(&h, &EntrySet::default()).unwrap();
+        let decoded = decode(bytes.clone(), &signer.public_key()).unwrap();
+        assert_eq!(*decoded.header(), h);
+        for at in [88, 95, 96, 127] {
+            let mut bad = bytes.clone();
+            bad[at] ^= 1;
+            assert_eq!(
+                decode(bad, &signer.public_key()).unwrap_err(),
+                ListError::BadSignature
+            );
+        }
+        // A format-1 file is refused by its version byte.
+        let mut old = bytes;
+        old[4] = 1;
+        assert_eq!(
+            decode(old, &signer.public_key()).unwrap_err(),
+            ListError::UnsupportedFormat(1)
+        );
     }
 
     #[test]

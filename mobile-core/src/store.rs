@@ -10,21 +10,46 @@
 //! verified again on every load: for a snapshot that is the whole list; for a
 //! delta the materialised entry set is stored beside it and must match the
 //! delta's signed digest.
+//!
+//! Beside them, two files that `wipe` keeps, because they protect the device
+//! rather than describe the area: `seen.bin`, the highest list seen per
+//! signing key and area (so an old list cannot be applied again after a
+//! wipe or a refused stored list), and `signing-keys.bin`, the chain of
+//! list-signing keys the device followed from the one it was enrolled with.
+//!
+//! One process at a time: `open` takes an advisory lock (`store.lock`) for
+//! as long as the store is open, and a second open of the same directory
+//! fails with [`StoreError::Locked`]. Temporary files have unique names and
+//! are created exclusively.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use zeroize::Zeroizing;
 
 use crate::identity::IdentityKey;
 use crate::list_format::{
-    self, DIGEST_LEN, Delta, ENTRY_LEN, EntrySet, ListError, ListHeader, ListUpdate, Snapshot,
+    self, DIGEST_LEN, Delta, ENTRY_LEN, EntrySet, ListError, ListHeader, ListUpdate,
+    PUBLIC_KEY_LEN, Snapshot,
 };
 
 const LIST_FILE: &str = "list.bin";
 const KEYS_FILE: &str = "area-keys.bin";
+const SEEN_FILE: &str = "seen.bin";
+const SIGNING_KEYS_FILE: &str = "signing-keys.bin";
+const LOCK_FILE: &str = "store.lock";
 const LIST_MAGIC: &[u8; 4] = b"CHOD";
 const KEYS_MAGIC: &[u8; 4] = b"CHOK";
+const SEEN_MAGIC: &[u8; 4] = b"CHOW";
+const SIGNING_KEYS_MAGIC: &[u8; 4] = b"CHOS";
 const STORE_FORMAT: u8 = 1;
+/// Watermarks kept: one per (signing key, area) the device has known.
+const MAX_WATERMARKS: usize = 32;
+/// Signing keys kept in the chain (the oldest are dropped beyond this).
+const MAX_SIGNING_KEYS: usize = 16;
+const WATERMARK_LEN: usize = PUBLIC_KEY_LEN + 8 + 4 + 8 + 8 + DIGEST_LEN;
 const LIST_PREFIX_LEN: usize = 16;
 /// Epochs kept at once: the list's and the ones that arrived ahead of it.
 const MAX_EPOCHS: usize = 8;
@@ -39,6 +64,8 @@ pub enum StoreError {
     },
     #[error("stored {file} is corrupt")]
     Corrupt { file: &'static str },
+    #[error("the data directory is in use by another process (or another open DoorChecker)")]
+    Locked,
     #[error("stored list no longer verifies: {0}")]
     List(#[from] ListError),
 }
@@ -83,24 +110,123 @@ impl AreaKeys {
     }
 }
 
-pub struct Store {
-    dir: PathBuf,
+/// The highest list a device has seen from one signing key for one area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Watermark {
+    pub signing_key: [u8; PUBLIC_KEY_LEN],
+    pub area_id: u64,
+    pub key_epoch: u32,
+    pub version: u64,
+    pub issued_at: i64,
+    pub digest: [u8; DIGEST_LEN],
 }
 
+impl Watermark {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.signing_key);
+        out.extend_from_slice(&self.area_id.to_le_bytes());
+        out.extend_from_slice(&self.key_epoch.to_le_bytes());
+        out.extend_from_slice(&self.version.to_le_bytes());
+        out.extend_from_slice(&self.issued_at.to_le_bytes());
+        out.extend_from_slice(&self.digest);
+    }
+
+    fn read(record: &[u8]) -> Option<Self> {
+        let at = |from: usize, len: usize| record.get(from..from + len);
+        Some(Self {
+            signing_key: at(0, 32)?.try_into().ok()?,
+            area_id: u64::from_le_bytes(at(32, 8)?.try_into().ok()?),
+            key_epoch: u32::from_le_bytes(at(40, 4)?.try_into().ok()?),
+            version: u64::from_le_bytes(at(44, 8)?.try_into().ok()?),
+            issued_at: i64::from_le_bytes(at(52, 8)?.try_into().ok()?),
+            digest: at(60, 32)?.try_into().ok()?,
+        })
+    }
+}
+
+pub struct Store {
+    dir: PathBuf,
+    /// Held open for the store's lifetime: the advisory lock lives on it.
+    _lock: File,
+}
+
+/// Makes temporary names unique within the process; the random part makes
+/// them unique across processes too.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
 impl Store {
+    /// Opens the directory and takes its lock. Leftover temporary files of
+    /// an interrupted write are removed (under the lock, nobody else's).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         fs::create_dir_all(dir).map_err(io_error("create", "data directory"))?;
-        Ok(Self {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let lock = options
+            .open(dir.join(LOCK_FILE))
+            .map_err(io_error("open", LOCK_FILE))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked),
+            Err(fs::TryLockError::Error(e)) => return Err(io_error("lock", LOCK_FILE)(e)),
+        }
+        let store = Self {
             dir: dir.to_path_buf(),
-        })
+            _lock: lock,
+        };
+        store.remove_temp_files()?;
+        Ok(store)
+    }
+
+    fn remove_temp_files(&self) -> Result<(), StoreError> {
+        let entries = fs::read_dir(&self.dir).map_err(io_error("read", "data directory"))?;
+        let mut removed = false;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.ends_with(".tmp") {
+                remove_if_exists(&entry.path(), "temporary file")?;
+                removed = true;
+            }
+        }
+        if removed {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
     }
 
     fn path(&self, file: &str) -> PathBuf {
         self.dir.join(file)
     }
 
-    /// Loads and re-verifies the stored list, if there is one.
-    pub fn load_list(&self, public_key: &[u8]) -> Result<Option<StoredList>, StoreError> {
+    /// Loads and re-verifies the stored list, if there is one, with the
+    /// first of `public_keys` under which it verifies; returns that key's
+    /// index too.
+    pub fn load_list(
+        &self,
+        public_keys: &[[u8; PUBLIC_KEY_LEN]],
+    ) -> Result<Option<(StoredList, usize)>, StoreError> {
+        let mut last = None;
+        for (index, key) in public_keys.iter().enumerate() {
+            match self.load_list_with(key) {
+                Ok(list) => return Ok(list.map(|l| (l, index))),
+                Err(StoreError::List(ListError::BadSignature)) => {
+                    last = Some(StoreError::List(ListError::BadSignature));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        match last {
+            Some(e) => Err(e),
+            None => Ok(None),
+        }
+    }
+
+    fn load_list_with(&self, public_key: &[u8]) -> Result<Option<StoredList>, StoreError> {
         let Some(mut bytes) = read_if_exists(&self.path(LIST_FILE), LIST_FILE)? else {
             return Ok(None);
         };
@@ -170,6 +296,7 @@ impl Store {
         let Some(bytes) = read_if_exists(&self.path(KEYS_FILE), KEYS_FILE)? else {
             return Ok(None);
         };
+        let bytes = Zeroizing::new(bytes);
         let corrupt = || StoreError::Corrupt { file: KEYS_FILE };
         if bytes.len() < 16 || &bytes[..4] != KEYS_MAGIC || bytes[4] != STORE_FORMAT {
             return Err(corrupt());
@@ -193,7 +320,7 @@ impl Store {
 
     /// Writes the keys file, readable by the app's user only.
     pub fn save_keys(&self, keys: &AreaKeys) -> Result<(), StoreError> {
-        let mut bytes = Vec::with_capacity(16 + keys.keys.len() * 36);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(16 + keys.keys.len() * 36));
         bytes.extend_from_slice(KEYS_MAGIC);
         bytes.extend_from_slice(&[STORE_FORMAT, 0, 0, 0]);
         bytes.extend_from_slice(&keys.area_id.to_le_bytes());
@@ -208,36 +335,109 @@ impl Store {
         self.path(KEYS_FILE).exists()
     }
 
+    /// Removes the keys file; the directory is synced so the removal
+    /// survives a power cut.
     pub fn remove_keys(&self) -> Result<(), StoreError> {
-        remove_if_exists(&self.path(KEYS_FILE), KEYS_FILE)
-    }
-
-    /// Removes everything this store wrote, e.g. when the device leaves
-    /// the area.
-    pub fn wipe(&self) -> Result<(), StoreError> {
-        for file in [LIST_FILE, KEYS_FILE] {
-            remove_if_exists(&self.path(file), file)?;
-            remove_if_exists(&self.path(&temp_name(file)), file)?;
-        }
+        remove_if_exists(&self.path(KEYS_FILE), KEYS_FILE)?;
         sync_dir(&self.dir)
     }
 
+    /// Removes the list and the keys, e.g. when the device leaves the area.
+    /// The watermarks and the signing-key chain stay: they only ever refuse
+    /// old lists of a deployment, and a new deployment has other keys.
+    pub fn wipe(&self) -> Result<(), StoreError> {
+        for file in [LIST_FILE, KEYS_FILE] {
+            remove_if_exists(&self.path(file), file)?;
+        }
+        sync_dir(&self.dir)?;
+        self.remove_temp_files()
+    }
+
+    pub fn load_watermarks(&self) -> Result<Vec<Watermark>, StoreError> {
+        let Some(bytes) = read_if_exists(&self.path(SEEN_FILE), SEEN_FILE)? else {
+            return Ok(Vec::new());
+        };
+        let corrupt = StoreError::Corrupt { file: SEEN_FILE };
+        if bytes.len() < 8
+            || &bytes[..4] != SEEN_MAGIC
+            || bytes[4] != STORE_FORMAT
+            || (bytes.len() - 8) % WATERMARK_LEN != 0
+        {
+            return Err(corrupt);
+        }
+        bytes[8..]
+            .chunks_exact(WATERMARK_LEN)
+            .map(|r| Watermark::read(r).ok_or(StoreError::Corrupt { file: SEEN_FILE }))
+            .collect()
+    }
+
+    pub fn save_watermarks(&self, marks: &[Watermark]) -> Result<(), StoreError> {
+        let keep = &marks[marks.len().saturating_sub(MAX_WATERMARKS)..];
+        let mut bytes = Vec::with_capacity(8 + keep.len() * WATERMARK_LEN);
+        bytes.extend_from_slice(SEEN_MAGIC);
+        bytes.extend_from_slice(&[STORE_FORMAT, 0, 0, 0]);
+        keep.iter().for_each(|m| m.write(&mut bytes));
+        self.write_atomically(SEEN_FILE, &[&bytes])
+    }
+
+    /// The signing keys the device followed, oldest first.
+    pub fn load_signing_keys(&self) -> Result<Vec<[u8; PUBLIC_KEY_LEN]>, StoreError> {
+        let Some(bytes) = read_if_exists(&self.path(SIGNING_KEYS_FILE), SIGNING_KEYS_FILE)? else {
+            return Ok(Vec::new());
+        };
+        if bytes.len() < 8
+            || &bytes[..4] != SIGNING_KEYS_MAGIC
+            || bytes[4] != STORE_FORMAT
+            || (bytes.len() - 8) % PUBLIC_KEY_LEN != 0
+        {
+            return Err(StoreError::Corrupt {
+                file: SIGNING_KEYS_FILE,
+            });
+        }
+        bytes[8..]
+            .chunks_exact(PUBLIC_KEY_LEN)
+            .map(|k| {
+                k.try_into().map_err(|_| StoreError::Corrupt {
+                    file: SIGNING_KEYS_FILE,
+                })
+            })
+            .collect()
+    }
+
+    pub fn save_signing_keys(&self, chain: &[[u8; PUBLIC_KEY_LEN]]) -> Result<(), StoreError> {
+        let keep = &chain[chain.len().saturating_sub(MAX_SIGNING_KEYS)..];
+        let mut bytes = Vec::with_capacity(8 + keep.len() * PUBLIC_KEY_LEN);
+        bytes.extend_from_slice(SIGNING_KEYS_MAGIC);
+        bytes.extend_from_slice(&[STORE_FORMAT, 0, 0, 0]);
+        keep.iter().for_each(|k| bytes.extend_from_slice(k));
+        self.write_atomically(SIGNING_KEYS_FILE, &[&bytes])
+    }
+
     fn write_atomically(&self, file: &'static str, parts: &[&[u8]]) -> Result<(), StoreError> {
-        let temp = self.path(&temp_name(file));
+        let temp = self.path(&temp_name(file)?);
         let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        // create_new: never write into a file someone else made (or a
+        // symlink planted under a guessed name).
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
         let mut out: File = options.open(&temp).map_err(io_error("create", file))?;
-        for part in parts {
-            out.write_all(part).map_err(io_error("write", file))?;
-        }
-        out.sync_all().map_err(io_error("sync", file))?;
+        let written = parts
+            .iter()
+            .try_for_each(|part| out.write_all(part))
+            .map_err(io_error("write", file))
+            .and_then(|()| out.sync_all().map_err(io_error("sync", file)));
         drop(out);
-        fs::rename(&temp, self.path(file)).map_err(io_error("replace", file))?;
+        let replaced = written.and_then(|()| {
+            fs::rename(&temp, self.path(file)).map_err(io_error("replace", file))
+        });
+        if replaced.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        replaced?;
         sync_dir(&self.dir)
     }
 }
@@ -250,8 +450,23 @@ fn list_prefix(kind: u8, count: u64) -> Vec<u8> {
     prefix
 }
 
-fn temp_name(file: &str) -> String {
-    format!("{file}.tmp")
+/// `list.bin.<pid>-<counter>-<random>.tmp`: unique, so two writers (which
+/// the lock rules out anyway) could never share a temporary file.
+fn temp_name(file: &str) -> Result<String, StoreError> {
+    let mut random = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random).map_err(
+        |_| StoreError::Io {
+            action: "create",
+            file: "temporary file",
+            source: io::Error::other("no random bytes available"),
+        },
+    )?;
+    Ok(format!(
+        "{file}.{}-{}-{:016x}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+        u64::from_le_bytes(random)
+    ))
 }
 
 fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, StoreError> {

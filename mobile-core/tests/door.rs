@@ -103,6 +103,8 @@ impl Area {
             max_age_seconds: DAY as u32,
             version: self.version,
             issued_at: self.issued_at,
+            key_check: self.key().check_value(),
+            next_signing_key: None,
         }
     }
 
@@ -182,19 +184,19 @@ fn a_list_needs_the_area_key_first() {
     let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
     assert!(matches!(
-        door.apply_update(snapshot.clone()),
+        door.apply_update(snapshot.clone(), NOW),
         Err(DoorError::NotEnrolled)
     ));
     door.set_area_key(AREA, 2, &KEY2, true).unwrap();
     assert!(matches!(
-        door.apply_update(snapshot.clone()),
+        door.apply_update(snapshot.clone(), NOW),
         Err(DoorError::AreaKeyMissing {
             area_id: AREA,
             epoch: 1
         })
     ));
     door.set_area_key(AREA, 1, &KEY1, true).unwrap();
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
 }
 
 #[test]
@@ -203,7 +205,7 @@ fn passport_ban_stops_the_id_card_and_manual_entry() {
     let mut area = Area::new();
     let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
 
     let pass = door
         .check_mrz(
@@ -250,7 +252,7 @@ fn truncated_id_card_is_a_possible_match_and_twins_are_never_banned() {
         (&twin_banned, date!(2027 - 01 - 01)),
     ]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
 
     let card = id_card(
         "VAN DEN BERGHE",
@@ -300,7 +302,7 @@ fn an_ended_ban_stops_matching_without_a_refresh() {
     let mut area = Area::new();
     let (snapshot, _) = area.publish(&[(&anna(), date!(2026 - 11 - 28))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     let check = |now| {
         door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", now)
             .unwrap()
@@ -324,7 +326,7 @@ fn an_outdated_list_shows_known_bans_but_never_not_banned() {
     let mut area = Area::new();
     let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     let late = area.issued_at + DAY + 1;
     assert!(door.status(late).list.unwrap().outdated);
     assert!(!door.status(area.issued_at + DAY).list.unwrap().outdated);
@@ -345,13 +347,14 @@ fn the_clock_never_runs_before_the_list() {
     let mut area = Area::new();
     let (snapshot, _) = area.publish(&[(&anna(), date!(2026 - 11 - 28))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     // The phone's clock says a week ago: age and list age are taken at the
-    // list's issue time, and the clock gets a warning.
+    // list's issue time, the clock gets a warning, and the list counts as
+    // outdated (a clock that far behind cannot tell how old it is).
     let week_ago = NOW - 7 * DAY;
     let status = door.status(week_ago).list.unwrap();
     assert_eq!(status.age_seconds, 0);
-    assert!(!status.outdated);
+    assert!(status.outdated);
     assert_eq!(
         status.clock_behind_seconds,
         Some((area.issued_at - week_ago) as u64)
@@ -366,7 +369,7 @@ fn the_clock_never_runs_before_the_list() {
     let check = door
         .check_manual("Jansen", "Piet", "2008-11-28", week_ago)
         .unwrap();
-    assert_eq!((check.age_years, check.verdict), (18, Verdict::NotBanned));
+    assert_eq!((check.age_years, check.verdict), (18, Verdict::ListOutdated));
 }
 
 #[test]
@@ -383,21 +386,21 @@ fn deltas_apply_in_order_only() {
     assert!(v1_to_v2.len() < 200 + 24 * 3);
     let mut door = door(dir.path(), &area);
     assert!(matches!(
-        door.apply_update(v1_to_v2.clone()),
+        door.apply_update(v1_to_v2.clone(), NOW),
         Err(DoorError::List(ListError::VersionGap {
             current: 0,
             base: 1
         }))
     ));
-    door.apply_update(v1).unwrap();
+    door.apply_update(v1, NOW).unwrap();
     assert!(matches!(
-        door.apply_update(v2_to_v3.clone()),
+        door.apply_update(v2_to_v3.clone(), NOW),
         Err(DoorError::List(ListError::VersionGap {
             current: 1,
             base: 2
         }))
     ));
-    door.apply_update(v1_to_v2.clone()).unwrap();
+    door.apply_update(v1_to_v2.clone(), NOW).unwrap();
     assert_eq!(
         door.check_manual("Bakker", "Bob", "1995-05-05", NOW)
             .unwrap()
@@ -405,8 +408,8 @@ fn deltas_apply_in_order_only() {
         Verdict::Banned
     );
     // A retried download of the same version changes nothing.
-    door.apply_update(v1_to_v2).unwrap();
-    door.apply_update(v2_to_v3).unwrap();
+    door.apply_update(v1_to_v2, NOW).unwrap();
+    door.apply_update(v2_to_v3, NOW).unwrap();
     let anna_check = door
         .check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW)
         .unwrap();
@@ -433,7 +436,7 @@ fn refused_updates_change_nothing() {
     let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let (v2, _) = area.publish(&[]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(v2.clone()).unwrap();
+    door.apply_update(v2.clone(), NOW).unwrap();
     let list_file = std::fs::read(dir.path().join("list.bin")).unwrap();
 
     let mut forger = Area::new();
@@ -470,7 +473,7 @@ fn refused_updates_change_nothing() {
         ("same version, other content", same_version_other_content),
     ];
     for (what, bytes) in refusals {
-        assert!(door.apply_update(bytes).is_err(), "{what} was accepted");
+        assert!(door.apply_update(bytes, NOW).is_err(), "{what} was accepted");
         assert_eq!(door.status(NOW).list.unwrap().header.version, 2, "{what}");
         assert_eq!(
             std::fs::read(dir.path().join("list.bin")).unwrap(),
@@ -487,7 +490,7 @@ fn keys_can_stay_out_of_the_data_directory() {
     let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
     door.set_area_key(AREA, 1, &KEY1, false).unwrap();
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     assert!(!dir.path().join("area-keys.bin").exists());
     drop(door);
     let mut door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
@@ -519,7 +522,7 @@ fn key_rotation_keeps_the_old_key_until_the_new_list_arrives() {
     let mut area = Area::new();
     let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(v1).unwrap();
+    door.apply_update(v1, NOW).unwrap();
     // The sync hands over the new key first: checks still use epoch 1.
     door.set_area_key(AREA, 2, &KEY2, true).unwrap();
     assert_eq!(door.status(NOW).key_epochs, vec![1, 2]);
@@ -531,7 +534,7 @@ fn key_rotation_keeps_the_old_key_until_the_new_list_arrives() {
     assert_eq!(banned(), Verdict::Banned);
     area.epoch = 2;
     let (v2, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
-    door.apply_update(v2).unwrap();
+    door.apply_update(v2, NOW).unwrap();
     assert_eq!(
         door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW)
             .unwrap()
@@ -554,7 +557,7 @@ fn a_corrupt_stored_list_is_not_used_and_leftovers_are_ignored() {
     let mut area = Area::new();
     let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(v1).unwrap();
+    door.apply_update(v1, NOW).unwrap();
     drop(door);
     // A half-written update from a killed process is ignored.
     std::fs::write(dir.path().join("list.bin.tmp"), b"CHOD\x01\x01").unwrap();
@@ -573,6 +576,7 @@ fn a_corrupt_stored_list_is_not_used_and_leftovers_are_ignored() {
         .check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW)
         .unwrap();
     assert_eq!(check.verdict, Verdict::NoList);
+    drop(door);
     std::fs::write(&path, &bytes[..10]).unwrap();
     assert!(
         Door::open(dir.path(), &area.signer.public_key())
@@ -592,7 +596,7 @@ fn nothing_identifying_is_written() {
     let mut area = Area::new();
     let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(v1).unwrap();
+    door.apply_update(v1, NOW).unwrap();
     let mrz = passport("DE BRUIJN", "WILLEKE LISELOTTE", "650310", "340115");
     door.check_mrz(&mrz, NOW).unwrap();
     door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW)
@@ -625,9 +629,24 @@ fn nothing_identifying_is_written() {
         }
     }
     files.sort();
-    assert_eq!(files, vec!["area-keys.bin", "list.bin"]);
+    assert_eq!(
+        files,
+        vec![
+            "area-keys.bin",
+            "list.bin",
+            "seen.bin",
+            "signing-keys.bin",
+            "store.lock"
+        ]
+    );
     door.wipe().unwrap();
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // What stays protects the device from old lists; nothing of the area.
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, vec!["seen.bin", "signing-keys.bin", "store.lock"]);
     assert_eq!(
         door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW)
             .unwrap()
@@ -679,9 +698,13 @@ fn crash_child_applies_updates_until_killed() {
     door.set_area_key(AREA, 1, &KEY1, true).unwrap();
     std::fs::write(Path::new(&dir).join("ready"), b"").unwrap();
     for bytes in files.iter().cycle() {
-        // Older versions are refused; wipe now and then so writes continue.
-        if door.apply_update(bytes.clone()).is_err() {
+        // Older versions are refused, even after a wipe (the device keeps
+        // what it has seen): start afresh now and then so writes continue.
+        if door.apply_update(bytes.clone(), NOW).is_err() {
             door.wipe().unwrap();
+            drop(door);
+            std::fs::remove_file(data.join("seen.bin")).unwrap();
+            door = Door::open(&data, &public_key).unwrap();
             door.set_area_key(AREA, 1, &KEY1, true).unwrap();
         }
     }
@@ -763,11 +786,314 @@ fn extreme_clocks_do_not_panic() {
     let mut area = Area::new();
     let (snapshot, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
     let mut door = door(dir.path(), &area);
-    door.apply_update(snapshot).unwrap();
+    door.apply_update(snapshot, NOW).unwrap();
     for now in [i64::MIN, -1, 0, i64::MAX] {
         let status = door.status(now);
         assert!(status.list.is_some());
         // Far-off dates are refused as errors, never a panic.
         let _ = door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", now);
     }
+}
+
+// ---- Hardening (issue 7: items 15, 16, 19, 20, 23) ----
+
+fn anna_verdict(door: &Door, now: i64) -> Verdict {
+    door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", now)
+        .unwrap()
+        .verdict
+}
+
+#[test]
+fn a_wrong_area_key_is_an_error_not_a_silent_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
+    // The wrong bytes for epoch 1 (e.g. a damaged keystore).
+    door.set_area_key(AREA, 1, &KEY2, true).unwrap();
+    assert!(matches!(
+        door.apply_update(v1.clone(), NOW),
+        Err(DoorError::KeyCheckMismatch { epoch: 1 })
+    ));
+    // The provably wrong key is gone, so the right one can be handed over.
+    assert!(door.status(NOW).key_epochs.is_empty());
+    assert!(door.status(NOW).list.is_none());
+    door.set_area_key(AREA, 1, &KEY1, true).unwrap();
+    door.apply_update(v1, NOW).unwrap();
+    assert_eq!(anna_verdict(&door, NOW), Verdict::Banned);
+    // A key that contradicts the list in force is refused.
+    assert!(matches!(
+        door.set_area_key(AREA, 1, &KEY2, true),
+        Err(DoorError::KeyCheckMismatch { epoch: 1 })
+    ));
+    // A known epoch's key is never replaced silently; the same key is fine.
+    door.set_area_key(AREA, 2, &KEY2, true).unwrap();
+    door.set_area_key(AREA, 2, &KEY2, true).unwrap();
+    assert!(matches!(
+        door.set_area_key(AREA, 2, &KEY1, true),
+        Err(DoorError::KeyConflict { epoch: 2 })
+    ));
+    assert_eq!(anna_verdict(&door, NOW), Verdict::Banned);
+    drop(door);
+    // A wrong key in the keys file (the list says so) is dropped at start:
+    // checks say the key is missing instead of "not banned".
+    let path = dir.path().join("area-keys.bin");
+    let mut stored = std::fs::read(&path).unwrap();
+    let at = stored.windows(32).position(|w| w == KEY1).unwrap();
+    stored[at] ^= 1;
+    std::fs::write(&path, &stored).unwrap();
+    let door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
+    assert!(matches!(
+        door.check_manual("de Bruijn", "Willeke Liselotte", "1965-03-10", NOW),
+        Err(DoorError::AreaKeyMissing { .. })
+    ));
+}
+
+#[test]
+fn a_list_from_the_future_is_refused_and_the_status_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    area.issued_at = NOW + 301 - 60;
+    let (ahead, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = door(dir.path(), &area);
+    assert!(matches!(
+        door.apply_update(ahead.clone(), NOW),
+        Err(DoorError::IssuedInFuture { seconds_ahead: 301 })
+    ));
+    let status = door.status(NOW);
+    assert!(status.list.is_none());
+    assert_eq!(status.list_ahead_of_clock_seconds, Some(301));
+    // Five minutes ahead is within what clocks differ by.
+    door.apply_update(ahead, NOW + 1).unwrap();
+    assert_eq!(door.status(NOW + 1).list_ahead_of_clock_seconds, None);
+}
+
+#[test]
+fn a_clock_far_behind_its_list_sees_it_outdated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let issued = area.issued_at;
+    let mut door = door(dir.path(), &area);
+    door.apply_update(v1, NOW).unwrap();
+    let clear = |now| {
+        door.check_manual("Jansen", "Piet", "1990-01-01", now)
+            .unwrap()
+            .verdict
+    };
+    assert_eq!(clear(issued - 300), Verdict::NotBanned);
+    assert!(!door.status(issued - 300).list.unwrap().outdated);
+    // Wound back further, the list's age cannot be told: never a silent
+    // "not banned", while a known ban still shows.
+    assert_eq!(clear(issued - 301), Verdict::ListOutdated);
+    assert!(door.status(issued - 301).list.unwrap().outdated);
+    assert_eq!(clear(i64::MIN), Verdict::ListOutdated);
+    assert_eq!(anna_verdict(&door, issued - 10 * DAY), Verdict::Banned);
+}
+
+#[test]
+fn a_corrected_list_with_an_earlier_issue_time_is_the_way_out() {
+    // The server published v2 with its clock ahead; the operator publishes
+    // v3 with the right time (`cho-server correct-list-clock`): a device
+    // that took v2 accepts v3, a higher version, though issued earlier.
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = door(dir.path(), &area);
+    door.apply_update(v1, NOW).unwrap();
+    area.issued_at = NOW + 200 - 60;
+    let (v2, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    door.apply_update(v2.clone(), NOW).unwrap();
+    area.issued_at = NOW - 60 - 60;
+    let (v3, v2_to_v3) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    door.apply_update(v2_to_v3, NOW).unwrap();
+    let status = door.status(NOW);
+    assert_eq!(status.list.as_ref().unwrap().header.version, 3);
+    assert_eq!(status.list.unwrap().header.issued_at, NOW - 60);
+    assert!(door.apply_update(v2, NOW).is_err(), "v2 is still a rollback");
+    door.apply_update(v3, NOW).unwrap();
+}
+
+#[test]
+fn old_lists_stay_refused_after_a_wipe_and_a_refused_stored_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let (v2, _) = area.publish(&[]);
+    let mut door = door(dir.path(), &area);
+    door.apply_update(v1.clone(), NOW).unwrap();
+    door.apply_update(v2.clone(), NOW).unwrap();
+    door.wipe().unwrap();
+    door.set_area_key(AREA, 1, &KEY1, true).unwrap();
+    assert!(matches!(
+        door.apply_update(v1.clone(), NOW),
+        Err(DoorError::List(ListError::Rollback {
+            current: 2,
+            found: 1
+        }))
+    ));
+    // The list it had is welcome again.
+    door.apply_update(v2, NOW).unwrap();
+    drop(door);
+    // A stored list that no longer verifies is not a way round it either.
+    let path = dir.path().join("list.bin");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let mut door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
+    assert!(door.stored_list_refused().is_some());
+    assert!(door.apply_update(v1.clone(), NOW).is_err());
+    drop(door);
+    // Enrolled anew with another deployment (another signing key): fresh.
+    let mut other = Area::new();
+    let (other_v1, _) = other.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = Door::open(dir.path(), &other.signer.public_key()).unwrap();
+    door.wipe().unwrap();
+    door.set_area_key(AREA, 1, &KEY1, true).unwrap();
+    door.apply_update(other_v1, NOW).unwrap();
+    assert_eq!(anna_verdict(&door, NOW), Verdict::Banned);
+}
+
+#[test]
+fn two_doors_cannot_share_a_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = Area::new();
+    let first = Door::open(dir.path(), &area.signer.public_key()).unwrap();
+    assert!(matches!(
+        Door::open(dir.path(), &area.signer.public_key()),
+        Err(DoorError::Store(cho_core::store::StoreError::Locked))
+    ));
+    drop(first);
+    Door::open(dir.path(), &area.signer.public_key()).unwrap();
+}
+
+#[test]
+fn leftover_temporary_files_are_removed_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = Area::new();
+    for name in ["list.bin.tmp", "list.bin.4242-0-00ff00ff00ff00ff.tmp"] {
+        std::fs::write(dir.path().join(name), b"CHOD\x01\x01").unwrap();
+    }
+    let mut door = door(dir.path(), &area);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    door.wipe().unwrap();
+}
+
+#[test]
+fn old_epoch_keys_left_by_a_crash_are_dropped_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = door(dir.path(), &area);
+    door.apply_update(v1, NOW).unwrap();
+    door.set_area_key(AREA, 2, &KEY2, true).unwrap();
+    drop(door);
+    // The epoch-2 list reached the disk, the key file was not rewritten.
+    area.epoch = 2;
+    let (v2, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut other = Door::open(elsewhere.path(), &area.signer.public_key()).unwrap();
+    other.set_area_key(AREA, 2, &KEY2, false).unwrap();
+    other.apply_update(v2, NOW).unwrap();
+    drop(other);
+    std::fs::copy(
+        elsewhere.path().join("list.bin"),
+        dir.path().join("list.bin"),
+    )
+    .unwrap();
+    let door = Door::open(dir.path(), &area.signer.public_key()).unwrap();
+    assert_eq!(door.status(NOW).key_epochs, vec![2]);
+    let stored = std::fs::read(dir.path().join("area-keys.bin")).unwrap();
+    assert!(!contains(&stored, &KEY1));
+}
+
+#[test]
+fn keys_change_in_memory_only_after_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let area = Area::new();
+    let mut door = door(dir.path(), &area);
+    // A directory where the keys file goes: every save fails.
+    std::fs::remove_file(dir.path().join("area-keys.bin")).unwrap();
+    std::fs::create_dir(dir.path().join("area-keys.bin")).unwrap();
+    assert!(door.set_area_key(AREA, 2, &KEY2, true).is_err());
+    assert_eq!(door.status(NOW).key_epochs, vec![1]);
+}
+
+#[test]
+fn devices_follow_a_signing_key_announced_by_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut area = Area::new();
+    let old_public = area.signer.public_key();
+    let (v1, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let mut door = door(dir.path(), &area);
+    door.apply_update(v1.clone(), NOW).unwrap();
+
+    let rng = ring::rand::SystemRandom::new();
+    let new_signer =
+        ListSigner::from_pkcs8(&ListSigner::generate_pkcs8(&rng).unwrap()).unwrap();
+    let new_public = new_signer.public_key();
+    // v2: signed by the old key, announcing the new one.
+    area.version += 1;
+    area.issued_at += 60;
+    let announcement = area
+        .signer
+        .snapshot(
+            &ListHeader {
+                next_signing_key: Some(new_public),
+                ..area.header()
+            },
+            &area.entries,
+        )
+        .unwrap();
+    door.apply_update(announcement.clone(), NOW).unwrap();
+    assert_eq!(door.trusted_public_key(), new_public);
+    // From now on only the new key signs.
+    let old_signer = std::mem::replace(&mut area.signer, new_signer);
+    let (v3, _) = area.publish(&[(&anna(), date!(2027 - 06 - 01))]);
+    let by_old_key = old_signer.snapshot(&area.header(), &area.entries).unwrap();
+    assert!(matches!(
+        door.apply_update(by_old_key, NOW),
+        Err(DoorError::List(ListError::BadSignature))
+    ));
+    // An old version re-signed by the new key is still a rollback.
+    let old_again = area
+        .signer
+        .snapshot(
+            &ListHeader {
+                version: 1,
+                ..area.header()
+            },
+            &EntrySet::default(),
+        )
+        .unwrap();
+    assert!(door.apply_update(old_again, NOW).is_err());
+    drop(door);
+
+    // A restart with the key the app pinned at enrolment: still the new
+    // key, and the announcement list (signed by the old key) still loads.
+    let door = Door::open(dir.path(), &old_public).unwrap();
+    assert_eq!(door.trusted_public_key(), new_public);
+    assert_eq!(door.status(NOW).list.unwrap().header.version, 2);
+    drop(door);
+    // Or with the new key, which the app stored after following.
+    let door = Door::open(dir.path(), &new_public).unwrap();
+    assert_eq!(door.trusted_public_key(), new_public);
+    assert!(door.stored_list_refused().is_none());
+    assert_eq!(door.status(NOW).list.unwrap().header.version, 2);
+    drop(door);
+    // A crash before the chain was saved: the stored announcement is
+    // followed again at start.
+    std::fs::remove_file(dir.path().join("signing-keys.bin")).unwrap();
+    let mut door = Door::open(dir.path(), &old_public).unwrap();
+    assert_eq!(door.trusted_public_key(), new_public);
+    door.apply_update(v3, NOW).unwrap();
+    assert_eq!(anna_verdict(&door, NOW), Verdict::Banned);
+    drop(door);
+    let door = Door::open(dir.path(), &new_public).unwrap();
+    assert_eq!(door.status(NOW).list.unwrap().header.version, 3);
 }

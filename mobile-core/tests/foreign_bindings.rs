@@ -344,6 +344,10 @@ fn header(area_id: u64, version: u64, issued_at: i64) -> ListHeader {
         max_age_seconds: MAX_AGE,
         version,
         issued_at,
+        key_check: IdentityKey::from_bytes(&IDENTITY_KEY)
+            .unwrap()
+            .check_value(),
+        next_signing_key: None,
     }
 }
 

@@ -10,6 +10,8 @@ use serde::Deserialize;
 struct Vectors {
     contract: String,
     key_hex: String,
+    /// The key check value list headers carry (list format 2).
+    key_check_hex: String,
     cases: Vec<Case>,
 }
 
@@ -59,6 +61,16 @@ fn identity_vectors_replay() {
     assert_eq!(vectors.contract, "CHO-ID/1");
     let key = unhex(&vectors.key_hex);
     let hmac_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+    assert_eq!(
+        hex(&cho_core::identity::IdentityKey::from_bytes(&key)
+            .unwrap()
+            .check_value()),
+        vectors.key_check_hex
+    );
+    assert_eq!(
+        hex(&ring::hmac::sign(&hmac_key, b"CHO-KCV/1").as_ref()[..8]),
+        vectors.key_check_hex
+    );
     assert!(vectors.cases.len() >= 10);
     for case in &vectors.cases {
         let produced = match &case.input {

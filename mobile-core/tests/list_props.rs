@@ -66,14 +66,20 @@ fn header() -> impl Strategy<Value = ListHeader> {
         any::<u32>(),
         0u64..u64::MAX,
         any::<i64>(),
+        any::<[u8; 8]>(),
+        prop::option::of(any::<[u8; 32]>().prop_filter("zero means none", |k| *k != [0; 32])),
     )
         .prop_map(
-            |(area_id, key_epoch, max_age_seconds, version, issued_at)| ListHeader {
-                area_id,
-                key_epoch,
-                max_age_seconds,
-                version,
-                issued_at,
+            |(area_id, key_epoch, max_age_seconds, version, issued_at, key_check, next_signing_key)| {
+                ListHeader {
+                    area_id,
+                    key_epoch,
+                    max_age_seconds,
+                    version,
+                    issued_at,
+                    key_check,
+                    next_signing_key,
+                }
             },
         )
 }
@@ -197,7 +203,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// (a) A snapshot reads back its header, digest and exactly the entries
-    /// `from_entries` kept, and costs 19 bytes per entry plus 152.
+    /// `from_entries` kept, and costs 19 bytes per entry plus 192.
     #[test]
     fn snapshot_round_trip(
         entries in prop::collection::vec(entry(), 0..120),
@@ -353,7 +359,7 @@ proptest! {
         let expected = model(&entries);
         let set = EntrySet::from_entries(entries);
         let decoded = decode_snapshot(
-            signer().snapshot(&ListHeader { area_id: 1, key_epoch: 1, max_age_seconds: 1, version: 1, issued_at: 0 }, &set).unwrap(),
+            signer().snapshot(&ListHeader { area_id: 1, key_epoch: 1, max_age_seconds: 1, version: 1, issued_at: 0, key_check: [0; 8], next_signing_key: None }, &set).unwrap(),
         ).entries;
         let mut packed = vec![0xa5; offset];
         packed.extend_from_slice(set.records());

@@ -1,4 +1,5 @@
 //! The command line: `serve`, `migrate`, `init`, `demo`, `purge`,
+//! `rotate-identity-key`, `rotate-signing-key`, `correct-list-clock`,
 //! `audit verify`, `audit checkpoint`. Every flag is also an environment
 //! variable.
 
@@ -81,6 +82,11 @@ pub struct Cli {
         default_value_t = 300
     )]
     checkpoint_interval: u64,
+    /// Seconds this server's clock may be behind an area's latest list
+    /// (issued by another instance) before it refuses to publish and alerts.
+    #[arg(long, env = "CHO_MAX_CLOCK_SKEW", global = true,
+          default_value_t = crate::services::lists::DEFAULT_MAX_CLOCK_SKEW_SECONDS)]
+    max_clock_skew: i64,
     #[command(subcommand)]
     command: Command,
 }
@@ -113,6 +119,20 @@ enum Command {
     /// Start a new identity-key epoch for an area: re-hash its bans and publish
     /// a list under the new key (devices fetch the key on their next sync).
     RotateIdentityKey {
+        /// The area's id.
+        area: i64,
+    },
+    /// Rotate the list-signing key: make a new key, publish for every area a
+    /// list signed by the old key that announces the new one (devices follow
+    /// it), then put the new key in place and destroy the old key file.
+    /// Stop every other instance first and give them the new key file after.
+    /// Run it again to finish an interrupted rotation.
+    RotateSigningKey,
+    /// Publish a list for an area issued at this server's time, even though
+    /// the latest list was issued later: the way out after a server clock
+    /// ran ahead and published a list from the future (devices accept it
+    /// because its version is higher).
+    CorrectListClock {
         /// The area's id.
         area: i64,
     },
@@ -327,6 +347,7 @@ async fn open_existing(cli: &Cli) -> Result<App, CliError> {
         every: cli.checkpoint_every.max(1),
         interval: std::time::Duration::from_secs(cli.checkpoint_interval.max(1)),
     };
+    app.max_clock_skew = cli.max_clock_skew.max(0);
     Ok(app)
 }
 
@@ -393,6 +414,23 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!(
                 "area {area}: identity key epoch {}, {} bans re-hashed, list version {} published",
                 r.epoch, r.bans_rehashed, r.published.version
+            );
+        }
+        Command::RotateSigningKey => rotate_signing_key(&cli).await?,
+        Command::CorrectListClock { area } => {
+            let app = open(&cli).await?;
+            let p = crate::services::lists::publish_with(
+                &app,
+                *area,
+                crate::services::lists::PublishOptions {
+                    correct_clock: true,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            println!(
+                "area {area}: list version {} published, issued at this server's time",
+                p.version
             );
         }
         Command::Audit {
@@ -476,6 +514,42 @@ async fn audit_verify(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
             }
         },
     )
+}
+
+
+/// See `Command::RotateSigningKey`; every step can be repeated.
+async fn rotate_signing_key(cli: &Cli) -> Result<(), CliError> {
+    use crate::secrets::RotationState;
+    let dir = &cli.data_dir;
+    if matches!(
+        Secrets::rotation_state(dir),
+        RotationState::Swapping | RotationState::Destroying
+    ) {
+        // The announcements were published before the swap began.
+        Secrets::retire_signing_key(dir)?;
+        println!("finished an interrupted rotation: the new list-signing key is in place");
+        return Ok(());
+    }
+    let app = open(cli).await?;
+    let next = Secrets::next_signing_key(dir)?;
+    let next_public = cho_core::list_format::ListSigner::from_pkcs8(&next)
+        .map_err(|_| CliError::Message("the next signing key is not valid".into()))?
+        .public_key();
+    let announced = crate::services::signing::announce(&app, next_public).await?;
+    for a in &announced {
+        println!(
+            "area {}: list version {} announces the new key",
+            a.area_id, a.version
+        );
+    }
+    drop(app);
+    Secrets::retire_signing_key(dir)?;
+    println!(
+        "new list-signing public key: {}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(next_public)
+    );
+    println!("the old key file was destroyed; copy {} to every other instance and restart them", dir.join("list-signing.pk8").display());
+    Ok(())
 }
 
 async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {

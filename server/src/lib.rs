@@ -194,5 +194,7 @@ pub fn app(
         public_url: DEFAULT_PUBLIC_URL.to_owned(),
         sync_cache: services::devices::SyncCache::default(),
         checkpoints: services::audit::CheckpointConfig::default(),
+        max_clock_skew: services::lists::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+        list_clock: services::lists::ListClockAlarm::default(),
     }
 }

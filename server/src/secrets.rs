@@ -10,6 +10,12 @@
 //! copies we cannot reach: the AES key schedule inside `LessSafeKey`, the
 //! HMAC inner and outer states inside `hmac::Key`, and the private scalar
 //! and seed inside `Ed25519KeyPair` (ring does not wipe them on drop).
+//!
+//! The signing key can be rotated (`cho-server rotate-signing-key`): the
+//! next key is written beside the current one, lists announcing it are
+//! published under the current key, then the next key takes the current
+//! one's place and the old file is overwritten and removed. Each step
+//! survives a crash and the command can be run again to finish.
 
 use std::fs;
 use std::io::Write;
@@ -25,6 +31,8 @@ const MASTER_KEY_FILE: &str = "master.key";
 const SIGNING_KEY_FILE: &str = "list-signing.pk8";
 const DEPLOYMENT_SECRET_FILE: &str = "deployment.secret";
 const CHECKPOINT_KEY_FILE: &str = "audit-checkpoint.pk8";
+const NEXT_SIGNING_KEY_FILE: &str = "list-signing.next.pk8";
+const RETIRED_SIGNING_KEY_FILE: &str = "list-signing.retired.pk8";
 const NONCE_LEN: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +117,8 @@ pub struct Secrets {
     pub deployment: DeploymentSecret,
     /// Signs audit checkpoints.
     pub checkpoint_signer: CheckpointSigner,
+    /// Its public key, derived once (the sync path compares it per request).
+    pub signing_public_key: [u8; cho_core::list_format::PUBLIC_KEY_LEN],
 }
 
 impl Secrets {
@@ -135,8 +145,9 @@ impl Secrets {
         let signing_path = dir.join(SIGNING_KEY_FILE);
         let signing_pkcs8 =
             Zeroizing::new(fs::read(&signing_path).map_err(io("read", &signing_path))?);
-        cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
-            .map_err(|_| SecretsError::Invalid(signing_path))?;
+        let signing_public_key = cho_core::list_format::ListSigner::from_pkcs8(&signing_pkcs8)
+            .map_err(|_| SecretsError::Invalid(signing_path))?
+            .public_key();
         let (deployment, checkpoint_signer) = load_audit_secrets(dir)?;
         Ok(Self {
             master: MasterKey::from_bytes(&master)
@@ -144,12 +155,111 @@ impl Secrets {
             signing_pkcs8,
             deployment,
             checkpoint_signer,
+            signing_public_key,
         })
     }
 
     pub fn exist(dir: &Path) -> bool {
         dir.join(MASTER_KEY_FILE).exists()
     }
+
+    /// Where a signing-key rotation in `dir` stands.
+    pub fn rotation_state(dir: &Path) -> RotationState {
+        let next = dir.join(NEXT_SIGNING_KEY_FILE).exists();
+        let current = dir.join(SIGNING_KEY_FILE).exists();
+        let retired = dir.join(RETIRED_SIGNING_KEY_FILE).exists();
+        match (next, current, retired) {
+            (true, false, true) => RotationState::Swapping,
+            (true, _, _) => RotationState::Announcing,
+            (false, _, true) => RotationState::Destroying,
+            (false, _, false) => RotationState::Idle,
+        }
+    }
+
+    /// The next list-signing key of a rotation, as PKCS#8: made and written
+    /// (mode 0600) the first time, read back when a rotation is resumed.
+    pub fn next_signing_key(dir: &Path) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+        let path = dir.join(NEXT_SIGNING_KEY_FILE);
+        if !path.exists() {
+            let next = cho_core::list_format::ListSigner::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| SecretsError::Random)?;
+            write_secret(&path, &next)?;
+            sync_dir(dir)?;
+        }
+        let next = Zeroizing::new(fs::read(&path).map_err(io("read", &path))?);
+        cho_core::list_format::ListSigner::from_pkcs8(&next)
+            .map_err(|_| SecretsError::Invalid(path))?;
+        Ok(next)
+    }
+
+    /// Makes the next key the list-signing key and destroys the old key
+    /// file: renamed aside, the next key renamed into place, then the old
+    /// one overwritten with zeros, synced and removed. (On flash storage
+    /// and journalling file systems an overwrite does not guarantee the old
+    /// blocks are gone; the key is useless to an attacker once every device
+    /// follows the new key, which is why the README's compromise procedure
+    /// does not rely on it.)
+    pub fn retire_signing_key(dir: &Path) -> Result<(), SecretsError> {
+        let current = dir.join(SIGNING_KEY_FILE);
+        let next = dir.join(NEXT_SIGNING_KEY_FILE);
+        let retired = dir.join(RETIRED_SIGNING_KEY_FILE);
+        if next.exists() {
+            if current.exists() {
+                if retired.exists() {
+                    destroy(&retired)?;
+                }
+                fs::rename(&current, &retired).map_err(io("rename", &current))?;
+                sync_dir(dir)?;
+            }
+            fs::rename(&next, &current).map_err(io("rename", &next))?;
+            sync_dir(dir)?;
+        }
+        if retired.exists() {
+            destroy(&retired)?;
+        }
+        Ok(())
+    }
+}
+
+/// How far a signing-key rotation got (files in the data directory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RotationState {
+    /// No rotation under way.
+    Idle,
+    /// The next key exists; announcements may be partly published.
+    Announcing,
+    /// The old key was moved aside, the next one not yet into place.
+    Swapping,
+    /// The new key is in place; the old file still has to be destroyed.
+    Destroying,
+}
+
+/// Overwrites a key file with zeros, syncs it and removes it.
+fn destroy(path: &Path) -> Result<(), SecretsError> {
+    let len = fs::metadata(path).map_err(io("read", path))?.len();
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(io("open", path))?;
+    let zeros = vec![0u8; usize::try_from(len).unwrap_or(0)];
+    file.write_all(&zeros).map_err(io("write", path))?;
+    file.sync_all().map_err(io("sync", path))?;
+    drop(file);
+    fs::remove_file(path).map_err(io("remove", path))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), SecretsError> {
+    #[cfg(unix)]
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("sync", dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 /// Purpose labels for [`DeploymentSecret::derive`]; a new purpose gets a
@@ -418,6 +528,44 @@ mod tests {
             ensure_audit_secrets(dir.path()).unwrap(),
             vec![DEPLOYMENT_SECRET_FILE, CHECKPOINT_KEY_FILE]
         );
+    }
+
+    #[test]
+    fn a_signing_key_rotation_replaces_and_destroys_the_old_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Secrets::create(dir.path()).unwrap();
+        assert_eq!(Secrets::rotation_state(dir.path()), RotationState::Idle);
+        let next = Secrets::next_signing_key(dir.path()).unwrap();
+        assert_eq!(
+            Secrets::rotation_state(dir.path()),
+            RotationState::Announcing
+        );
+        // Resumed: the same next key.
+        assert_eq!(*Secrets::next_signing_key(dir.path()).unwrap(), *next);
+        Secrets::retire_signing_key(dir.path()).unwrap();
+        assert_eq!(Secrets::rotation_state(dir.path()), RotationState::Idle);
+        let now = Secrets::load(dir.path()).unwrap();
+        assert_eq!(*now.signing_pkcs8, *next);
+        assert_ne!(*now.signing_pkcs8, *old.signing_pkcs8);
+        let mut files: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            vec![CHECKPOINT_KEY_FILE, DEPLOYMENT_SECRET_FILE, SIGNING_KEY_FILE, MASTER_KEY_FILE]
+        );
+        // A crash between the two renames is finished by running it again.
+        Secrets::next_signing_key(dir.path()).unwrap();
+        fs::rename(
+            dir.path().join(SIGNING_KEY_FILE),
+            dir.path().join(RETIRED_SIGNING_KEY_FILE),
+        )
+        .unwrap();
+        assert_eq!(Secrets::rotation_state(dir.path()), RotationState::Swapping);
+        Secrets::retire_signing_key(dir.path()).unwrap();
+        assert_eq!(Secrets::rotation_state(dir.path()), RotationState::Idle);
         Secrets::load(dir.path()).unwrap();
     }
 

@@ -185,7 +185,7 @@ mod stories {
         let header = phone.door.status(now()).list.expect("list").header;
 
         let refused = |phone: &mut DoorPhone, bytes: Vec<u8>, what: &str| {
-            assert!(phone.door.apply_update(bytes).is_err(), "{what} applied");
+            assert!(phone.door.apply_update(bytes, now()).is_err(), "{what} applied");
             assert_eq!(phone.version(), v1, "{what}");
             assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned, "{what}");
             assert_eq!(phone.manual(&VISSER, now()), Verdict::NotBanned, "{what}");
@@ -230,18 +230,18 @@ mod stories {
         );
 
         // The genuine update applies.
-        phone.door.apply_update(delta.body.clone()).expect("delta");
+        phone.door.apply_update(delta.body.clone(), now()).expect("delta");
         assert_eq!(phone.version(), v2);
         assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
         // Rolled back: the older snapshot kept from before.
-        assert!(phone.door.apply_update(old_snapshot.body.clone()).is_err());
+        assert!(phone.door.apply_update(old_snapshot.body.clone(), now()).is_err());
         assert_eq!(phone.version(), v2);
         assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
         assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned);
         // A retried download of the version in force changes nothing.
         phone
             .door
-            .apply_update(delta.body)
+            .apply_update(delta.body, now())
             .expect("same version again");
         assert_eq!(phone.version(), v2);
         assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
@@ -323,7 +323,7 @@ mod stories {
         body.extend_from_slice(&rest);
         assert!(body.len() <= length);
         let partial = body[..length / 2].to_vec();
-        let error = phone.door.apply_update(partial).expect_err("partial list");
+        let error = phone.door.apply_update(partial, now()).expect_err("partial list");
         assert!(matches!(error, DoorError::List(_)), "{error:?}");
         assert_eq!(phone.version(), v1);
         assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned);
@@ -396,7 +396,7 @@ mod stories {
 
         // Area 1's list does not apply on area 2's door.
         let version_b = phone_b.version();
-        let error = phone_b.door.apply_update(list_a).expect_err("other area");
+        let error = phone_b.door.apply_update(list_a, now()).expect_err("other area");
         assert!(
             matches!(
                 error,
@@ -411,7 +411,7 @@ mod stories {
         assert_eq!(snapshot_a.status, 200);
         let error = phone_b
             .door
-            .apply_update(snapshot_a.body)
+            .apply_update(snapshot_a.body, now())
             .expect_err("other area");
         assert!(
             matches!(

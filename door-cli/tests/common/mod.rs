@@ -101,6 +101,22 @@ impl TestServer {
             .epoch
     }
 
+    /// The first half of `rotate-signing-key`: every area gets a list,
+    /// signed by the current key, announcing a new one. Returns the new
+    /// public key.
+    pub fn announce_new_signing_key(&self) -> [u8; 32] {
+        let rng = ring::rand::SystemRandom::new();
+        let next = cho_core::list_format::ListSigner::from_pkcs8(
+            &cho_core::list_format::ListSigner::generate_pkcs8(&rng).unwrap(),
+        )
+        .unwrap()
+        .public_key();
+        self.runtime
+            .block_on(cho_server::services::signing::announce(&self.app, next))
+            .unwrap();
+        next
+    }
+
     /// Stops serving; the database stays for inspection.
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

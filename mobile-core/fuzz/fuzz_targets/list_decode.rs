@@ -73,6 +73,8 @@ fn fixture() -> &'static Fixture {
             max_age_seconds: 86_400,
             version,
             issued_at: 1_800_000_000,
+            key_check: [1; 8],
+            next_signing_key: None,
         };
         let snapshot = signer.snapshot(&header(1), &base).unwrap();
         let delta = signer.delta(&header(2), 1, &base, &result).unwrap();

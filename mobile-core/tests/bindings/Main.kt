@@ -173,6 +173,8 @@ fun main(args: Array<String>) {
             checkEq(v1.entryCount, s("v1_entries").toULong(), "v1 entryCount")
             checkEq(v1.clockBehindSeconds, null, "v1 clockBehindSeconds")
             checkEq(v1.storedListRefused, null, "v1 storedListRefused")
+            checkEq(v1.listAheadOfClockSeconds, null, "v1 listAheadOfClockSeconds")
+            checkEq(door.trustedPublicKey().toList(), publicKey.toList(), "trustedPublicKey")
             checkEq(door.status(v1Issued - 120).clockBehindSeconds, 120UL, "clockBehindSeconds")
 
             // Verdicts: Banned, PossibleMatch, NotBanned, ListOutdated.

@@ -143,6 +143,7 @@ class ApiSurface(unittest.TestCase):
                 "entry_count",
                 "clock_behind_seconds",
                 "stored_list_refused",
+                "list_ahead_of_clock_seconds",
             ],
         }
         for record, fields in expected.items():
@@ -177,7 +178,15 @@ class ApiSurface(unittest.TestCase):
         )
         self.assertEqual(
             methods,
-            ["apply_update", "check_manual", "check_mrz", "set_area_key", "status", "wipe"],
+            [
+                "apply_update",
+                "check_manual",
+                "check_mrz",
+                "set_area_key",
+                "status",
+                "trusted_public_key",
+                "wipe",
+            ],
         )
 
 
@@ -317,6 +326,7 @@ class Door(unittest.TestCase):
         self.assertEqual(status.entry_count, 0)
         self.assertIsNone(status.clock_behind_seconds)
         self.assertIsNone(status.stored_list_refused)
+        self.assertIsNone(status.list_ahead_of_clock_seconds)
 
     def test_no_list_before_sync_still_reports_age(self):
         door = self.open()
@@ -368,6 +378,7 @@ class Door(unittest.TestCase):
         self.assertEqual(status.entry_count, int(F["v1_entries"]))
         self.assertIsNone(status.clock_behind_seconds)
         self.assertIsNone(status.stored_list_refused)
+        self.assertIsNone(status.list_ahead_of_clock_seconds)
         self.assertEqual(door.status(NOW), status)
 
         banned = door.check_manual(*person("banned"), NOW)
@@ -448,7 +459,23 @@ class Door(unittest.TestCase):
         status = door.status(V1_ISSUED - 120)
         self.assertEqual(status.clock_behind_seconds, 120)
         self.assertEqual(status.list_age_seconds, 0)
+        self.assertIs(status.outdated, False)
         self.assertIsNone(door.status(V1_ISSUED - 10).clock_behind_seconds)
+        # Far behind (more than 5 minutes): the list's age cannot be told.
+        self.assertIs(door.status(V1_ISSUED - 301).outdated, True)
+
+    def test_list_from_the_future_is_refused(self):
+        door = self.enrolled()
+        with self.assertRaises(ChoError.ListRejected):
+            door.apply_update(list_file("snapshot_v1"), V1_ISSUED - 301)
+        status = door.status(V1_ISSUED - 301)
+        self.assertIs(status.has_list, False)
+        self.assertEqual(status.list_ahead_of_clock_seconds, 301)
+        status = door.apply_update(list_file("snapshot_v1"), V1_ISSUED - 300)
+        self.assertIsNone(status.list_ahead_of_clock_seconds)
+
+    def test_trusted_public_key(self):
+        self.assertEqual(self.enrolled().trusted_public_key(), PUBLIC_KEY)
 
     def test_rejected_lists_leave_the_list_in_force(self):
         door = self.with_snapshot()
@@ -516,8 +543,8 @@ class Door(unittest.TestCase):
         door.apply_update(list_file("snapshot_v1"), NOW)
         del door
         gc.collect()
-        # Only the list is on disk (the key was not persisted): damage it.
-        for name in os.listdir(self.dir):
+        # The key was not persisted: damage the list.
+        for name in ["list.bin"]:
             path = os.path.join(self.dir, name)
             with open(path, "r+b") as f:
                 f.seek(-1, os.SEEK_END)
@@ -541,7 +568,11 @@ class Door(unittest.TestCase):
         self.assertIsNone(door.wipe())
         self.assert_empty_status(door.status(NOW))
         self.assertEqual(door.check_manual(*person("banned"), NOW).verdict, Verdict.NO_LIST)
-        self.assertEqual(os.listdir(self.dir), [])
+        # Left: the lock, what the device has seen and the signing key it
+        # trusts (they protect it from old lists), nothing about the area.
+        self.assertEqual(
+            sorted(os.listdir(self.dir)), ["seen.bin", "signing-keys.bin", "store.lock"]
+        )
         with self.assertRaises(ChoError.AreaKeyMissing):
             door.apply_update(list_file("snapshot_v1"), NOW)
         del door

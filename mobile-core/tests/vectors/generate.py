@@ -152,4 +152,6 @@ cases = [
 for case in cases:
     case["tokens"].sort(key=lambda t: t["token_hex"])
 
-print(json.dumps({"contract": CONTRACT, "key_hex": KEY.hex(), "cases": cases}, indent=2, ensure_ascii=False))
+# The key check value lists carry (list format 2): HMAC-SHA256(key, "CHO-KCV/1"), first 8 bytes.
+KEY_CHECK = hmac.new(KEY, b"CHO-KCV/1", hashlib.sha256).digest()[:8]
+print(json.dumps({"contract": CONTRACT, "key_hex": KEY.hex(), "key_check_hex": KEY_CHECK.hex(), "cases": cases}, indent=2, ensure_ascii=False))

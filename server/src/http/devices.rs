@@ -42,7 +42,7 @@ pub fn routes(api: Api) -> Api {
     )
     .route(Operation::new("POST", "/api/v1/devices/{id}/revoke", "Revoke a device: no further list").roles("owner of the device's venue; the area's beheerder"), post(revoke))
     .route(
-        Operation::new("GET", "/api/v1/device/list", "Sync: 304, a signed delta from ?version=N, or the signed snapshot (application/octet-stream)").roles(DEVICE),
+        Operation::new("GET", "/api/v1/device/list", "Sync: 304, a signed delta from ?version=N, or the signed snapshot (application/octet-stream); a device names the list-signing key it trusts in x-cho-signing-key (base64url) and, if that key was retired, gets the list announcing its successor").roles(DEVICE),
         get(sync),
     )
     .route(Operation::new("GET", "/api/v1/device/key", "The area's current identity key and epoch").roles(DEVICE), get(key))
@@ -98,7 +98,7 @@ async fn enrol(
         "credential": e.credential,
         "area_id": e.area_id,
         "key_epoch": e.key_epoch,
-        "identity_key": URL_SAFE_NO_PAD.encode(&e.identity_key),
+        "identity_key": URL_SAFE_NO_PAD.encode(e.identity_key.as_slice()),
         "signing_public_key": URL_SAFE_NO_PAD.encode(&e.signing_public_key),
     })))
 }
@@ -172,7 +172,14 @@ async fn sync(
         .and_then(|v| v.to_str().ok())
         .and_then(etag_version);
     let have = q.version.or(from_etag).unwrap_or(0).max(0);
-    let answer = devices::sync(&app, &device, have).await?;
+    // The list-signing key the device trusts (base64url), so one that
+    // missed a key rotation is handed the announcement it needs.
+    let signing_key = headers
+        .get("x-cho-signing-key")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| URL_SAFE_NO_PAD.decode(v.trim()).ok())
+        .filter(|k| k.len() == cho_core::list_format::PUBLIC_KEY_LEN);
+    let answer = devices::sync(&app, &device, have, signing_key.as_deref()).await?;
     Ok(match answer {
         SyncAnswer::NotModified { version } => {
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
@@ -214,6 +221,6 @@ async fn key(
 ) -> Result<axum::Json<Value>, ApiError> {
     let (epoch, key) = devices::current_key(&app, &device).await?;
     Ok(axum::Json(
-        json!({"area_id": device.area_id, "key_epoch": epoch, "identity_key": URL_SAFE_NO_PAD.encode(key)}),
+        json!({"area_id": device.area_id, "key_epoch": epoch, "identity_key": URL_SAFE_NO_PAD.encode(key.as_slice())}),
     ))
 }

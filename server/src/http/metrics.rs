@@ -160,6 +160,6 @@ async fn scrape(State(app): State<App>) -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        app.metrics.render(),
+        app.metrics.render() + &app.list_clock.render(),
     )
 }

@@ -18,6 +18,17 @@ pub fn routes(api: Api) -> Api {
 }
 
 async fn healthz(State(app): State<App>) -> impl IntoResponse {
+    // A clock behind the latest list stops publication here (other
+    // instances may still publish): reported, but the instance still serves.
+    if let Some(behind) = app.list_clock.seconds_behind()
+        && app.db.ping().await.is_ok()
+    {
+        return (
+            StatusCode::OK,
+            axum::Json(json!({"status": "degraded",
+                "list_clock": {"status": "behind", "seconds_behind": behind}})),
+        );
+    }
     match app.db.ping().await {
         Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ok"}))),
         Err(_) => (

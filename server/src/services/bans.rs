@@ -131,9 +131,11 @@ pub(crate) async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, Ide
     let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
         .await?
         .ok_or(AppError::Internal("area has no identity key"))?;
-    let raw = app
-        .master_key()
-        .open(&identity_key_aad(area_id, epoch), &sealed)?;
+    // The raw key is wiped when dropped; the IdentityKey keeps its own copy.
+    let raw = zeroize::Zeroizing::new(
+        app.master_key()
+            .open(&identity_key_aad(area_id, epoch), &sealed)?,
+    );
     let key =
         IdentityKey::from_bytes(&raw).map_err(|_| AppError::Internal("identity key length"))?;
     Ok((epoch, key))

@@ -9,7 +9,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cho_core::list_format::{self, ListSigner, ListUpdate};
+use cho_core::list_format::{self, ListUpdate};
+use zeroize::Zeroizing;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use std::collections::HashMap;
@@ -211,7 +212,7 @@ pub struct Enrolment {
     pub credential: String,
     pub area_id: i64,
     pub key_epoch: i64,
-    pub identity_key: Vec<u8>,
+    pub identity_key: Zeroizing<Vec<u8>>,
     pub signing_public_key: Vec<u8>,
 }
 
@@ -339,14 +340,16 @@ fn signer(app: &App) -> AppResult<ListSigner> {
 }
 
 /// The area's current identity key, unsealed, for a device.
-async fn area_key(app: &App, area_id: i64) -> AppResult<(i64, Vec<u8>)> {
+async fn area_key(app: &App, area_id: i64) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
     let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
         .await?
         .ok_or(AppError::Internal("area has no identity key"))?;
     Ok((
         epoch,
-        app.master_key()
-            .open(&identity_key_aad(area_id, epoch), &sealed)?,
+        Zeroizing::new(
+            app.master_key()
+                .open(&identity_key_aad(area_id, epoch), &sealed)?,
+        ),
     ))
 }
 
@@ -429,7 +432,7 @@ pub async fn authenticate(app: &App, credential: &str) -> AppResult<DeviceRow> {
 }
 
 /// The device's current area key (after a key rotation).
-pub async fn current_key(app: &App, device: &DeviceRow) -> AppResult<(i64, Vec<u8>)> {
+pub async fn current_key(app: &App, device: &DeviceRow) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
     require_admitted(app, device)?;
     area_key(app, device.area_id).await
 }
@@ -524,7 +527,19 @@ pub enum SyncAnswer {
 /// What a device at `have` (0 for none) needs: nothing, a delta from its
 /// version when that version is still stored under the same key epoch, or
 /// the latest snapshot.
-pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAnswer> {
+///
+/// A device that still trusts a list-signing key retired since (it was
+/// offline during `rotate-signing-key`) first gets the version that key
+/// signed to announce its successor, so it can follow. It is known by the
+/// key it names (`signing_key`, the `x-cho-signing-key` header), or by a
+/// version older than an announcement: no device that followed can be
+/// there.
+pub async fn sync(
+    app: &App,
+    device: &DeviceRow,
+    have: i64,
+    signing_key: Option<&[u8]>,
+) -> AppResult<SyncAnswer> {
     require_admitted(app, device)?;
     // Note the sync at most every five minutes: polling doors must not
     // turn into a stream of writes.
@@ -545,6 +560,24 @@ pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAns
     let Some(latest) = latest else {
         return Ok(SyncAnswer::NothingPublished);
     };
+    let current_key = &app.secrets.signing_public_key;
+    let named_old_key = signing_key.filter(|k| *k != current_key.as_slice());
+    if have == latest.version && named_old_key.is_none() {
+        return Ok(SyncAnswer::NotModified { version: have });
+    }
+    let announcement = match named_old_key {
+        Some(old) => lists::announcement_by_old_key(&app.db, device.area_id, old).await?,
+        None if have > 0 => lists::announcement_after(&app.db, device.area_id, have).await?,
+        None => None,
+    };
+    if let Some(a) = announcement.filter(|a| a.version > have || named_old_key.is_some()) {
+        return Ok(SyncAnswer::Update {
+            version: a.version,
+            key_epoch: a.key_epoch,
+            delta_from: None,
+            bytes: a.snapshot,
+        });
+    }
     if have == latest.version {
         return Ok(SyncAnswer::NotModified { version: have });
     }
@@ -581,14 +614,17 @@ async fn delta(
     let Some(base) = lists::snapshot(&app.db, area_id, from).await? else {
         return Ok(None);
     };
-    let signer = signer(app)?;
+    let signer = super::lists::signer(app)?;
     let public = signer.public_key();
+    // A version signed by a retired key, or written in an older format,
+    // does not decode here: then the device gets the snapshot.
     let decode = |bytes: Vec<u8>| match list_format::decode(bytes, &public) {
-        Ok(ListUpdate::Snapshot(s)) => Ok(s),
-        _ => Err(AppError::Internal("stored snapshot does not verify")),
+        Ok(ListUpdate::Snapshot(s)) => Some(s),
+        _ => None,
     };
-    let base = decode(base)?;
-    let latest = decode(latest_snapshot.to_vec())?;
+    let (Some(base), Some(latest)) = (decode(base), decode(latest_snapshot.to_vec())) else {
+        return Ok(None);
+    };
     if base.header.key_epoch != latest.header.key_epoch {
         return Ok(None);
     }

@@ -10,19 +10,38 @@
 //! Bans whose last day passed drop out at the next run without anyone
 //! acting; `serve` runs it for every area every [`PUBLISH_INTERVAL`].
 
+//!
+//! Two guards keep a bad server clock from switching bans off on phones:
+//! a version is never issued earlier than the latest one, and when this
+//! server's clock is behind the latest issue time by more than
+//! `--max-clock-skew`, it refuses to publish and raises the alarm (an
+//! error in the log, `cho_list_clock_behind_seconds` in `/metrics`,
+//! `list_clock` in `/healthz`). If a version was already issued in the
+//! future, `cho-server correct-list-clock AREA` publishes a version issued
+//! at the true time; devices accept it because its version is higher.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use cho_core::identity::{IdentityToken, MatchStrength};
-use cho_core::list_format::{EntrySet, ListEntry, ListHeader, ListSigner};
+use cho_core::identity::{IdentityKey, IdentityToken, MatchStrength};
+use cho_core::list_format::{
+    EntrySet, FORMAT_VERSION, ListEntry, ListHeader, ListSigner, PUBLIC_KEY_LEN,
+};
 
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::storage::areas;
-use crate::storage::lists::{self, ListVersionRow};
+use crate::storage::lists::{self, Announcement, ListVersionRow};
 
 /// How often `serve` publishes changed lists: a new ban reaches syncing
 /// doors within this plus their sync interval.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Default of `--max-clock-skew`: how far this server's clock may be behind
+/// the latest issue time (another instance's clock) before it refuses to
+/// publish. Phones accept lists up to 5 minutes ahead of their own clock.
+pub const DEFAULT_MAX_CLOCK_SKEW_SECONDS: i64 = 120;
 
 /// A version is refreshed when older than this share of the maximum age.
 const REFRESH_DIVISOR: i64 = 4;
@@ -36,17 +55,112 @@ pub struct Published {
     pub entries: i64,
 }
 
+/// What a publication does beyond the ordinary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PublishOptions {
+    /// A new version even when nothing changed.
+    pub force: bool,
+    /// Announce this key as the deployment's next list-signing key (the
+    /// version is signed by the current key; see `rotate-signing-key`).
+    pub announce: Option<[u8; PUBLIC_KEY_LEN]>,
+    /// Issue at this server's time even when the latest version was issued
+    /// later: the way out after a clock that ran ahead.
+    pub correct_clock: bool,
+}
+
+/// The alarm raised when this server's clock is too far behind an area's
+/// latest list: seconds behind, per area, until a publication succeeds.
+#[derive(Clone, Default)]
+pub struct ListClockAlarm {
+    behind: Arc<Mutex<HashMap<i64, i64>>>,
+    refusals: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl ListClockAlarm {
+    fn raise(&self, area_id: i64, seconds_behind: i64) {
+        self.refusals
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut behind = self.behind.lock().unwrap_or_else(PoisonError::into_inner);
+        behind.insert(area_id, seconds_behind);
+    }
+
+    fn clear(&self, area_id: i64) {
+        let mut behind = self.behind.lock().unwrap_or_else(PoisonError::into_inner);
+        behind.remove(&area_id);
+    }
+
+    /// The largest number of seconds this server's clock is behind an
+    /// area's latest list, when publication is refused for that reason.
+    pub fn seconds_behind(&self) -> Option<i64> {
+        let behind = self.behind.lock().unwrap_or_else(PoisonError::into_inner);
+        behind.values().copied().max()
+    }
+
+    /// Prometheus lines for `/metrics`.
+    pub fn render(&self) -> String {
+        format!(
+            "# HELP cho_list_clock_behind_seconds How far this server's clock is behind an area's latest list (publication refused while above 0).\n\
+             # TYPE cho_list_clock_behind_seconds gauge\n\
+             cho_list_clock_behind_seconds {}\n\
+             # HELP cho_list_publish_clock_refusals_total Publications refused because this server's clock was behind.\n\
+             # TYPE cho_list_publish_clock_refusals_total counter\n\
+             cho_list_publish_clock_refusals_total {}\n",
+            self.seconds_behind().unwrap_or(0),
+            self.refusals.load(std::sync::atomic::Ordering::Relaxed)
+        )
+    }
+}
+
+/// This instance's list signer.
+pub fn signer(app: &App) -> AppResult<ListSigner> {
+    ListSigner::from_pkcs8(&app.secrets.signing_pkcs8)
+        .map_err(|_| AppError::Internal("signing key"))
+}
+
 pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
+    publish_with(app, area_id, PublishOptions::default()).await
+}
+
+pub async fn publish_with(
+    app: &App,
+    area_id: i64,
+    options: PublishOptions,
+) -> AppResult<Published> {
     let area = areas::area(&app.db, area_id)
         .await?
         .ok_or(AppError::NotFound("area"))?;
-    let (epoch, _) = areas::current_identity_key(&app.db, area_id)
-        .await?
-        .ok_or(AppError::Internal("area has no identity key"))?;
+    let (epoch, key) = super::bans::identity_key(app, area_id).await?;
+    let signer = signer(app)?;
+    let public_key = signer.public_key();
     let today = app.clock.today();
     let now = app.clock.now();
     let mut tx = app.db.begin_write(now).await?;
+    if options.announce.is_none() && lists::key_retired_in(&mut tx, area_id, &public_key).await? {
+        tracing::error!(
+            area = area_id,
+            "this instance's list-signing key was retired by rotate-signing-key: install the new key and restart; not publishing"
+        );
+        return Err(AppError::Conflict(
+            "this instance's list-signing key was retired: install the new key and restart"
+                .to_owned(),
+        ));
+    }
     let latest = lists::latest_in(&mut tx, area_id).await?;
+    if let Some(l) = &latest {
+        let behind = l.issued_at.saturating_sub(now);
+        if behind > app.max_clock_skew && !options.correct_clock {
+            app.list_clock.raise(area_id, behind);
+            tracing::error!(
+                area = area_id,
+                seconds_behind = behind,
+                "server clock is behind the area's latest list: not publishing; fix the clock, or if that list was issued in the future run `cho-server correct-list-clock`"
+            );
+            return Err(AppError::Conflict(format!(
+                "this server's clock is {behind} s behind the latest list of area {area_id}: not publishing"
+            )));
+        }
+    }
+    app.list_clock.clear(area_id);
     // No list may be distributed without a valid AP permit: the area then
     // publishes an empty list, which clears every door.
     let tokens = if area.permit.as_ref().is_some_and(|p| p.valid_on(today)) {
@@ -70,7 +184,11 @@ pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
     if let Some(l) = &latest
         && l.digest == digest
         && l.key_epoch == epoch
+        && l.format == i64::from(FORMAT_VERSION)
         && now - l.issued_at < max_age / REFRESH_DIVISOR
+        && !options.force
+        && options.announce.is_none()
+        && !options.correct_clock
     {
         return Ok(Published {
             version: l.version,
@@ -79,17 +197,22 @@ pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
         });
     }
     let version = latest.as_ref().map_or(1, |l| l.version + 1);
-    // Issue times never go backwards, even if a server's clock does.
-    let issued_at = latest.as_ref().map_or(now, |l| now.max(l.issued_at));
+    // Issue times never go backwards, even if a server's clock does (within
+    // the skew allowed above), unless an operator corrects a time that ran
+    // ahead.
+    let issued_at = match &latest {
+        Some(l) if !options.correct_clock => now.max(l.issued_at),
+        _ => now,
+    };
     let header = ListHeader {
         area_id: u64::try_from(area_id).map_err(|_| AppError::Internal("area id"))?,
         key_epoch: u32::try_from(epoch).map_err(|_| AppError::Internal("key epoch"))?,
         max_age_seconds: u32::try_from(max_age).map_err(|_| AppError::Internal("max age"))?,
         version: u64::try_from(version).map_err(|_| AppError::Internal("version"))?,
         issued_at,
+        key_check: key_check(&key),
+        next_signing_key: options.announce,
     };
-    let signer = ListSigner::from_pkcs8(&app.secrets.signing_pkcs8)
-        .map_err(|_| AppError::Internal("signing key"))?;
     let snapshot = signer
         .snapshot(&header, &set)
         .map_err(|_| AppError::Internal("list signing"))?;
@@ -100,11 +223,31 @@ pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
         issued_at,
         entries: set.len() as i64,
         digest,
+        format: i64::from(FORMAT_VERSION),
     };
     lists::insert(&mut tx, &row, &snapshot).await?;
+    let action = if let Some(next) = options.announce {
+        lists::insert_announcement(
+            &mut tx,
+            &Announcement {
+                area_id,
+                old_public_key: public_key.to_vec(),
+                new_public_key: next.to_vec(),
+                version,
+                key_epoch: epoch,
+                snapshot: snapshot.clone(),
+            },
+        )
+        .await?;
+        "list.announce_signing_key"
+    } else if options.correct_clock {
+        "list.correct_clock"
+    } else {
+        "list.publish"
+    };
     tx.audit(AuditEvent {
         actor: "system".to_owned(),
-        action: "list.publish",
+        action,
         object_type: "list_version",
         object_id: format!("{area_id}:{version}"),
         area_id: Some(area_id),
@@ -117,6 +260,10 @@ pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
         new_version: true,
         entries: row.entries,
     })
+}
+
+fn key_check(key: &IdentityKey) -> [u8; cho_core::identity::KEY_CHECK_LEN] {
+    key.check_value()
 }
 
 /// Publishes every area; errors are per area and do not stop the others.

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 pub mod lists;
 pub mod retention;
+pub mod signing;
 
 use std::sync::Arc;
 
@@ -37,6 +38,11 @@ pub struct App {
     pub sync_cache: devices::SyncCache,
     /// Where and how often audit checkpoints are written.
     pub checkpoints: audit::CheckpointConfig,
+    /// `--max-clock-skew`: how far this server's clock may be behind an
+    /// area's latest list before it refuses to publish (seconds).
+    pub max_clock_skew: i64,
+    /// Raised while publication is refused because the clock is behind.
+    pub list_clock: lists::ListClockAlarm,
 }
 
 impl App {

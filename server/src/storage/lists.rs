@@ -15,9 +15,11 @@ pub struct ListVersionRow {
     pub issued_at: i64,
     pub entries: i64,
     pub digest: Vec<u8>,
+    /// The list file format the snapshot was written in.
+    pub format: i64,
 }
 
-const COLUMNS: &str = "area_id, version, key_epoch, issued_at, entries, digest";
+const COLUMNS: &str = "area_id, version, key_epoch, issued_at, entries, digest, format";
 
 fn version_from(row: &sqlx::any::AnyRow) -> Result<ListVersionRow> {
     Ok(ListVersionRow {
@@ -27,6 +29,7 @@ fn version_from(row: &sqlx::any::AnyRow) -> Result<ListVersionRow> {
         issued_at: row.try_get("issued_at")?,
         entries: row.try_get("entries")?,
         digest: row.try_get("digest")?,
+        format: row.try_get("format")?,
     })
 }
 
@@ -63,8 +66,8 @@ pub async fn snapshot(db: &Db, area_id: i64, version: i64) -> Result<Option<Vec<
 
 pub async fn insert(tx: &mut WriteTx, v: &ListVersionRow, snapshot: &[u8]) -> Result<()> {
     sqlx::query(
-        "INSERT INTO list_versions (area_id, version, key_epoch, issued_at, entries, digest, snapshot) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO list_versions (area_id, version, key_epoch, issued_at, entries, digest, snapshot, format) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(v.area_id)
     .bind(v.version)
@@ -73,9 +76,98 @@ pub async fn insert(tx: &mut WriteTx, v: &ListVersionRow, snapshot: &[u8]) -> Re
     .bind(v.entries)
     .bind(v.digest.clone())
     .bind(snapshot.to_vec())
+    .bind(v.format)
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+/// A list version signed by a retired key that announces its successor.
+#[derive(Clone)]
+pub struct Announcement {
+    pub area_id: i64,
+    pub old_public_key: Vec<u8>,
+    pub new_public_key: Vec<u8>,
+    pub version: i64,
+    pub key_epoch: i64,
+    pub snapshot: Vec<u8>,
+}
+
+const ANNOUNCEMENT_COLUMNS: &str =
+    "area_id, old_public_key, new_public_key, version, key_epoch, snapshot";
+
+fn announcement_from(row: &sqlx::any::AnyRow) -> Result<Announcement> {
+    Ok(Announcement {
+        area_id: row.try_get("area_id")?,
+        old_public_key: row.try_get("old_public_key")?,
+        new_public_key: row.try_get("new_public_key")?,
+        version: row.try_get("version")?,
+        key_epoch: row.try_get("key_epoch")?,
+        snapshot: row.try_get("snapshot")?,
+    })
+}
+
+pub async fn insert_announcement(tx: &mut WriteTx, a: &Announcement) -> Result<()> {
+    let now = tx.now();
+    sqlx::query(
+        "INSERT INTO signing_key_announcements \
+         (area_id, old_public_key, new_public_key, version, key_epoch, snapshot, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(a.area_id)
+    .bind(a.old_public_key.clone())
+    .bind(a.new_public_key.clone())
+    .bind(a.version)
+    .bind(a.key_epoch)
+    .bind(a.snapshot.clone())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Whether `public_key` was retired for the area (read inside the write,
+/// so an instance still holding the old key cannot publish after the
+/// announcement committed).
+pub async fn key_retired_in(tx: &mut WriteTx, area_id: i64, public_key: &[u8]) -> Result<bool> {
+    let row = sqlx::query(
+        "SELECT 1 AS retired FROM signing_key_announcements WHERE area_id = $1 AND old_public_key = $2",
+    )
+    .bind(area_id)
+    .bind(public_key.to_vec())
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// The announcement that retired `old_public_key` in the area.
+pub async fn announcement_by_old_key(
+    db: &Db,
+    area_id: i64,
+    old_public_key: &[u8],
+) -> Result<Option<Announcement>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANNOUNCEMENT_COLUMNS} FROM signing_key_announcements WHERE area_id = $1 AND old_public_key = $2"
+    )))
+    .bind(area_id)
+    .bind(old_public_key.to_vec())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(announcement_from).transpose()
+}
+
+/// The first announcement after version `have`: a device at `have` still
+/// trusts the key that one retired.
+pub async fn announcement_after(db: &Db, area_id: i64, have: i64) -> Result<Option<Announcement>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ANNOUNCEMENT_COLUMNS} FROM signing_key_announcements \
+         WHERE area_id = $1 AND version > $2 ORDER BY version LIMIT 1"
+    )))
+    .bind(area_id)
+    .bind(have)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(announcement_from).transpose()
 }
 
 /// One token of a running ban: the token, the ban's last day, strength.

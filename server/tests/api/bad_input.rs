@@ -496,3 +496,60 @@ async fn rules_found_in_review(app: TestApp) {
         "refused requests wrote nothing"
     );
 }
+
+both!(times_at_the_end_of_the_calendar_answer_422);
+/// Issue 7, item 2: an incident time whose Dutch date lies past 9999-12-31
+/// made `door_date` panic and the connection drop.
+async fn times_at_the_end_of_the_calendar_answer_422(app: TestApp) {
+    let s = app.seed().await;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let before = snapshot(&app).await;
+    let good = ban_body(
+        s.venue_a1,
+        s.category_a,
+        manual("Bakker", "Bob", "1990-01-01"),
+    );
+    for incident_at in [
+        "9999-12-31T23:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T22:59:59Z",
+        "9999-12-31T23:59:59-23:59",
+        "+10000-01-01T00:00:00Z",
+        "9223372036854775807",
+        "-9223372036854775808",
+    ] {
+        let answer = app
+            .post(
+                "/api/v1/bans",
+                &owner,
+                with(good.clone(), "incident_at", json!(incident_at)),
+            )
+            .await;
+        assert_eq!(
+            answer.0,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{incident_at}: {}",
+            answer.1
+        );
+    }
+    for (field, value) in [
+        ("ends_on", json!("9999-12-31")),
+        ("starts_on", json!("9999-12-31")),
+        ("ends_on", json!("0000-01-01")),
+        ("venue_id", json!(i64::MAX)),
+        ("venue_id", json!(i64::MIN)),
+        ("category_id", json!(i64::MAX)),
+        ("category_id", json!(i64::MIN)),
+    ] {
+        let answer = app
+            .post("/api/v1/bans", &owner, with(good.clone(), field, value.clone()))
+            .await;
+        assert!(
+            answer.0.is_client_error(),
+            "{field} = {value}: {} {}",
+            answer.0,
+            answer.1
+        );
+    }
+    assert_eq!(snapshot(&app).await, before, "refused requests wrote nothing");
+}

@@ -721,3 +721,36 @@ fn serve_writes_signed_checkpoints_and_guards_its_key() {
     );
     assert!(old.join("deployment.secret").exists() && old.join("audit-checkpoint.pk8").exists());
 }
+
+#[test]
+fn rotate_signing_key_and_correct_list_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let server = Server::start(data, "demo");
+    wait_until(10, "the demo banner", || server.output().contains("Logins"));
+    assert_eq!(server.terminate(), Some(0));
+    let old_key = std::fs::read(data.join("list-signing.pk8")).unwrap();
+
+    let out = run(data, &["rotate-signing-key"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("area 1: list version"), "{text}");
+    assert!(text.contains("announces the new key"), "{text}");
+    assert!(text.contains("new list-signing public key"), "{text}");
+    let new_key = std::fs::read(data.join("list-signing.pk8")).unwrap();
+    assert_ne!(new_key, old_key);
+    for leftover in ["list-signing.next.pk8", "list-signing.retired.pk8"] {
+        assert!(!data.join(leftover).exists(), "{leftover}");
+    }
+    let out = run(data, &["correct-list-clock", "1"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("issued at this server's time"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(data, &["correct-list-clock", "999"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let out = run(data, &["audit", "verify"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}

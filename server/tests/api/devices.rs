@@ -103,7 +103,7 @@ async fn a_ban_at_one_venue_reaches_another_venues_door(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-cho-list-kind"], "snapshot");
     assert_eq!(headers["etag"], "\"v1\"");
-    door.apply_update(bytes).unwrap();
+    door.apply_update(bytes, app.app.clock.now()).unwrap();
     let now = app.app.clock.now();
     let jansen = DEMO_PEOPLE[0];
     assert_eq!(
@@ -145,7 +145,7 @@ async fn a_ban_at_one_venue_reaches_another_venues_door(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-cho-list-kind"], "delta");
     assert!(bytes.len() < 200 + 24 * 4, "{} bytes", bytes.len());
-    door.apply_update(bytes).unwrap();
+    door.apply_update(bytes, app.app.clock.now()).unwrap();
     assert_eq!(
         door.check_manual("Bakker", "Bob", "1990-01-01", app.app.clock.now())
             .unwrap()
@@ -283,7 +283,7 @@ async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let mut door = door(&enrolment, dir.path());
     lists::publish(&app.app, s.area_a).await.unwrap();
-    door.apply_update(sync(&app, &credential, 0, None).await.2)
+    door.apply_update(sync(&app, &credential, 0, None).await.2, app.app.clock.now())
         .unwrap();
     let tokens_before: Vec<Vec<u8>> = token_bytes(&app, s.area_a).await;
 
@@ -304,7 +304,7 @@ async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-cho-key-epoch"], "2");
     assert_eq!(headers["x-cho-list-kind"], "snapshot");
-    assert!(door.apply_update(bytes.clone()).is_err());
+    assert!(door.apply_update(bytes.clone(), app.app.clock.now()).is_err());
     let (_, _, key) = app
         .send(
             Request::get("/api/v1/device/key")
@@ -321,7 +321,7 @@ async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
         true,
     )
     .unwrap();
-    door.apply_update(bytes).unwrap();
+    door.apply_update(bytes, app.app.clock.now()).unwrap();
     let now = app.app.clock.now();
     let jansen = DEMO_PEOPLE[0];
     assert_eq!(

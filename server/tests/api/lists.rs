@@ -60,7 +60,7 @@ async fn published_lists_reach_the_door_and_follow_the_bans(app: TestApp) {
     let first = lists::publish(&app.app, s.area_a).await.unwrap();
     assert!(first.new_version);
     assert_eq!(first.version, 1);
-    door.apply_update(snapshot(&app, s.area_a, 1).await)
+    door.apply_update(snapshot(&app, s.area_a, 1).await, app.app.clock.now())
         .unwrap();
     let now = app.app.clock.now();
     assert_eq!(check(&door, jansen, now), Verdict::Banned);
@@ -96,7 +96,7 @@ async fn published_lists_reach_the_door_and_follow_the_bans(app: TestApp) {
     assert_eq!(status, axum::http::StatusCode::NO_CONTENT, "{body}");
     let second = lists::publish(&app.app, s.area_a).await.unwrap();
     assert_eq!((second.version, second.new_version), (2, true));
-    door.apply_update(snapshot(&app, s.area_a, 2).await)
+    door.apply_update(snapshot(&app, s.area_a, 2).await, app.app.clock.now())
         .unwrap();
     assert_eq!(
         check(&door, de_vries, app.app.clock.now()),

@@ -17,6 +17,7 @@ mod concurrency;
 mod devices;
 mod edge;
 mod limits;
+mod list_keys;
 mod lists;
 mod openapi;
 mod ops;

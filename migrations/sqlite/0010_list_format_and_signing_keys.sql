@@ -1,0 +1,20 @@
+-- List format 2 (key check value, signing-key announcement): versions
+-- published before it are format 1, which devices now refuse, so the next
+-- publication replaces them even when nothing else changed.
+ALTER TABLE list_versions ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+
+-- List-signing key rotation: per area, the list version signed by the old
+-- key that announces the new one, kept so a device that was offline during
+-- the rotation (still trusting the old key) is handed it on its next sync.
+-- A row also marks the old key as retired for the area: no instance may
+-- sign the area's lists with it again.
+CREATE TABLE signing_key_announcements (
+    area_id         INTEGER NOT NULL REFERENCES areas(id),
+    old_public_key  BLOB NOT NULL,
+    new_public_key  BLOB NOT NULL,
+    version         INTEGER NOT NULL,
+    key_epoch       INTEGER NOT NULL,
+    snapshot        BLOB NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (area_id, old_public_key)
+);
