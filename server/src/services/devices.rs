@@ -251,7 +251,7 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
     let area_id = require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
     // The key is read before the commit: an error leaves no device behind.
     let (key_epoch, identity_key) = area_key(app, area_id).await?;
-    let signing_public_key = signer(app)?.public_key().to_vec();
+    let signing_public_key = app.secrets.signing_public_key.to_vec();
     let device_id =
         devices::create(&mut tx, area_id, venue_id, &name, &token_hash(&credential)).await?;
     tx.audit(device_event(
@@ -332,11 +332,6 @@ async fn audit_enrol_failures(
         f.throttled += throttled;
     }
     result
-}
-
-fn signer(app: &App) -> AppResult<ListSigner> {
-    ListSigner::from_pkcs8(&app.secrets.signing_pkcs8)
-        .map_err(|_| AppError::Internal("signing key"))
 }
 
 /// The area's current identity key, unsealed, for a device.
