@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Db, Result};
+use super::{Backend, Db, Result};
 use crate::domain::audit::{ChainHead, ChainedEvent};
 
 fn event_from(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
@@ -35,15 +35,38 @@ pub async fn page(db: &Db, area_id: i64, after_seq: i64, limit: i64) -> Result<V
     rows.iter().map(event_from).collect()
 }
 
-/// The whole chain in order, and the head.
+/// The whole chain in order, and the head, read from one snapshot: while
+/// the server writes, events and head must come from the same moment or a
+/// live chain would look cut (the head row is updated in the same
+/// transaction as its events).
 pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, ChainHead)> {
+    let mut tx = db.pool().begin().await?;
+    if db.backend() == Backend::Postgres {
+        // READ COMMITTED would give each statement its own snapshot. On
+        // SQLite (WAL) a read transaction keeps the snapshot of its first read.
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *tx)
+            .await?;
+    }
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_events ORDER BY seq"
     )))
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
     let events = rows.iter().map(event_from).collect::<Result<Vec<_>>>()?;
-    Ok((events, head(db).await?))
+    let head = head_from(&sqlx::query(HEAD).fetch_one(&mut *tx).await?)?;
+    tx.rollback().await?;
+    Ok((events, head))
+}
+
+const HEAD: &str = "SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1";
+
+fn head_from(row: &sqlx::any::AnyRow) -> Result<ChainHead> {
+    Ok(ChainHead {
+        seq: row.try_get("seq")?,
+        hash: row.try_get("hash")?,
+        keyed_from: row.try_get("keyed_from")?,
+    })
 }
 
 /// One event by its sequence number.
@@ -59,12 +82,5 @@ pub async fn event(db: &Db, seq: i64) -> Result<Option<ChainedEvent>> {
 
 /// The head row as committed.
 pub async fn head(db: &Db) -> Result<ChainHead> {
-    let head = sqlx::query("SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    Ok(ChainHead {
-        seq: head.try_get("seq")?,
-        hash: head.try_get("hash")?,
-        keyed_from: head.try_get("keyed_from")?,
-    })
+    head_from(&sqlx::query(HEAD).fetch_one(db.pool()).await?)
 }

@@ -228,3 +228,33 @@ async fn a_checkpoint_from_another_deployment_is_refused(app: TestApp) {
         Err(ChainBreak::Signature { seq: c.seq })
     );
 }
+
+both!(verify_while_the_server_writes_sees_one_consistent_chain);
+async fn verify_while_the_server_writes_sees_one_consistent_chain(app: TestApp) {
+    app.seed().await;
+    let writer = {
+        let router = app.router();
+        tokio::spawn(async move {
+            use tower::ServiceExt;
+            for _ in 0..60 {
+                let request = axum::http::Request::post("/api/v1/auth/login")
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(
+                        serde_json::json!({"username": BEHEERDER_A.0, "password": BEHEERDER_A.1})
+                            .to_string(),
+                    ))
+                    .unwrap();
+                let answer = router.clone().oneshot(request).await.unwrap();
+                assert_eq!(answer.status(), axum::http::StatusCode::OK);
+            }
+        })
+    };
+    let mut checked = 0;
+    while !writer.is_finished() {
+        let result = verify(&app, &[]).await;
+        assert!(result.is_ok(), "a live chain read as broken: {result:?}");
+        checked += 1;
+    }
+    writer.await.unwrap();
+    assert!(checked > 1);
+}
