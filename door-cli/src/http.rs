@@ -248,7 +248,10 @@ impl Server {
             .header("authorization", format!("Device {credential}"))
             .header(
                 "x-cho-signing-key",
-                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, signing_key),
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    signing_key,
+                ),
             )
             .call()
             .map_err(|e| network(&self.base, &e))?;

@@ -188,16 +188,34 @@ impl Door {
         // Newest key first; the one before it only for a list that
         // announced the newest (a crash between applying the announcement
         // and anything after it).
-        let candidates: Vec<[u8; PUBLIC_KEY_LEN]> = signing_keys.iter().rev().take(2).copied().collect();
+        let candidates: Vec<[u8; PUBLIC_KEY_LEN]> =
+            signing_keys.iter().rev().take(2).copied().collect();
         let current = signing_keys.last().copied().unwrap_or(pinned);
         let (list, stored_list_refused) = match store.load_list(&candidates) {
-            Ok(Some((StoredList { header, digest, entries }, index))) => {
+            Ok(Some((
+                StoredList {
+                    header,
+                    digest,
+                    entries,
+                },
+                index,
+            ))) => {
                 let same_area = keys.as_ref().is_none_or(|k| k.area_id == header.area_id);
                 let signed_ok = index == 0 || header.next_signing_key == Some(current);
                 if !signed_ok {
-                    (None, Some("stored list is signed by a retired key".to_owned()))
+                    (
+                        None,
+                        Some("stored list is signed by a retired key".to_owned()),
+                    )
                 } else if same_area {
-                    (Some(ListInForce { header, digest, entries }), None)
+                    (
+                        Some(ListInForce {
+                            header,
+                            digest,
+                            entries,
+                        }),
+                        None,
+                    )
                 } else {
                     (None, Some("stored list is for another area".to_owned()))
                 }
@@ -212,8 +230,7 @@ impl Door {
             // A key that contradicts the signed check value is provably
             // wrong: drop it, so checks say "key missing" (never a silent
             // miss) and the right key can be handed over.
-            if k
-                .get(list.header.key_epoch)
+            if k.get(list.header.key_epoch)
                 .is_some_and(|key| key.check_value() != list.header.key_check)
             {
                 k.keys.retain(|(e, _)| *e != list.header.key_epoch);
@@ -249,7 +266,10 @@ impl Door {
     /// that keeps the pinned key itself should store this one after each
     /// update.
     pub fn trusted_public_key(&self) -> [u8; PUBLIC_KEY_LEN] {
-        self.signing_keys.last().copied().unwrap_or([0; PUBLIC_KEY_LEN])
+        self.signing_keys
+            .last()
+            .copied()
+            .unwrap_or([0; PUBLIC_KEY_LEN])
     }
 
     fn watermark(&self, area_id: u64) -> Option<&Watermark> {
@@ -260,7 +280,11 @@ impl Door {
     }
 
     /// Raises the watermark of (current signing key, area) to `header`.
-    fn record_seen(&mut self, header: &ListHeader, digest: &[u8; DIGEST_LEN]) -> Result<(), DoorError> {
+    fn record_seen(
+        &mut self,
+        header: &ListHeader,
+        digest: &[u8; DIGEST_LEN],
+    ) -> Result<(), DoorError> {
         let key = self.trusted_public_key();
         self.record_seen_for(key, header, digest)
     }
@@ -393,10 +417,12 @@ impl Door {
             }
             .into());
         }
-        let key = keys.get(header.key_epoch).ok_or(DoorError::AreaKeyMissing {
-            area_id: header.area_id,
-            epoch: header.key_epoch,
-        })?;
+        let key = keys
+            .get(header.key_epoch)
+            .ok_or(DoorError::AreaKeyMissing {
+                area_id: header.area_id,
+                epoch: header.key_epoch,
+            })?;
         if key.check_value() != header.key_check {
             // The key is provably wrong for this epoch: drop it (disk, then
             // memory), so the right one can be handed over; until then every

@@ -585,8 +585,7 @@ pub fn decode(bytes: Vec<u8>, public_key: &[u8]) -> Result<ListUpdate, ListError
         version: r.u64(24),
         issued_at: r.i64(40),
         key_check: r.array(88),
-        next_signing_key: Some(r.array::<PUBLIC_KEY_LEN>(96))
-            .filter(|k| *k != [0; PUBLIC_KEY_LEN]),
+        next_signing_key: Some(r.array::<PUBLIC_KEY_LEN>(96)).filter(|k| *k != [0; PUBLIC_KEY_LEN]),
     };
     let base_version = r.u64(32);
     let digest: [u8; DIGEST_LEN] = r.array(56);

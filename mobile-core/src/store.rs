@@ -431,9 +431,8 @@ impl Store {
             .map_err(io_error("write", file))
             .and_then(|()| out.sync_all().map_err(io_error("sync", file)));
         drop(out);
-        let replaced = written.and_then(|()| {
-            fs::rename(&temp, self.path(file)).map_err(io_error("replace", file))
-        });
+        let replaced = written
+            .and_then(|()| fs::rename(&temp, self.path(file)).map_err(io_error("replace", file)));
         if replaced.is_err() {
             let _ = fs::remove_file(&temp);
         }

@@ -369,7 +369,10 @@ fn the_clock_never_runs_before_the_list() {
     let check = door
         .check_manual("Jansen", "Piet", "2008-11-28", week_ago)
         .unwrap();
-    assert_eq!((check.age_years, check.verdict), (18, Verdict::ListOutdated));
+    assert_eq!(
+        (check.age_years, check.verdict),
+        (18, Verdict::ListOutdated)
+    );
 }
 
 #[test]
@@ -473,7 +476,10 @@ fn refused_updates_change_nothing() {
         ("same version, other content", same_version_other_content),
     ];
     for (what, bytes) in refusals {
-        assert!(door.apply_update(bytes, NOW).is_err(), "{what} was accepted");
+        assert!(
+            door.apply_update(bytes, NOW).is_err(),
+            "{what} was accepted"
+        );
         assert_eq!(door.status(NOW).list.unwrap().header.version, 2, "{what}");
         assert_eq!(
             std::fs::read(dir.path().join("list.bin")).unwrap(),
@@ -910,7 +916,10 @@ fn a_corrected_list_with_an_earlier_issue_time_is_the_way_out() {
     let status = door.status(NOW);
     assert_eq!(status.list.as_ref().unwrap().header.version, 3);
     assert_eq!(status.list.unwrap().header.issued_at, NOW - 60);
-    assert!(door.apply_update(v2, NOW).is_err(), "v2 is still a rollback");
+    assert!(
+        door.apply_update(v2, NOW).is_err(),
+        "v2 is still a rollback"
+    );
     door.apply_update(v3, NOW).unwrap();
 }
 
@@ -1034,8 +1043,7 @@ fn devices_follow_a_signing_key_announced_by_the_old_key() {
     door.apply_update(v1.clone(), NOW).unwrap();
 
     let rng = ring::rand::SystemRandom::new();
-    let new_signer =
-        ListSigner::from_pkcs8(&ListSigner::generate_pkcs8(&rng).unwrap()).unwrap();
+    let new_signer = ListSigner::from_pkcs8(&ListSigner::generate_pkcs8(&rng).unwrap()).unwrap();
     let new_public = new_signer.public_key();
     // v2: signed by the old key, announcing the new one.
     area.version += 1;

@@ -70,7 +70,15 @@ fn header() -> impl Strategy<Value = ListHeader> {
         prop::option::of(any::<[u8; 32]>().prop_filter("zero means none", |k| *k != [0; 32])),
     )
         .prop_map(
-            |(area_id, key_epoch, max_age_seconds, version, issued_at, key_check, next_signing_key)| {
+            |(
+                area_id,
+                key_epoch,
+                max_age_seconds,
+                version,
+                issued_at,
+                key_check,
+                next_signing_key,
+            )| {
                 ListHeader {
                     area_id,
                     key_epoch,

@@ -35,7 +35,10 @@ fn any_instant() -> impl Strategy<Value = i64> {
 }
 
 fn yymmdd() -> impl Strategy<Value = String> {
-    prop_oneof!["[0-9]{6}", "[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"]
+    prop_oneof![
+        "[0-9]{6}",
+        "[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+    ]
 }
 
 proptest! {

@@ -548,7 +548,10 @@ async fn rotate_signing_key(cli: &Cli) -> Result<(), CliError> {
         "new list-signing public key: {}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(next_public)
     );
-    println!("the old key file was destroyed; copy {} to every other instance and restart them", dir.join("list-signing.pk8").display());
+    println!(
+        "the old key file was destroyed; copy {} to every other instance and restart them",
+        dir.join("list-signing.pk8").display()
+    );
     Ok(())
 }
 

@@ -627,7 +627,9 @@ impl DoorPhone {
                 .set_area_key(self.area_id, epoch, &b64(&key["identity_key"]), true)
                 .expect("new area key");
         }
-        self.door.apply_update(a.body.clone(), now()).expect("apply list");
+        self.door
+            .apply_update(a.body.clone(), now())
+            .expect("apply list");
         a.body
     }
 

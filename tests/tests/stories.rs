@@ -185,7 +185,10 @@ mod stories {
         let header = phone.door.status(now()).list.expect("list").header;
 
         let refused = |phone: &mut DoorPhone, bytes: Vec<u8>, what: &str| {
-            assert!(phone.door.apply_update(bytes, now()).is_err(), "{what} applied");
+            assert!(
+                phone.door.apply_update(bytes, now()).is_err(),
+                "{what} applied"
+            );
             assert_eq!(phone.version(), v1, "{what}");
             assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned, "{what}");
             assert_eq!(phone.manual(&VISSER, now()), Verdict::NotBanned, "{what}");
@@ -230,11 +233,19 @@ mod stories {
         );
 
         // The genuine update applies.
-        phone.door.apply_update(delta.body.clone(), now()).expect("delta");
+        phone
+            .door
+            .apply_update(delta.body.clone(), now())
+            .expect("delta");
         assert_eq!(phone.version(), v2);
         assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
         // Rolled back: the older snapshot kept from before.
-        assert!(phone.door.apply_update(old_snapshot.body.clone(), now()).is_err());
+        assert!(
+            phone
+                .door
+                .apply_update(old_snapshot.body.clone(), now())
+                .is_err()
+        );
         assert_eq!(phone.version(), v2);
         assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
         assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned);
@@ -323,7 +334,10 @@ mod stories {
         body.extend_from_slice(&rest);
         assert!(body.len() <= length);
         let partial = body[..length / 2].to_vec();
-        let error = phone.door.apply_update(partial, now()).expect_err("partial list");
+        let error = phone
+            .door
+            .apply_update(partial, now())
+            .expect_err("partial list");
         assert!(matches!(error, DoorError::List(_)), "{error:?}");
         assert_eq!(phone.version(), v1);
         assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned);
@@ -396,7 +410,10 @@ mod stories {
 
         // Area 1's list does not apply on area 2's door.
         let version_b = phone_b.version();
-        let error = phone_b.door.apply_update(list_a, now()).expect_err("other area");
+        let error = phone_b
+            .door
+            .apply_update(list_a, now())
+            .expect_err("other area");
         assert!(
             matches!(
                 error,

@@ -10,8 +10,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cho_core::list_format::{self, ListUpdate};
-use zeroize::Zeroizing;
 use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
 
 use std::collections::HashMap;
 use std::sync::PoisonError;

@@ -28,8 +28,7 @@ pub async fn announce(
     let current = lists::signer(app)?.public_key();
     let mut out = Vec::new();
     for area in areas::areas(&app.db).await? {
-        if let Some(a) =
-            storage::lists::announcement_by_old_key(&app.db, area.id, &current).await?
+        if let Some(a) = storage::lists::announcement_by_old_key(&app.db, area.id, &current).await?
         {
             out.push(Announced {
                 area_id: area.id,

@@ -542,7 +542,11 @@ async fn times_at_the_end_of_the_calendar_answer_422(app: TestApp) {
         ("category_id", json!(i64::MIN)),
     ] {
         let answer = app
-            .post("/api/v1/bans", &owner, with(good.clone(), field, value.clone()))
+            .post(
+                "/api/v1/bans",
+                &owner,
+                with(good.clone(), field, value.clone()),
+            )
             .await;
         assert!(
             answer.0.is_client_error(),
@@ -551,5 +555,9 @@ async fn times_at_the_end_of_the_calendar_answer_422(app: TestApp) {
             answer.1
         );
     }
-    assert_eq!(snapshot(&app).await, before, "refused requests wrote nothing");
+    assert_eq!(
+        snapshot(&app).await,
+        before,
+        "refused requests wrote nothing"
+    );
 }

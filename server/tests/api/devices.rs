@@ -283,8 +283,11 @@ async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let mut door = door(&enrolment, dir.path());
     lists::publish(&app.app, s.area_a).await.unwrap();
-    door.apply_update(sync(&app, &credential, 0, None).await.2, app.app.clock.now())
-        .unwrap();
+    door.apply_update(
+        sync(&app, &credential, 0, None).await.2,
+        app.app.clock.now(),
+    )
+    .unwrap();
     let tokens_before: Vec<Vec<u8>> = token_bytes(&app, s.area_a).await;
 
     let rotation = cho_server::services::keys::rotate(&app.app, s.area_a)
@@ -304,7 +307,10 @@ async fn key_rotation_rehashes_and_devices_follow(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-cho-key-epoch"], "2");
     assert_eq!(headers["x-cho-list-kind"], "snapshot");
-    assert!(door.apply_update(bytes.clone(), app.app.clock.now()).is_err());
+    assert!(
+        door.apply_update(bytes.clone(), app.app.clock.now())
+            .is_err()
+    );
     let (_, _, key) = app
         .send(
             Request::get("/api/v1/device/key")

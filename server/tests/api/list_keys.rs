@@ -140,8 +140,14 @@ async fn a_clock_behind_the_latest_list_refuses_to_publish_and_raises_the_alarm(
         .await;
     if status == StatusCode::OK {
         let text = String::from_utf8(body).unwrap();
-        assert!(text.contains("cho_list_clock_behind_seconds 3600"), "{text}");
-        assert!(text.contains("cho_list_publish_clock_refusals_total 1"), "{text}");
+        assert!(
+            text.contains("cho_list_clock_behind_seconds 3600"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cho_list_publish_clock_refusals_total 1"),
+            "{text}"
+        );
     }
     let (status, health) = app.request("GET", "/healthz", None, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -205,7 +211,10 @@ async fn a_list_from_the_future_is_corrected_by_the_operator(app: TestApp) {
     for p in [&phone, &phone_ahead] {
         let status = p.status(start + 60);
         let list = status.list.unwrap();
-        assert_eq!((list.header.version, list.header.issued_at), (3, start + 60));
+        assert_eq!(
+            (list.header.version, list.header.issued_at),
+            (3, start + 60)
+        );
         assert!(!list.outdated);
     }
     // Publication goes on as usual from here.
@@ -244,7 +253,11 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     let announced = cho_server::services::signing::announce(&app.app, next_public)
         .await
         .unwrap();
-    assert!(announced.iter().any(|a| a.area_id == s.area_a && a.version == 2));
+    assert!(
+        announced
+            .iter()
+            .any(|a| a.area_id == s.area_a && a.version == 2)
+    );
     // Run again (a resumed rotation): nothing new.
     let again = cho_server::services::signing::announce(&app.app, next_public)
         .await
@@ -257,16 +270,18 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     };
     let router = cho_server::http::router(rotated.clone());
     // An instance still on the old key may not sign this area's lists again.
-    assert!(lists::publish_with(
-        &app.app,
-        s.area_a,
-        PublishOptions {
-            force: true,
-            ..PublishOptions::default()
-        }
-    )
-    .await
-    .is_err());
+    assert!(
+        lists::publish_with(
+            &app.app,
+            s.area_a,
+            PublishOptions {
+                force: true,
+                ..PublishOptions::default()
+            }
+        )
+        .await
+        .is_err()
+    );
 
     // The online device syncs: the announcement, signed by the old key.
     let (status, bytes) = sync(&router, &cred(&online_enrolment), 1, Some(&old_key)).await;
@@ -276,7 +291,11 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     // A new ban; the next version is signed by the new key only.
     app.issue(
         &owner,
-        ban_body(s.venue_a1, s.category_a, manual("Bakker", "Bob", "1990-01-01")),
+        ban_body(
+            s.venue_a1,
+            s.category_a,
+            manual("Bakker", "Bob", "1990-01-01"),
+        ),
     )
     .await;
     let v3 = lists::publish(&rotated, s.area_a).await.unwrap();
@@ -285,7 +304,10 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     assert_eq!(status, StatusCode::OK);
     online.apply_update(bytes, now).unwrap();
     assert_eq!(
-        online.check_manual("Bakker", "Bob", "1990-01-01", now).unwrap().verdict,
+        online
+            .check_manual("Bakker", "Bob", "1990-01-01", now)
+            .unwrap()
+            .verdict,
         Verdict::Banned
     );
 
@@ -298,7 +320,10 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     offline.apply_update(bytes, now).unwrap();
     assert_eq!(version_of(&offline, now), 3);
     assert_eq!(
-        offline.check_manual("Bakker", "Bob", "1990-01-01", now).unwrap().verdict,
+        offline
+            .check_manual("Bakker", "Bob", "1990-01-01", now)
+            .unwrap()
+            .verdict,
         Verdict::Banned
     );
     // Without the announcement the new list would not verify.
