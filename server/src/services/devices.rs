@@ -320,9 +320,12 @@ async fn audit_enrol_failures(
     let result = match tx {
         Some(tx) => write(tx).await,
         None => {
-            let mut own = app.db.begin_write(now).await?;
-            write(&mut own).await?;
-            own.commit().await.map_err(AppError::from)
+            async {
+                let mut own = app.db.begin_write(now).await?;
+                write(&mut own).await?;
+                own.commit().await.map_err(AppError::from)
+            }
+            .await
         }
     };
     if result.is_err() {
