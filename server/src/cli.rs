@@ -189,6 +189,7 @@ impl ServeOptions {
                 ))
             })?;
         tracing::info!(address = %metrics.local_addr()?, "metrics");
+        warn_if_few_files(self.max_connections);
         let defaults = crate::ServeConfig::default();
         Ok(crate::ServeConfig {
             publish_interval: Duration::from_secs(self.publish_interval),
@@ -561,6 +562,29 @@ async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result
     crate::serve_with(listener, app, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Each connection is an open file: warns when the process may open fewer
+/// files than `--max-connections` asks for (accepts would then fail with
+/// "too many open files" first). Linux only; silent elsewhere.
+fn warn_if_few_files(max_connections: u64) {
+    let Ok(limits) = std::fs::read_to_string("/proc/self/limits") else {
+        return;
+    };
+    let soft = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|n| n.parse::<u64>().ok());
+    if let Some(soft) = soft
+        && soft < max_connections.saturating_add(64)
+    {
+        tracing::warn!(
+            open_files = soft,
+            max_connections,
+            "the open-files limit (ulimit -n) is below --max-connections plus a margin: raise it"
+        );
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -181,9 +181,16 @@ async fn sync(
         .filter(|k| k.len() == cho_core::list_format::PUBLIC_KEY_LEN);
     let answer = devices::sync(&app, &device, have, signing_key.as_deref()).await?;
     Ok(match answer {
-        SyncAnswer::NotModified { version } => {
-            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
-        }
+        // The same caching rule as the 200 it confirms: a cache refreshing
+        // its stored list from this 304 must not be told to drop it.
+        SyncAnswer::NotModified { version } => (
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag(version)),
+                (header::CACHE_CONTROL, "private, no-cache".to_owned()),
+            ],
+        )
+            .into_response(),
         SyncAnswer::NothingPublished => ApiError::new(
             StatusCode::NOT_FOUND,
             "no_list",

@@ -45,7 +45,6 @@ fn stderr(o: &Output) -> String {
 struct Server {
     child: Child,
     port: u16,
-    metrics_port: u16,
     out: Arc<Mutex<String>>,
 }
 
@@ -54,15 +53,14 @@ impl Server {
         Self::start_with(dir, subcommand, &[])
     }
 
-    /// `serve` gets the public URL it requires; both get a free metrics
-    /// port (tests run in parallel).
+    /// `serve` gets the public URL it requires; the metrics listener any
+    /// free port (port 0: no race between tests run in parallel), which
+    /// `metrics_port` reads from the log.
     fn start_with(dir: &Path, subcommand: &str, extra: &[&str]) -> Self {
         let port = free_port();
-        let metrics_port = free_port();
         let bind = format!("127.0.0.1:{port}");
-        let metrics_bind = format!("127.0.0.1:{metrics_port}");
         let public_url = format!("http://{bind}");
-        let mut args = vec![subcommand, "--bind", &bind, "--metrics-bind", &metrics_bind];
+        let mut args = vec![subcommand, "--bind", &bind, "--metrics-bind", "127.0.0.1:0"];
         if subcommand == "serve" {
             args.extend(["--public-url", &public_url]);
         }
@@ -87,12 +85,7 @@ impl Server {
                 }
             });
         }
-        let mut server = Self {
-            child,
-            port,
-            metrics_port,
-            out,
-        };
+        let mut server = Self { child, port, out };
         let started = Instant::now();
         while http(port, "GET", "/healthz", None, None).map(|r| r.0) != Some(200) {
             if let Ok(Some(status)) = server.child.try_wait() {
@@ -110,6 +103,24 @@ impl Server {
 
     fn output(&self) -> String {
         self.out.lock().expect("lock").clone()
+    }
+
+    /// The metrics listener's port, from the "metrics address=..." log line.
+    fn metrics_port(&self) -> u16 {
+        let mut port = None;
+        wait_until(10, "the metrics address in the log", || {
+            port = self
+                .output()
+                .lines()
+                .find(|l| l.contains(" metrics "))
+                .and_then(|l| {
+                    let at = l.rfind("127.0.0.1:")? + "127.0.0.1:".len();
+                    let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().ok()
+                });
+            port.is_some()
+        });
+        port.unwrap()
     }
 
     /// SIGTERM, then the exit code (within 15 s).
@@ -342,8 +353,9 @@ fn demo_serves_and_stops_on_sigterm_then_audit_migrate_purge() {
     let (status, _) = http(port, "GET", "/metrics", None, None).unwrap();
     assert_eq!(status, 404);
     // The gauges are refreshed by a background task, first at start.
+    let metrics_port = server.metrics_port();
     wait_until(10, "the active-ban gauge", || {
-        http(server.metrics_port, "GET", "/metrics", None, None)
+        http(metrics_port, "GET", "/metrics", None, None)
             .is_some_and(|(status, m)| status == 200 && m.contains("cho_active_bans{area=\"1\"} 3"))
     });
     let output = server.output();

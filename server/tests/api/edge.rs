@@ -672,9 +672,10 @@ async fn auth_schemes_are_case_insensitive_and_weak_etags_match(app: TestApp) {
         assert_eq!(headers["etag"], "\"v1\"");
     }
     for tag in ["\"v1\"", "W/\"v1\"", " W/\"v1\" ", "\"v0\", W/\"v1\""] {
-        let (status, _, _) =
+        let (status, headers, _) =
             as_device(&app, "device", credential, "/api/v1/device/list", Some(tag)).await;
         assert_eq!(status, StatusCode::NOT_MODIFIED, "{tag}");
+        assert_eq!(headers["cache-control"], "private, no-cache");
     }
     let (status, _, _) = as_device(
         &app,
