@@ -30,7 +30,7 @@ run() {
     local backend="$1" url="$2"
     local port; port="$(free_port)"
     local data="$work/data-$backend"
-    RUST_LOG=warn "$server" --data-dir "$data" ${url:+--database-url "$url"} demo --bind "127.0.0.1:$port" >"$work/$backend.log" 2>&1 &
+    RUST_LOG=warn "$server" --data-dir "$data" ${url:+--database-url "$url"} demo --bind "127.0.0.1:$port" --metrics-bind 127.0.0.1:0 >"$work/$backend.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
     local token

@@ -33,7 +33,7 @@ json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
 run() {
     local backend="$1" url="$2" port
     port="$(free_port)"
-    RUST_LOG=warn "$server" --data-dir "$work/data-$backend" ${url:+--database-url "$url"} demo --bind "127.0.0.1:$port" >"$work/$backend.log" 2>&1 &
+    RUST_LOG=warn "$server" --data-dir "$work/data-$backend" ${url:+--database-url "$url"} demo --bind "127.0.0.1:$port" --metrics-bind 127.0.0.1:0 >"$work/$backend.log" 2>&1 &
     pids+=($!)
     local base="http://127.0.0.1:$port/api/v1"
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine;
 use clap::{Parser, Subcommand};
@@ -31,7 +32,8 @@ pub struct Cli {
     #[arg(long, env = "CHO_DATABASE_URL", global = true)]
     database_url: Option<String>,
     /// The URL door phones reach this server at, e.g. https://cho.example.nl
-    /// (put in enrolment QR codes); default: http:// plus the request's Host.
+    /// (put in enrolment links and QR codes). Required by `serve`; `demo`
+    /// defaults to http://<bind>. Never taken from a request.
     #[arg(long, env = "CHO_PUBLIC_URL", global = true)]
     public_url: Option<String>,
     #[command(subcommand)]
@@ -44,6 +46,8 @@ enum Command {
     Serve {
         #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        options: ServeOptions,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -56,6 +60,8 @@ enum Command {
     Demo {
         #[arg(long, env = "CHO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        #[command(flatten)]
+        options: ServeOptions,
     },
     /// Delete ban data past its area's retention period, then exit (for cron).
     Purge,
@@ -70,6 +76,72 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// How `serve` and `demo` run: background job intervals, the metrics
+/// listener, timeouts and the connection limit.
+#[derive(clap::Args)]
+struct ServeOptions {
+    /// Seconds between list publication runs (a new ban reaches syncing
+    /// doors within this plus their poll interval).
+    #[arg(long, env = "CHO_PUBLISH_INTERVAL", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    publish_interval: u64,
+    /// Seconds between retention purge runs.
+    #[arg(long, env = "CHO_PURGE_INTERVAL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=604_800))]
+    purge_interval: u64,
+    /// Where Prometheus scrapes `/metrics` (keep it off the public network).
+    #[arg(long, env = "CHO_METRICS_BIND", default_value = "127.0.0.1:9090")]
+    metrics_bind: SocketAddr,
+    /// Connections served at once; more wait in the listen backlog. Keep
+    /// the open-files limit (ulimit -n) above it.
+    #[arg(long, env = "CHO_MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Seconds from a request's first byte to its complete headers.
+    #[arg(long, env = "CHO_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout: u64,
+    /// Seconds a request (body included) may take before 408.
+    #[arg(long, env = "CHO_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Seconds a kept-alive connection may stay silent between requests.
+    #[arg(long, env = "CHO_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    idle_timeout: u64,
+}
+
+impl ServeOptions {
+    async fn config(&self) -> Result<crate::ServeConfig, CliError> {
+        let metrics = tokio::net::TcpListener::bind(self.metrics_bind)
+            .await
+            .map_err(|e| {
+                CliError::Message(format!(
+                    "cannot listen for metrics on {} (--metrics-bind): {e}",
+                    self.metrics_bind
+                ))
+            })?;
+        tracing::info!(address = %metrics.local_addr()?, "metrics");
+        let defaults = crate::ServeConfig::default();
+        Ok(crate::ServeConfig {
+            publish_interval: Duration::from_secs(self.publish_interval),
+            purge_interval: Duration::from_secs(self.purge_interval),
+            connections: crate::http::serve::ConnectionLimits {
+                header_read_timeout: Duration::from_secs(self.header_read_timeout),
+                idle_timeout: Duration::from_secs(self.idle_timeout),
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                ..defaults.connections
+            },
+            timeouts: crate::http::Timeouts {
+                request: Duration::from_secs(self.request_timeout),
+                ..defaults.timeouts
+            },
+            metrics_listener: Some(metrics),
+            ..defaults
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -139,18 +211,25 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
         Arc::new(SystemClock),
         PasswordHashing::production(),
     );
-    app.public_url = cli
-        .public_url
-        .as_ref()
-        .map(|u| u.trim_end_matches('/').to_owned());
+    if let Some(url) = &cli.public_url {
+        app.public_url = crate::services::devices::public_url(url)
+            .map_err(|e| CliError::Message(format!("--public-url: {e}")))?;
+    }
     Ok(app)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, options } => {
+            if cli.public_url.is_none() {
+                return Err(CliError::Message(
+                    "serve needs --public-url (CHO_PUBLIC_URL): the https:// address door \
+                     phones reach this server at, put in enrolment links"
+                        .to_owned(),
+                ));
+            }
             let app = open(&cli).await?;
-            serve(app, *bind).await?;
+            serve(app, *bind, options.config().await?).await?;
         }
         Command::Migrate => {
             Db::connect(&database_url(&cli)).await?;
@@ -167,15 +246,23 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("One-time password: {password}");
             println!("Log in and change it: POST /api/v1/auth/password");
         }
-        Command::Demo { bind } => {
+        Command::Demo { bind, options } => {
             create_data_dir(&cli.data_dir)?;
             if !Secrets::exist(&cli.data_dir) {
                 Secrets::create(&cli.data_dir)?;
             }
-            let app = open(&cli).await?;
+            let mut app = open(&cli).await?;
+            if cli.public_url.is_none() {
+                app.public_url = format!("http://{bind}");
+            }
             let seeded = crate::demo::seed(&app).await?;
-            print_demo(*bind, &cli.data_dir, seeded);
-            serve(app, *bind).await?;
+            let config = options.config().await?;
+            let metrics = config
+                .metrics_listener
+                .as_ref()
+                .and_then(|l| l.local_addr().ok());
+            print_demo(*bind, metrics, &app.public_url, &cli.data_dir, seeded);
+            serve(app, *bind, config).await?;
         }
         Command::Purge => {
             let app = open(&cli).await?;
@@ -213,10 +300,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(app: App, bind: SocketAddr) -> Result<(), CliError> {
+async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    crate::serve(listener, app, shutdown_signal()).await?;
+    crate::serve_with(listener, app, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -283,7 +370,13 @@ async fn create_operator(app: &App, username: &str, password: &str) -> Result<()
     Ok(())
 }
 
-fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
+fn print_demo(
+    bind: SocketAddr,
+    metrics: Option<SocketAddr>,
+    public_url: &str,
+    data_dir: &Path,
+    seeded: bool,
+) {
     println!();
     println!(
         "CHO demo {} in {}",
@@ -291,7 +384,11 @@ fn print_demo(bind: SocketAddr, data_dir: &Path, seeded: bool) {
         data_dir.display()
     );
     println!("  API:      http://{bind}/api/v1   (OpenAPI: http://{bind}/api/v1/openapi.json)");
-    println!("  Health:   http://{bind}/healthz   Metrics: http://{bind}/metrics");
+    println!("  Health:   http://{bind}/healthz");
+    if let Some(metrics) = metrics {
+        println!("  Metrics:  http://{metrics}/metrics   (its own listener, --metrics-bind)");
+    }
+    println!("  Enrolment links point at {public_url}   (--public-url)");
     println!("  Logins (demo passwords; never use them for real):");
     for (user, password, what) in crate::demo::LOGINS {
         println!("    {user:<12} {password:<24} {what}");

@@ -21,20 +21,66 @@ use tokio::net::TcpListener;
 
 use crate::services::App;
 
-/// How often `serve` runs the retention job.
+/// How often `serve` runs the retention job by default.
 pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// Serves `app` on `listener` until `shutdown` resolves, running the
-/// retention job and list publication in the background. Tests bind port 0 and pass the listener.
+/// How `serve` runs; `Default` is what the command line defaults to
+/// (except the metrics listener, which the command line binds).
+pub struct ServeConfig {
+    /// Between list publication runs.
+    pub publish_interval: Duration,
+    /// Between retention purge runs.
+    pub purge_interval: Duration,
+    /// Between refreshes of the database gauges of `/metrics`.
+    pub gauge_interval: Duration,
+    /// Header-read and idle timeouts and the connection limit.
+    pub connections: http::serve::ConnectionLimits,
+    /// Request timeouts.
+    pub timeouts: http::Timeouts,
+    /// Where `/metrics` is served; not at all without one.
+    pub metrics_listener: Option<TcpListener>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            publish_interval: services::lists::PUBLISH_INTERVAL,
+            purge_interval: PURGE_INTERVAL,
+            gauge_interval: http::metrics::GAUGE_INTERVAL,
+            connections: http::serve::ConnectionLimits::default(),
+            timeouts: http::Timeouts::default(),
+            metrics_listener: None,
+        }
+    }
+}
+
+/// Scrapers are few: a small connection limit for the metrics listener.
+const METRICS_MAX_CONNECTIONS: usize = 16;
+
+/// Serves `app` on `listener` with the default configuration until
+/// `shutdown` resolves. Tests bind port 0 and pass the listener.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, app, ServeConfig::default(), shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, running the
+/// retention job and list publication in the background at the
+/// configured intervals.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: App,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let purger = {
         let app = app.clone();
+        let every = config.purge_interval;
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(PURGE_INTERVAL);
+            let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 match services::retention::purge(&app).await {
@@ -49,8 +95,9 @@ pub async fn serve(
     };
     let publisher = {
         let app = app.clone();
+        let every = config.publish_interval;
         tokio::spawn(async move {
-            let mut interval = tokio::time::interval(services::lists::PUBLISH_INTERVAL);
+            let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
                 for (area, result) in services::lists::publish_all(&app).await {
@@ -61,13 +108,51 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, http::router(app))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let gauges = {
+        let app = app.clone();
+        let every = config.gauge_interval;
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            loop {
+                interval.tick().await;
+                if let Err(e) = http::metrics::refresh_gauges(&app).await {
+                    tracing::warn!(error = %e, "metrics gauge refresh failed");
+                }
+            }
+        })
+    };
+    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(());
+    let metrics = config.metrics_listener.map(|listener| {
+        let limits = http::serve::ConnectionLimits {
+            max_connections: METRICS_MAX_CONNECTIONS,
+            ..config.connections
+        };
+        let router = http::metrics::router(app.clone());
+        let mut stopped = metrics_stopped.clone();
+        tokio::spawn(http::serve::serve(listener, router, limits, async move {
+            let _ = stopped.changed().await;
+        }))
+    });
+    let result = http::serve::serve(
+        listener,
+        http::router_with(app, config.timeouts),
+        config.connections,
+        shutdown,
+    )
+    .await;
+    let _ = stop_metrics.send(());
+    if let Some(task) = metrics {
+        let _ = task.await;
+    }
     purger.abort();
     publisher.abort();
+    gauges.abort();
     result
 }
+
+/// The public URL of an app built by [`app`] until configured (the demo's
+/// default address; `serve` refuses to start without a configured one).
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// Builds the application state.
 pub fn app(
@@ -83,7 +168,7 @@ pub fn app(
         passwords,
         metrics: http::metrics::Metrics::default(),
         unknown_logins: services::auth::UnknownLogins::default(),
-        public_url: None,
+        public_url: DEFAULT_PUBLIC_URL.to_owned(),
         sync_cache: services::devices::SyncCache::default(),
     }
 }

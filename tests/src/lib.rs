@@ -159,8 +159,12 @@ impl Server {
             if let Some(url) = database_url {
                 c.arg("--database-url").arg(url);
             }
+            // `serve` requires the public URL; the metrics listener gets
+            // a free port of its own (stories run in parallel).
             let child = c
                 .args([command, "--bind", &format!("127.0.0.1:{port}")])
+                .args(["--public-url", &format!("http://127.0.0.1:{port}")])
+                .args(["--metrics-bind", &format!("127.0.0.1:{}", free_port())])
                 .env_remove("CHO_DATA_DIR")
                 .env_remove("CHO_DATABASE_URL")
                 .env_remove("CHO_BIND")

@@ -89,9 +89,7 @@ pub fn may_issue(
             cho_core::dates::format_iso_date(today),
         ));
     }
-    let admitted = venue_admitted_on.is_some_and(|d| d <= today)
-        && venue_withdrawn_on.is_none_or(|d| d > today);
-    if !admitted {
+    if !super::protocol::venue_admitted_on(venue_admitted_on, venue_withdrawn_on, today) {
         return Err(BanRuleError::VenueNotAdmitted);
     }
     Ok(())

@@ -59,6 +59,13 @@ impl Permit {
     }
 }
 
+/// Whether a venue takes part on `day`: admitted on or before it and not
+/// withdrawn on or before it. Bans, enrolment codes, enrolment, the list
+/// and the area key all require it.
+pub fn venue_admitted_on(admitted_on: Option<Date>, withdrawn_on: Option<Date>, day: Date) -> bool {
+    admitted_on.is_some_and(|d| d <= day) && withdrawn_on.is_none_or(|d| d > day)
+}
+
 /// Protocol settings besides the permit and the categories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProtocolSettings {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiQuery, Auth, Id};
+use super::extract::{ApiJson, ApiQuery, Auth, Id, credentials};
 use super::{Api, Operation};
 use crate::services::devices::{self, SyncAnswer};
 use crate::services::{App, AppError};
@@ -54,14 +54,7 @@ impl FromRequestParts<App> for DeviceAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let credential = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Device "))
-            .map(str::trim)
-            .filter(|c| !c.is_empty() && c.len() <= 100)
-            .ok_or(AppError::Unauthenticated)?;
+        let credential = credentials(&parts.headers, "Device").ok_or(AppError::Unauthenticated)?;
         Ok(Self(devices::authenticate(app, credential).await?))
     }
 }
@@ -72,32 +65,13 @@ struct CodeBody {
     name: String,
 }
 
-fn server_url(app: &App, headers: &HeaderMap) -> String {
-    if let Some(url) = &app.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 async fn create_code(
     State(app): State<App>,
     auth: Auth,
     Id(venue): Id,
-    headers: HeaderMap,
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let code = devices::create_code(
-        &app,
-        &auth.actor,
-        venue,
-        &b.name,
-        &server_url(&app, &headers),
-    )
-    .await?;
+    let code = devices::create_code(&app, &auth.actor, venue, &b.name).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(
@@ -168,6 +142,21 @@ fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
+/// The version in `If-None-Match`: `"vN"`, weak `W/"vN"` (a proxy may
+/// weaken a strong tag; If-None-Match compares weakly), or the first such
+/// tag of a list.
+fn etag_version(header: &str) -> Option<i64> {
+    header.split(',').find_map(|tag| {
+        let tag = tag.trim();
+        let tag = tag.strip_prefix("W/").unwrap_or(tag);
+        tag.strip_prefix("\"v")?
+            .strip_suffix('"')?
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+    })
+}
+
 async fn sync(
     State(app): State<App>,
     DeviceAuth(device): DeviceAuth,
@@ -179,9 +168,7 @@ async fn sync(
     let from_etag = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("\"v"))
-        .and_then(|v| v.strip_suffix('"'))
-        .and_then(|v| v.parse::<i64>().ok());
+        .and_then(etag_version);
     let have = q.version.or(from_etag).unwrap_or(0).max(0);
     let answer = devices::sync(&app, &device, have).await?;
     Ok(match answer {

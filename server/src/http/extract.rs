@@ -19,18 +19,22 @@ impl FromRequestParts<App> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 100)
+        let token = credentials(&parts.headers, "Bearer")
             .ok_or(AppError::Unauthenticated)?
             .to_owned();
         let actor = auth::authenticate(app, &token).await?;
         Ok(Self { actor, token })
     }
+}
+
+/// The credentials of `Authorization: <scheme> <credentials>`; the scheme
+/// is case-insensitive (RFC 9110, 11.1), the credentials at most 100
+/// characters.
+pub fn credentials<'a>(headers: &'a axum::http::HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, rest) = value.trim_start().split_once(' ')?;
+    let rest = rest.trim();
+    (given.eq_ignore_ascii_case(scheme) && !rest.is_empty() && rest.len() <= 100).then_some(rest)
 }
 
 /// `axum::Json` with JSON rejections.

@@ -1,16 +1,28 @@
 //! Prometheus metrics: requests and latencies per route, active bans per
 //! area. Kept in process; each server instance reports its own requests.
+//!
+//! Served on a listener of their own (`--metrics-bind`, loopback by
+//! default), never on the public one. A scrape only reads memory: the
+//! database gauges are refreshed by a background task ([`refresh_gauges`]
+//! every [`GAUGE_INTERVAL`]), so scraping cannot load the database.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
-use crate::services::App;
+use crate::services::{App, AppResult};
+use crate::storage::bans;
+
+/// How often `serve` refreshes the database gauges.
+pub const GAUGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -28,6 +40,8 @@ type RouteKey = (String, String, u16);
 #[derive(Clone, Default)]
 pub struct Metrics {
     routes: Arc<Mutex<BTreeMap<RouteKey, RouteStats>>>,
+    /// Active bans per area, as of the last refresh.
+    active_bans: Arc<Mutex<Vec<(i64, i64)>>>,
 }
 
 impl Metrics {
@@ -45,7 +59,13 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, active_bans: &[(i64, i64)]) -> String {
+    /// The exposition text, from memory only.
+    pub fn render(&self) -> String {
+        let active_bans = self
+            .active_bans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         let mut out = String::new();
         let routes = self.routes.lock().unwrap_or_else(PoisonError::into_inner);
         out.push_str("# HELP cho_http_requests_total HTTP requests by route and status.\n# TYPE cho_http_requests_total counter\n");
@@ -93,7 +113,7 @@ impl Metrics {
         out.push_str(
             "# HELP cho_active_bans Active bans per area.\n# TYPE cho_active_bans gauge\n",
         );
-        for (area, n) in active_bans {
+        for (area, n) in &active_bans {
             let _ = writeln!(out, "cho_active_bans{{area=\"{area}\"}} {n}");
         }
         out
@@ -117,4 +137,29 @@ pub async fn track(State(app): State<App>, request: Request, next: Next) -> Resp
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// Reads the database gauges into memory (the background task's job).
+pub async fn refresh_gauges(app: &App) -> AppResult<()> {
+    let active = bans::active_counts(&app.db, app.clock.today()).await?;
+    *app.metrics
+        .active_bans
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = active;
+    Ok(())
+}
+
+/// The metrics listener's router: `/metrics` and nothing else.
+pub fn router(app: App) -> Router {
+    Router::new().route("/metrics", get(scrape)).with_state(app)
+}
+
+async fn scrape(State(app): State<App>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        app.metrics.render(),
+    )
 }

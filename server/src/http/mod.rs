@@ -1,4 +1,5 @@
-//! The HTTP interface: JSON under `/api/v1`, `/healthz`, `/metrics`.
+//! The HTTP interface: JSON under `/api/v1` and `/healthz` on the public
+//! listener; `/metrics` on its own listener (see [`metrics::router`]).
 //!
 //! Routes are registered through [`Api::route`], which records each
 //! operation's documentation beside its handler, so the OpenAPI document
@@ -9,11 +10,16 @@ mod admin;
 mod auth;
 mod bans;
 mod devices;
+mod edge;
 pub mod error;
 mod extract;
 pub mod metrics;
 mod openapi;
 mod ops;
+pub mod serve;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +30,31 @@ pub use openapi::Operation;
 
 /// Largest request body accepted: a ban with long texts fits many times.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Most request headers accepted, by count and by total size; beyond
+/// either, 431 with a JSON body.
+pub const MAX_HEADERS: usize = 100;
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long the router gives a request, body included, before it answers
+/// 408 (a client sending a short body is cut off by this).
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// Every route.
+    pub request: Duration,
+    /// Routes registered with [`Operation::long_wait`] (a door's waiting
+    /// sync): they may hold a request open this long.
+    pub long_wait: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            request: Duration::from_secs(30),
+            long_wait: Duration::from_secs(120),
+        }
+    }
+}
 
 /// The router plus the documentation of every operation on it.
 pub struct Api {
@@ -62,16 +93,33 @@ fn api() -> Api {
     devices::routes(api)
 }
 
-/// The whole application's router.
+/// The public router with the default request timeouts.
 pub fn router(app: App) -> Router {
+    router_with(app, Timeouts::default())
+}
+
+/// The public router (everything but `/metrics`).
+pub fn router_with(app: App, timeouts: Timeouts) -> Router {
     let Api { router, operations } = api();
     let document = openapi::document(&operations);
+    let long_wait_routes: Arc<[&'static str]> = operations
+        .iter()
+        .filter(|op| op.long_wait)
+        .map(|op| op.path)
+        .collect();
     router
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || {
                 let document = document.clone();
-                async move { axum::Json(document) }
+                // Public and the same for everyone: caches may keep it,
+                // revalidating.
+                async move {
+                    (
+                        [(axum::http::header::CACHE_CONTROL, "no-cache")],
+                        axum::Json(document),
+                    )
+                }
             }),
         )
         .fallback(|| async {
@@ -90,8 +138,18 @@ pub fn router(app: App) -> Router {
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(
+            edge::RequestTimeouts {
+                timeouts,
+                long_wait_routes,
+            },
+            edge::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(edge::header_limits))
+        .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             metrics::track,
         ))
+        // Outermost: every answer gets the headers, errors included.
+        .layer(axum::middleware::from_fn(edge::security_headers))
         .with_state(app)
 }

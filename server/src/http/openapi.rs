@@ -14,6 +14,9 @@ pub struct Operation {
     pub body: Option<fn() -> Value>,
     /// Success status.
     pub success: u16,
+    /// May hold the request open for the long-wait timeout (see
+    /// `http::Timeouts`), e.g. a door's waiting sync.
+    pub long_wait: bool,
 }
 
 impl Operation {
@@ -25,7 +28,14 @@ impl Operation {
             roles: Some("any signed-in account"),
             body: None,
             success: 200,
+            long_wait: false,
         }
+    }
+
+    /// Opts the route into the long-wait request timeout.
+    pub const fn long_wait(mut self) -> Self {
+        self.long_wait = true;
+        self
     }
 
     pub const fn public(mut self) -> Self {

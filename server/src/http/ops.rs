@@ -1,24 +1,19 @@
-//! Operational endpoints: health and metrics.
+//! Operational endpoints: health (metrics have their own listener, see
+//! `metrics::router`).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
-use super::error::ApiError;
 use super::{Api, Operation};
-use crate::services::{App, AppError};
-use crate::storage::bans;
+use crate::services::App;
 
 pub fn routes(api: Api) -> Api {
     api.route(
         Operation::new("GET", "/healthz", "Health: the database answers").public(),
         get(healthz),
-    )
-    .route(
-        Operation::new("GET", "/metrics", "Prometheus metrics").public(),
-        get(metrics),
     )
 }
 
@@ -30,14 +25,4 @@ async fn healthz(State(app): State<App>) -> impl IntoResponse {
             axum::Json(json!({"status": "database unavailable"})),
         ),
     }
-}
-
-async fn metrics(State(app): State<App>) -> Result<impl IntoResponse, ApiError> {
-    let active = bans::active_counts(&app.db, app.clock.today())
-        .await
-        .map_err(AppError::from)?;
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(&active),
-    ))
 }

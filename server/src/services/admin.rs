@@ -7,7 +7,7 @@ use time::Date;
 
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
-use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
+use crate::domain::protocol::{Durations, Permit, ProtocolSettings, venue_admitted_on};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::areas::{self, AreaRow, CategoryRow};
 use crate::storage::venues::{self, VenueRow};
@@ -252,7 +252,26 @@ pub async fn set_venue_admission(
         Some(venue.area_id),
     ))
     .await?;
+    // A venue that no longer takes part loses its door phones at once, in
+    // this transaction; a withdrawal dated later bites at each sync.
+    let revoked = if venue_admitted_on(admitted_on, withdrawn_on, app.clock.today()) {
+        Vec::new()
+    } else {
+        crate::storage::devices::revoke_venue(&mut tx, venue_id).await?
+    };
+    for device_id in &revoked {
+        tx.audit(super::devices::device_event(
+            actor.audit_name(),
+            "device.revoke",
+            *device_id,
+            venue.area_id,
+        ))
+        .await?;
+    }
     tx.commit().await?;
+    for device_id in revoked {
+        app.sync_cache.forget_device(device_id);
+    }
     Ok(())
 }
 

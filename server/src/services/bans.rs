@@ -467,12 +467,20 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> AppResult<Vec<BanVi
         .iter()
         .map(|r| view(app, r, true))
         .collect::<AppResult<Vec<_>>>()?;
+    // The event names every ban whose personal data this answer holds (the
+    // area is in `area_id`), so a data subject's request can find each
+    // read of their data.
+    let returned = rows
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     tx.audit(AuditEvent {
         actor: actor.audit_name(),
         action: "ban.list",
-        object_type: "area",
-        object_id: area_id.to_string(),
+        object_type: "bans",
+        object_id: returned,
         area_id: Some(area_id),
     })
     .await?;

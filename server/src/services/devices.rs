@@ -19,6 +19,7 @@ use super::admin::identity_key_aad;
 use super::auth::token_hash;
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
+use crate::domain::protocol::venue_admitted_on;
 use crate::domain::roles::{Actor, Role};
 use crate::storage::devices::{self, DeviceRow};
 use crate::storage::lists::ListVersionRow;
@@ -39,7 +40,12 @@ fn random_bytes<const N: usize>() -> AppResult<[u8; N]> {
     Ok(out)
 }
 
-fn device_event(actor: String, action: &'static str, device_id: i64, area_id: i64) -> AuditEvent {
+pub(crate) fn device_event(
+    actor: String,
+    action: &'static str,
+    device_id: i64,
+    area_id: i64,
+) -> AuditEvent {
     AuditEvent {
         actor,
         action,
@@ -57,6 +63,64 @@ fn normalise_code(code: &str) -> String {
         .collect()
 }
 
+/// Checks a configured public URL: http(s), a host, no fragment, query,
+/// credentials or spaces, at most 200 characters; without a trailing `/`.
+pub fn public_url(text: &str) -> Result<String, &'static str> {
+    let url = text.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with https:// or http://")?;
+    if url.len() > 200 {
+        return Err("must be at most 200 characters");
+    }
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err("must name a host");
+    }
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '#' | '?' | '@'))
+    {
+        return Err("must not contain spaces, '#', '?' or '@'");
+    }
+    Ok(url.to_owned())
+}
+
+/// Codes and enrolment need the venue admitted today under a permit valid
+/// today, read in the write transaction that stores the code or device.
+async fn require_admitted_for_enrolment(
+    app: &App,
+    tx: &mut crate::storage::WriteTx,
+    venue_id: i64,
+) -> AppResult<i64> {
+    let admission = venues::admission_in(tx, venue_id)
+        .await?
+        .ok_or(AppError::NotFound("venue"))?;
+    let today = app.clock.today();
+    if !venue_admitted_on(admission.admitted_on, admission.withdrawn_on, today)
+        || !admission.permit.is_some_and(|p| p.valid_on(today))
+    {
+        return Err(AppError::NotAdmitted);
+    }
+    Ok(admission.area_id)
+}
+
+/// The list and the key need the device's venue admitted today (as read
+/// with the device). Not the permit: without one the area publishes an
+/// empty list, which the doors must still receive.
+fn require_admitted(app: &App, device: &DeviceRow) -> AppResult<()> {
+    if venue_admitted_on(
+        device.venue_admitted_on,
+        device.venue_withdrawn_on,
+        app.clock.today(),
+    ) {
+        Ok(())
+    } else {
+        Err(AppError::NotAdmitted)
+    }
+}
+
 pub struct EnrolmentCode {
     pub code: String,
     /// `cho-enrol:<server URL>#<code>`, what the QR code holds.
@@ -66,13 +130,15 @@ pub struct EnrolmentCode {
     pub qr_svg: String,
 }
 
-/// An owner creates a one-time code for a door phone of their venue.
+/// An owner creates a one-time code for a door phone of their venue. The
+/// link holds the configured public URL, never anything from the request.
+/// Everything that can fail happens before the commit, so an error never
+/// leaves a stored code behind.
 pub async fn create_code(
     app: &App,
     actor: &Actor,
     venue_id: i64,
     name: &str,
-    server_url: &str,
 ) -> AppResult<EnrolmentCode> {
     if actor.role != Role::Owner || !actor.venue_ids.contains(&venue_id) {
         return Err(AppError::Forbidden);
@@ -91,8 +157,16 @@ pub async fn create_code(
         .iter()
         .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
         .collect();
-    let expires_at = app.clock.now() + CODE_SECONDS;
-    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let link = format!("cho-enrol:{}#{code}", app.public_url);
+    let qr = qrcode::QrCode::new(link.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    let now = app.clock.now();
+    let expires_at = now + CODE_SECONDS;
+    let mut tx = app.db.begin_write(now).await?;
+    require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
     devices::create_code(
         &mut tx,
         &token_hash(&code),
@@ -111,12 +185,6 @@ pub async fn create_code(
     })
     .await?;
     tx.commit().await?;
-    let link = format!("cho-enrol:{server_url}#{code}");
-    let qr = qrcode::QrCode::new(link.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
-    let qr_svg = qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
     Ok(EnrolmentCode {
         code,
         link,
@@ -145,33 +213,29 @@ pub async fn enrol(app: &App, code: &str) -> AppResult<Enrolment> {
         .ok_or_else(|| {
             AppError::Invalid("enrolment code is unknown, used or expired".to_owned())
         })?;
-    let venue = venues::venue(&app.db, venue_id)
-        .await?
-        .ok_or(AppError::NotFound("venue"))?;
-    let device_id = devices::create(
-        &mut tx,
-        venue.area_id,
-        venue_id,
-        &name,
-        &token_hash(&credential),
-    )
-    .await?;
+    // Refused here, the transaction rolls back: the code stays unused but
+    // useless until the venue is admitted again.
+    let area_id = require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
+    // The key is read before the commit: an error leaves no device behind.
+    let (key_epoch, identity_key) = area_key(app, area_id).await?;
+    let signing_public_key = signer(app)?.public_key().to_vec();
+    let device_id =
+        devices::create(&mut tx, area_id, venue_id, &name, &token_hash(&credential)).await?;
     tx.audit(device_event(
         "system".to_owned(),
         "device.enrol",
         device_id,
-        venue.area_id,
+        area_id,
     ))
     .await?;
     tx.commit().await?;
-    let (key_epoch, identity_key) = area_key(app, venue.area_id).await?;
     Ok(Enrolment {
         device_id,
         credential,
-        area_id: venue.area_id,
+        area_id,
         key_epoch,
         identity_key,
-        signing_public_key: signer(app)?.public_key().to_vec(),
+        signing_public_key,
     })
 }
 
@@ -229,7 +293,9 @@ impl SyncCache {
         devices.insert(hash, (device, now));
     }
 
-    fn forget_device(&self, device_id: i64) {
+    /// Call only after the revocation committed: a poll between an earlier
+    /// drop and the commit would read the device as live and cache it.
+    pub fn forget_device(&self, device_id: i64) {
         let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
         devices.retain(|_, (d, _)| d.id != device_id);
     }
@@ -270,6 +336,7 @@ pub async fn authenticate(app: &App, credential: &str) -> AppResult<DeviceRow> {
 
 /// The device's current area key (after a key rotation).
 pub async fn current_key(app: &App, device: &DeviceRow) -> AppResult<(i64, Vec<u8>)> {
+    require_admitted(app, device)?;
     area_key(app, device.area_id).await
 }
 
@@ -327,7 +394,6 @@ pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
     if !devices::revoke(&mut tx, device_id).await? {
         return Err(AppError::Conflict("device is already revoked".to_owned()));
     }
-    app.sync_cache.forget_device(device_id);
     tx.audit(device_event(
         actor.audit_name(),
         "device.revoke",
@@ -336,6 +402,8 @@ pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
     ))
     .await?;
     tx.commit().await?;
+    // After the commit, never before: see `SyncCache::forget_device`.
+    app.sync_cache.forget_device(device_id);
     Ok(())
 }
 
@@ -358,6 +426,7 @@ pub enum SyncAnswer {
 /// version when that version is still stored under the same key epoch, or
 /// the latest snapshot.
 pub async fn sync(app: &App, device: &DeviceRow, have: i64) -> AppResult<SyncAnswer> {
+    require_admitted(app, device)?;
     // Note the sync at most every five minutes: polling doors must not
     // turn into a stream of writes.
     let now = app.clock.now();

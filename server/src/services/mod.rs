@@ -26,9 +26,9 @@ pub struct App {
     pub passwords: auth::PasswordHashing,
     pub metrics: crate::http::metrics::Metrics,
     pub unknown_logins: auth::UnknownLogins,
-    /// The address phones reach this server at (put in enrolment QR codes);
-    /// without it, the request's Host header over http.
-    pub public_url: Option<String>,
+    /// The address phones reach this server at, from configuration (put in
+    /// enrolment links and QR codes; never from a request's headers).
+    pub public_url: String,
     pub sync_cache: devices::SyncCache,
 }
 
@@ -52,6 +52,10 @@ pub enum AppError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The venue is not admitted under the area's permit today (or the
+    /// permit is not valid): no codes, enrolment, list or key.
+    #[error("the venue is not admitted under a valid permit of the area today")]
+    NotAdmitted,
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -1,7 +1,9 @@
 //! Door devices and enrolment codes.
 
 use sqlx::Row;
+use time::Date;
 
+use super::areas::parse_date;
 use super::{Db, Result, WriteTx};
 
 #[derive(Clone)]
@@ -13,11 +15,20 @@ pub struct DeviceRow {
     pub enrolled_at: i64,
     pub revoked_at: Option<i64>,
     pub last_sync_at: Option<i64>,
+    /// The venue's admission, read with the device (a sync checks it
+    /// without another query).
+    pub venue_admitted_on: Option<Date>,
+    pub venue_withdrawn_on: Option<Date>,
 }
 
-const COLUMNS: &str = "id, area_id, venue_id, name, enrolled_at, revoked_at, last_sync_at";
+/// Devices with their venue's admission; callers add `WHERE d...`.
+const SELECT: &str = "SELECT d.id, d.area_id, d.venue_id, d.name, d.enrolled_at, d.revoked_at, d.last_sync_at, \
+     v.admitted_on AS venue_admitted_on, v.withdrawn_on AS venue_withdrawn_on \
+     FROM devices d JOIN venues v ON v.id = d.venue_id";
 
 fn device_from(row: &sqlx::any::AnyRow) -> Result<DeviceRow> {
+    let admitted: Option<String> = row.try_get("venue_admitted_on")?;
+    let withdrawn: Option<String> = row.try_get("venue_withdrawn_on")?;
     Ok(DeviceRow {
         id: row.try_get("id")?,
         area_id: row.try_get("area_id")?,
@@ -26,6 +37,8 @@ fn device_from(row: &sqlx::any::AnyRow) -> Result<DeviceRow> {
         enrolled_at: row.try_get("enrolled_at")?,
         revoked_at: row.try_get("revoked_at")?,
         last_sync_at: row.try_get("last_sync_at")?,
+        venue_admitted_on: admitted.as_deref().map(parse_date).transpose()?,
+        venue_withdrawn_on: withdrawn.as_deref().map(parse_date).transpose()?,
     })
 }
 
@@ -80,19 +93,17 @@ pub async fn create(
 }
 
 pub async fn device(db: &Db, id: i64) -> Result<Option<DeviceRow>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM devices WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE d.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
     row.as_ref().map(device_from).transpose()
 }
 
 /// The live (not revoked) device holding this credential.
 pub async fn by_credential(db: &Db, credential_hash: &[u8]) -> Result<Option<DeviceRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM devices WHERE credential_hash = $1 AND revoked_at IS NULL"
+        "{SELECT} WHERE d.credential_hash = $1 AND d.revoked_at IS NULL"
     )))
     .bind(credential_hash.to_vec())
     .fetch_optional(db.pool())
@@ -102,7 +113,7 @@ pub async fn by_credential(db: &Db, credential_hash: &[u8]) -> Result<Option<Dev
 
 pub async fn in_area(db: &Db, area_id: i64) -> Result<Vec<DeviceRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM devices WHERE area_id = $1 ORDER BY id"
+        "{SELECT} WHERE d.area_id = $1 ORDER BY d.id"
     )))
     .bind(area_id)
     .fetch_all(db.pool())
@@ -129,6 +140,24 @@ pub async fn revoke(tx: &mut WriteTx, id: i64) -> Result<bool> {
             .execute(tx.conn())
             .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live device of a venue; returns their ids.
+pub async fn revoke_venue(tx: &mut WriteTx, venue_id: i64) -> Result<Vec<i64>> {
+    let now = tx.now();
+    let rows = sqlx::query(
+        "UPDATE devices SET revoked_at = $1 WHERE venue_id = $2 AND revoked_at IS NULL RETURNING id",
+    )
+    .bind(now)
+    .bind(venue_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut ids = rows
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<std::result::Result<Vec<i64>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// Notes a sync (outside the audit chain: syncs are reads of no personal

@@ -85,6 +85,9 @@ impl Db {
         } else {
             return Err(StorageError::UnsupportedUrl);
         };
+        if backend == Backend::Sqlite {
+            restrict_sqlite_files(url)?;
+        }
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
@@ -162,6 +165,46 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The SQLite database holds sealed personal data and every hash: owner
+/// only. The file is created 0600 before SQLite opens it (SQLite gives its
+/// -wal and -shm files the database file's mode), and existing files are
+/// narrowed to 0600.
+fn restrict_sqlite_files(url: &str) -> Result<()> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.contains(":memory:") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StorageError::Database(sqlx::Error::Io(e));
+        if !path.exists() {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => {}
+                // Created meanwhile by another process: narrowed below.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // No directory, read-only mode...: SQLite says why.
+                Err(_) => return Ok(()),
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A write transaction that owns the next links of the audit chain.

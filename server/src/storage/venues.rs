@@ -87,3 +87,50 @@ pub async fn in_area(db: &Db, area_id: i64) -> Result<Vec<VenueRow>> {
     .await?;
     rows.iter().map(venue_from).collect()
 }
+
+/// A venue's admission and its area's permit, as one write transaction
+/// sees them (so a withdrawal committed before cannot be missed).
+pub struct Admission {
+    pub area_id: i64,
+    pub admitted_on: Option<Date>,
+    pub withdrawn_on: Option<Date>,
+    pub permit: Option<crate::domain::protocol::Permit>,
+}
+
+pub async fn admission_in(tx: &mut WriteTx, venue_id: i64) -> Result<Option<Admission>> {
+    let row = sqlx::query(
+        "SELECT v.area_id, v.admitted_on, v.withdrawn_on, a.permit_reference, a.permit_granted_on, a.permit_expires_on \
+         FROM venues v JOIN areas a ON a.id = v.area_id WHERE v.id = $1",
+    )
+    .bind(venue_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let date = |column: &str| -> Result<Option<Date>> {
+        let text: Option<String> = row.try_get(column)?;
+        text.as_deref().map(parse_date).transpose()
+    };
+    let reference: Option<String> = row.try_get("permit_reference")?;
+    let permit = match (
+        reference,
+        date("permit_granted_on")?,
+        date("permit_expires_on")?,
+    ) {
+        (Some(reference), Some(granted_on), Some(expires_on)) => {
+            Some(crate::domain::protocol::Permit {
+                reference,
+                granted_on,
+                expires_on,
+            })
+        }
+        _ => None,
+    };
+    Ok(Some(Admission {
+        area_id: row.try_get("area_id")?,
+        admitted_on: date("admitted_on")?,
+        withdrawn_on: date("withdrawn_on")?,
+        permit,
+    }))
+}

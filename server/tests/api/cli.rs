@@ -46,14 +46,29 @@ fn stderr(o: &Output) -> String {
 struct Server {
     child: Child,
     port: u16,
+    metrics_port: u16,
     out: Arc<Mutex<String>>,
 }
 
 impl Server {
     fn start(dir: &Path, subcommand: &str) -> Self {
+        Self::start_with(dir, subcommand, &[])
+    }
+
+    /// `serve` gets the public URL it requires; both get a free metrics
+    /// port (tests run in parallel).
+    fn start_with(dir: &Path, subcommand: &str, extra: &[&str]) -> Self {
         let port = free_port();
+        let metrics_port = free_port();
         let bind = format!("127.0.0.1:{port}");
-        let mut child = command(dir, &[subcommand, "--bind", &bind])
+        let metrics_bind = format!("127.0.0.1:{metrics_port}");
+        let public_url = format!("http://{bind}");
+        let mut args = vec![subcommand, "--bind", &bind, "--metrics-bind", &metrics_bind];
+        if subcommand == "serve" {
+            args.extend(["--public-url", &public_url]);
+        }
+        args.extend_from_slice(extra);
+        let mut child = command(dir, &args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -73,7 +88,12 @@ impl Server {
                 }
             });
         }
-        let mut server = Self { child, port, out };
+        let mut server = Self {
+            child,
+            port,
+            metrics_port,
+            out,
+        };
         let started = Instant::now();
         while http(port, "GET", "/healthz", None, None).map(|r| r.0) != Some(200) {
             if let Ok(Some(status)) = server.child.try_wait() {
@@ -143,6 +163,40 @@ fn http(
     Some((answer.status, answer.text()))
 }
 
+/// A request with any headers: (status, lower-cased head, body bytes).
+fn http_raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, response[split + 4..].to_vec())
+}
+
+fn header_value(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::to_owned)
+}
+
 fn login(port: u16, user: &str, password: &str) -> (u16, serde_json::Value) {
     let body = serde_json::json!({"username": user, "password": password}).to_string();
     let (status, body) =
@@ -207,9 +261,41 @@ fn init_creates_keys_and_a_one_time_password() {
     );
     assert_eq!(server.terminate(), Some(0));
 
+    // Serving without a public URL refuses: enrolment links must never
+    // come from a request's Host header.
+    let out = run(&data, &["serve", "--bind", "127.0.0.1:1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--public-url"), "{}", stderr(&out));
+    for bad in [
+        "cho.example.nl",
+        "https://",
+        "https://x.nl/#frag",
+        "https://a b.nl",
+    ] {
+        let out = run(
+            &data,
+            &["--public-url", bad, "serve", "--bind", "127.0.0.1:1"],
+        );
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            stderr(&out).contains("--public-url"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
+
     // Serving without keys refuses.
     let empty = dir.path().join("empty");
-    let out = run(&empty, &["serve", "--bind", "127.0.0.1:1"]);
+    let out = run(
+        &empty,
+        &[
+            "--public-url",
+            "https://cho.example.nl",
+            "serve",
+            "--bind",
+            "127.0.0.1:1",
+        ],
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cho-server init"), "{}", stderr(&out));
 }
@@ -245,12 +331,14 @@ fn demo_serves_and_stops_on_sigterm_then_audit_migrate_purge() {
             .len(),
         2
     );
-    let (status, metrics) = http(port, "GET", "/metrics", None, None).unwrap();
-    assert_eq!(status, 200);
-    assert!(
-        metrics.contains("cho_active_bans{area=\"1\"} 3"),
-        "{metrics}"
-    );
+    // Metrics: on their own listener only.
+    let (status, _) = http(port, "GET", "/metrics", None, None).unwrap();
+    assert_eq!(status, 404);
+    // The gauges are refreshed by a background task, first at start.
+    wait_until(10, "the active-ban gauge", || {
+        http(server.metrics_port, "GET", "/metrics", None, None)
+            .is_some_and(|(status, m)| status == 200 && m.contains("cho_active_bans{area=\"1\"} 3"))
+    });
     let output = server.output();
     assert!(
         !output.contains("Jansen") && !output.contains(&token),
@@ -357,4 +445,75 @@ async fn migrate_and_audit_verify_on_postgres() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("BROKEN"), "{}", stdout(&out));
     app.db().close().await;
+}
+
+#[test]
+fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), "demo", &["--publish-interval", "1"]);
+    let port = server.port;
+    let (_, body) = login(port, "kroon", "demo-kroon-2026");
+    let kroon = body["token"].as_str().unwrap().to_owned();
+    let (status, code) = http(
+        port,
+        "POST",
+        "/api/v1/venues/1/enrolment-codes",
+        Some(&kroon),
+        Some(r#"{"name":"Voordeur"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{code}");
+    let code: serde_json::Value = serde_json::from_str(&code).unwrap();
+    // The demo's public URL defaults to its bind address.
+    assert_eq!(
+        code["link"],
+        format!(
+            "cho-enrol:http://127.0.0.1:{port}#{}",
+            code["code"].as_str().unwrap()
+        )
+    );
+    let (status, enrolled) = http(
+        port,
+        "POST",
+        "/api/v1/devices/enrol",
+        None,
+        Some(&serde_json::json!({"code": code["code"]}).to_string()),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{enrolled}");
+    let enrolled: serde_json::Value = serde_json::from_str(&enrolled).unwrap();
+    let device = format!(
+        "Authorization: Device {}\r\n",
+        enrolled["credential"].as_str().unwrap()
+    );
+    let version = || {
+        let (status, head, _) = http_raw(port, "GET", "/api/v1/device/list", &device, "");
+        assert_eq!(status, 200, "{head}");
+        header_value(&head, "x-cho-list-version")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    let mut first = 0;
+    wait_until(10, "a first list", || {
+        first = version();
+        first > 0
+    });
+    // A revocation is published within the one-second interval (plus the
+    // 5-second sync cache), not the default 30 seconds.
+    let (_, body) = login(port, "beheerder", "demo-beheerder-2026");
+    let beheerder = body["token"].as_str().unwrap().to_owned();
+    let (status, answer) = http(
+        port,
+        "POST",
+        "/api/v1/bans/1/revoke",
+        Some(&beheerder),
+        Some(r#"{"reason":"issued for the wrong person"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 204, "{answer}");
+    let started = Instant::now();
+    wait_until(15, "a new list version", || version() > first);
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert_eq!(server.terminate(), Some(0));
 }

@@ -14,6 +14,7 @@ mod bans;
 mod cli;
 mod concurrency;
 mod devices;
+mod edge;
 mod lists;
 mod openapi;
 mod ops;

@@ -1,7 +1,10 @@
 //! Health and metrics.
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
 use serde_json::json;
+use tower::ServiceExt;
 
 use crate::both;
 use crate::fixtures::*;
@@ -67,7 +70,7 @@ async fn metrics_use_route_templates_and_count_active_bans(app: TestApp) {
         StatusCode::NO_CONTENT,
     );
 
-    let (status, headers, body) = app.request_full("GET", "/metrics", None, None).await;
+    let (status, headers, text) = scrape(&app).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         headers["content-type"]
@@ -75,7 +78,7 @@ async fn metrics_use_route_templates_and_count_active_bans(app: TestApp) {
             .unwrap()
             .starts_with("text/plain")
     );
-    let text = body.as_str().unwrap();
+    let text = text.as_str();
     let line = |prefix: &str| {
         text.lines()
             .find(|l| l.starts_with(prefix))
@@ -129,8 +132,7 @@ async fn metrics_use_route_templates_and_count_active_bans(app: TestApp) {
         "2"
     );
     app.advance_days(1);
-    let (_, body) = app.request("GET", "/metrics", None, None).await;
-    let text = body.as_str().unwrap().to_owned();
+    let (_, _, text) = scrape(&app).await;
     let after = text
         .lines()
         .find(|l| l.starts_with(&format!("cho_active_bans{{area=\"{}\"}}", s.area_b)))
@@ -140,4 +142,52 @@ async fn metrics_use_route_templates_and_count_active_bans(app: TestApp) {
         after.ends_with(" 1"),
         "the short ban ended yesterday: {after}"
     );
+}
+
+/// What the metrics listener answers, after the background task's refresh
+/// of the database gauges.
+async fn scrape(app: &TestApp) -> (StatusCode, HeaderMap, String) {
+    cho_server::http::metrics::refresh_gauges(&app.app)
+        .await
+        .unwrap();
+    scrape_only(app).await
+}
+
+/// A scrape without a refresh.
+async fn scrape_only(app: &TestApp) -> (StatusCode, HeaderMap, String) {
+    let response = cho_server::http::metrics::router(app.app.clone())
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+both!(metrics_are_not_public_and_a_scrape_reads_no_database);
+async fn metrics_are_not_public_and_a_scrape_reads_no_database(app: TestApp) {
+    let s = app.seed().await;
+    // Not on the public router, nor in the OpenAPI document.
+    let (status, body) = app.request("GET", "/metrics", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        !cho_server::http::operations()
+            .iter()
+            .any(|o| o.path == "/metrics")
+    );
+    // Before the first refresh the gauges are empty; a scrape alone never
+    // counts bans (it would read the database)...
+    let (status, _, text) = scrape_only(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!text.contains("cho_active_bans{"), "{text}");
+    // ...even with the database gone.
+    let gauge = format!("cho_active_bans{{area=\"{}\"}} 3", s.area_a);
+    cho_server::http::metrics::refresh_gauges(&app.app)
+        .await
+        .unwrap();
+    app.db().close().await;
+    let (status, _, text) = scrape_only(&app).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains(&gauge), "{text}");
 }
