@@ -71,6 +71,9 @@ pub fn on_both_backends(server_binary: &str, name: &str, story: fn(&mut Env)) {
 
 static SERVER_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
 
+/// `serve --publish-interval` of every server a story starts.
+pub const PUBLISH_INTERVAL_SECONDS: u64 = 1;
+
 /// One story's world: its backend, data directory, database and server.
 pub struct Env {
     pub backend: Backend,
@@ -107,6 +110,12 @@ impl Env {
     pub fn restart_server(&mut self) {
         self.server = Server::start(self.data_dir.path(), self.database_url.as_deref(), "serve");
         self.http = Http::new(&self.server.base);
+    }
+
+    /// Starts another `serve` process on the same data directory (keys)
+    /// and database: a second instance behind the same load balancer.
+    pub fn start_another_server(&self) -> Server {
+        Server::start(self.data_dir.path(), self.database_url.as_deref(), "serve")
     }
 
     /// Runs a one-shot subcommand of the server binary (e.g.
@@ -160,15 +169,19 @@ impl Server {
                 c.arg("--database-url").arg(url);
             }
             // `serve` requires the public URL; the metrics listener gets
-            // a free port of its own (stories run in parallel).
+            // a free port of its own (stories run in parallel). A list is
+            // published within a second of a change, so a story waits a
+            // second per step, not the production 30.
             let child = c
                 .args([command, "--bind", &format!("127.0.0.1:{port}")])
                 .args(["--public-url", &format!("http://127.0.0.1:{port}")])
                 .args(["--metrics-bind", &format!("127.0.0.1:{}", free_port())])
+                .args(["--publish-interval", &PUBLISH_INTERVAL_SECONDS.to_string()])
                 .env_remove("CHO_DATA_DIR")
                 .env_remove("CHO_DATABASE_URL")
                 .env_remove("CHO_BIND")
                 .env_remove("CHO_PUBLIC_URL")
+                .env_remove("CHO_PUBLISH_INTERVAL")
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("log"))
                 .stderr(log_file)
@@ -205,7 +218,8 @@ impl Server {
         panic!("cannot start the server: {last}");
     }
 
-    fn kill(&mut self) {
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
