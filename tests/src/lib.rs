@@ -33,11 +33,23 @@ pub enum Backend {
 /// skipped (loudly) when it is not installed, unless
 /// `CHO_REQUIRE_POSTGRES=1`.
 pub fn on_both_backends(server_binary: &str, name: &str, story: fn(&mut Env)) {
-    let _ = SERVER_BINARY.set(PathBuf::from(server_binary));
     let mut backends = vec![Backend::Sqlite];
     if postgres().is_some() {
         backends.push(Backend::Postgres);
     }
+    on_backends(server_binary, name, backends, story);
+}
+
+/// Runs `story` on PostgreSQL only (several server instances share one
+/// database only there); skipped as [`on_both_backends`] skips it.
+pub fn on_postgres(server_binary: &str, name: &str, story: fn(&mut Env)) {
+    if postgres().is_some() {
+        on_backends(server_binary, name, vec![Backend::Postgres], story);
+    }
+}
+
+fn on_backends(server_binary: &str, name: &str, backends: Vec<Backend>, story: fn(&mut Env)) {
+    let _ = SERVER_BINARY.set(PathBuf::from(server_binary));
     let handles: Vec<_> = backends
         .into_iter()
         .map(|backend| {
