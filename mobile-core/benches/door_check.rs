@@ -18,6 +18,9 @@ use cho_core::list_format::{
     SIGNATURE_LEN,
 };
 use cho_core::mrz;
+// HIT_MRZ: the ICAO 9303 TD3 specimen (expired in 2012, which only sets
+// `document_expired`).
+use cho_testkit::mrz::{ICAO_TD3 as HIT_MRZ, td3};
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 
 const AREA: u64 = 7;
@@ -27,10 +30,6 @@ const KEY: [u8; 32] = [0x11; 32];
 const NOW: i64 = time::macros::datetime!(2026-11-28 12:00 UTC).unix_timestamp();
 const DAY: i64 = 86_400;
 
-/// The ICAO 9303 TD3 specimen (expired in 2012, which only sets
-/// `document_expired`).
-const HIT_MRZ: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n\
-                       L898902C36UTO7408122F1204159ZE184226B<<<<<10";
 const HIT_MANUAL: (&str, &str, &str) = ("Eriksson", "Anna Maria", "1974-08-12");
 const MISS_MANUAL: (&str, &str, &str) = ("Jansen", "Piet", "1980-01-02");
 
@@ -39,29 +38,17 @@ const DELTA_REMOVED: usize = 300;
 const DELTA_CHANGED: usize = 100;
 const DELTA_CHANGES: usize = DELTA_ADDED + DELTA_REMOVED + DELTA_CHANGED;
 
-fn check_digit(s: &str) -> char {
-    cho_core::mrz::check_digit_of(s)
-}
-
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
 /// A TD3 passport MRZ with correct check digits, for someone not on the list.
 fn miss_mrz() -> String {
-    let line1 = pad("P<UTOJANSEN<<PIET", 44);
-    let (number, birth, expiry) = ("X12345678", "800102", "310101");
-    let personal = pad("", 14);
-    let mut line2 = format!(
-        "{number}{}UTO{birth}{}M{expiry}{}{personal}{}",
-        check_digit(number),
-        check_digit(birth),
-        check_digit(expiry),
-        check_digit(&personal)
-    );
-    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-    line2.push(check_digit(&composite));
-    format!("{line1}\n{line2}")
+    td3(
+        "P<UTOJANSEN<<PIET",
+        "X12345678",
+        "UTO",
+        "800102",
+        'M',
+        "310101",
+        "",
+    )
 }
 
 /// splitmix64: reproducible random tokens without a dependency.

@@ -21,14 +21,13 @@ use cho_core::dates;
 use cho_core::identity::{Identity, IdentityKey, IdentityToken, MatchStrength, TOKEN_LEN};
 use cho_core::list_format::{EntrySet, ListEntry, ListHeader, ListSigner};
 use cho_core::mrz;
+use cho_testkit::mrz::ICAO_TD3 as HIT_MRZ;
 
 const N: usize = 1_000_000;
 const AREA: u64 = 7;
 const KEY: [u8; 32] = [0x11; 32];
 /// 2026-11-28 12:00 UTC.
 const NOW: i64 = time::macros::datetime!(2026-11-28 12:00 UTC).unix_timestamp();
-const HIT_MRZ: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n\
-                       L898902C36UTO7408122F1204159ZE184226B<<<<<10";
 const CHILD_ENV: &str = "CHO_DOOR_MEMORY_CHILD";
 const PUBLIC_KEY_FILE: &str = "bench-public-key.bin";
 const DELTA_FILE: &str = "bench-delta.bin";

@@ -9,6 +9,7 @@ use cho_core::checker::{Door, DoorError, Verdict};
 use cho_core::dates;
 use cho_core::identity::{Identity, IdentityKey, MatchStrength};
 use cho_core::list_format::{EntrySet, ListEntry, ListError, ListHeader, ListSigner};
+use cho_testkit::mrz::{id_card, passport};
 use time::macros::{date, datetime};
 
 const AREA: u64 = 7;
@@ -17,59 +18,6 @@ const KEY2: [u8; 32] = [0x22; 32];
 const DAY: i64 = 86_400;
 /// 2026-11-28 12:00 UTC, 13:00 in Amsterdam.
 const NOW: i64 = datetime!(2026-11-28 12:00 UTC).unix_timestamp();
-
-fn check_digit(s: &str) -> char {
-    cho_core::mrz::check_digit_of(s)
-}
-
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-/// A passport MRZ (TD3) with correct check digits and the BSN-shaped
-/// personal number `999999990`.
-fn passport(surname: &str, given: &str, birth: &str, expiry: &str) -> String {
-    let line1 = pad(
-        &format!(
-            "P<NLD{}<<{}",
-            surname.replace(' ', "<"),
-            given.replace(' ', "<")
-        ),
-        44,
-    );
-    let number = "SPECI2014";
-    let personal = pad("999999990", 14);
-    let mut line2 = format!(
-        "{number}{}NLD{birth}{}F{expiry}{}{personal}{}",
-        check_digit(number),
-        check_digit(birth),
-        check_digit(expiry),
-        check_digit(&personal)
-    );
-    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-    line2.push(check_digit(&composite));
-    format!("{line1}\n{line2}")
-}
-
-/// An ID card MRZ (TD1), where long names are cut at 30 characters.
-fn id_card(surname: &str, given: &str, birth: &str, expiry: &str) -> String {
-    let number = "SPECI2021";
-    let line1 = pad(
-        &format!("I<NLD{number}{}999999990", check_digit(number)),
-        30,
-    );
-    let mut line2 = format!(
-        "{birth}{}F{expiry}{}NLD",
-        check_digit(birth),
-        check_digit(expiry)
-    );
-    line2 = pad(&line2, 29);
-    let composite: String = [&line1[5..30], &line2[0..7], &line2[8..15], &line2[18..29]].concat();
-    line2.push(check_digit(&composite));
-    let name: String = format!("{}<<{}", surname.replace(' ', "<"), given.replace(' ', "<"));
-    let line3 = pad(&name.chars().take(30).collect::<String>(), 30);
-    format!("{line1}\n{line2}\n{line3}")
-}
 
 struct Area {
     signer: ListSigner,

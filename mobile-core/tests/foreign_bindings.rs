@@ -59,6 +59,7 @@ use cho_core::dates;
 use cho_core::identity::{Identity, IdentityKey, MatchStrength};
 use cho_core::list_format::{EntrySet, ListEntry, ListHeader, ListSigner};
 use cho_core::mrz;
+use cho_testkit::mrz::{ICAO_TD1, ICAO_TD3, td3};
 use time::Date;
 use time::macros::{date, datetime};
 
@@ -91,13 +92,6 @@ const NOW: i64 = datetime!(2026-11-28 12:00 UTC).unix_timestamp();
 const TODAY: &str = "2026-11-28";
 const V1_ISSUED: i64 = NOW - 3_600;
 const V2_ISSUED: i64 = NOW - 600;
-
-/// The ICAO 9303 specimens (part 4 and 5).
-const ICAO_TD3: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\n\
-                        L898902C36UTO7408122F1204159ZE184226B<<<<<10";
-const ICAO_TD1: &str = "I<UTOD231458907<<<<<<<<<<<<<<<\n\
-                        7408122F1204159UTO<<<<<<<<<<<6\n\
-                        ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
 
 /// A person as the foreign programs enter them by hand.
 struct Person {
@@ -299,25 +293,18 @@ fn token_list(tokens: &[(cho_core::identity::IdentityToken, MatchStrength)]) -> 
         .join(" ")
 }
 
-fn check_digit(s: &str) -> char {
-    cho_core::mrz::check_digit_of(s)
-}
-
-/// A Dutch passport MRZ (TD3) with correct check digits.
+/// A Dutch passport MRZ (TD3) with correct check digits; `name` as the
+/// MRZ prints it.
 fn passport(name: &str, birth: &str, expiry: &str) -> String {
-    let line1 = format!("{:<<44}", format!("P<NLD{name}"));
-    let number = "SPECI2026";
-    let personal = format!("{:<<14}", "");
-    let mut line2 = format!(
-        "{number}{}NLD{birth}{}M{expiry}{}{personal}{}",
-        check_digit(number),
-        check_digit(birth),
-        check_digit(expiry),
-        check_digit(&personal)
-    );
-    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-    line2.push(check_digit(&composite));
-    format!("{line1}\n{line2}")
+    td3(
+        &format!("P<NLD{name}"),
+        "SPECI2026",
+        "NLD",
+        birth,
+        'M',
+        expiry,
+        "",
+    )
 }
 
 fn manual(p: &Person) -> Identity {

@@ -1,6 +1,6 @@
-//! Support for the end-to-end stories: a PostgreSQL starter, a real
-//! `cho-server` process, a small blocking HTTP client, a door (the real
-//! `cho_core::checker::Door`) and test people with their MRZs.
+//! Support for the end-to-end stories: a real `cho-server` process on
+//! SQLite or on the test kit's PostgreSQL, a door (the real
+//! `cho_core::checker::Door`), and the test kit's HTTP client and people.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -10,10 +10,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cho_core::checker::{Door, Verdict};
+pub use cho_testkit::http::{Answer, Http, Session};
+pub use cho_testkit::mrz::BSN;
+pub use cho_testkit::people::{
+    AREA_1, BEHEERDER, CATEGORY_1, FABRIEK, JANSEN, KROON, OPERATOR, Person, VENUE_FABRIEK,
+    VENUE_KROON,
+};
+pub use cho_testkit::postgres::{free_port, postgres};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------
-// Backends and PostgreSQL.
+// Backends.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -21,18 +28,28 @@ pub enum Backend {
     Postgres,
 }
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
 /// Runs `story` on SQLite and on PostgreSQL, each in its own thread, with
 /// its own server process, data directory and database. PostgreSQL is
 /// skipped (loudly) when it is not installed, unless
 /// `CHO_REQUIRE_POSTGRES=1`.
 pub fn on_both_backends(server_binary: &str, name: &str, story: fn(&mut Env)) {
-    let _ = SERVER_BINARY.set(PathBuf::from(server_binary));
     let mut backends = vec![Backend::Sqlite];
-    if postgres_available() {
+    if postgres().is_some() {
         backends.push(Backend::Postgres);
     }
+    on_backends(server_binary, name, backends, story);
+}
+
+/// Runs `story` on PostgreSQL only (several server instances share one
+/// database only there); skipped as [`on_both_backends`] skips it.
+pub fn on_postgres(server_binary: &str, name: &str, story: fn(&mut Env)) {
+    if postgres().is_some() {
+        on_backends(server_binary, name, vec![Backend::Postgres], story);
+    }
+}
+
+fn on_backends(server_binary: &str, name: &str, backends: Vec<Backend>, story: fn(&mut Env)) {
+    let _ = SERVER_BINARY.set(PathBuf::from(server_binary));
     let handles: Vec<_> = backends
         .into_iter()
         .map(|backend| {
@@ -61,146 +78,13 @@ pub fn on_both_backends(server_binary: &str, name: &str, story: fn(&mut Env)) {
     assert!(failed.is_empty(), "failed: {failed:?}");
 }
 
-fn postgres_available() -> bool {
-    let required = std::env::var("CHO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if Path::new(PG_BIN).join("initdb").exists() {
-        return true;
-    }
-    assert!(
-        !required,
-        "CHO_REQUIRE_POSTGRES=1 but PostgreSQL 15 is not installed ({PG_BIN}/initdb is missing)"
-    );
-    let notice = format!(
-        "\n*** SKIPPED postgres: {PG_BIN}/initdb not found; these stories ran on SQLite only. \
-         Install postgresql-15 (or set CHO_REQUIRE_POSTGRES=1 to fail). ***\n\n"
-    );
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
-    false
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn pg_command(root: bool, program: &str) -> Command {
-    let program = format!("{PG_BIN}/{program}");
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", &program]);
-        c
-    } else {
-        Command::new(program)
-    }
-}
-
-fn run_checked(mut c: Command, what: &str) {
-    let out = c
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A PostgreSQL cluster of one story; stopped and removed on drop.
-pub struct Postgres {
-    base: PathBuf,
-    data: PathBuf,
-    port: u16,
-    root: bool,
-}
-
-impl Postgres {
-    pub fn start() -> Self {
-        let root = is_root();
-        let base = tempfile::Builder::new()
-            .prefix("cho-e2e-pg-")
-            .tempdir_in("/tmp")
-            .expect("temp dir")
-            .keep();
-        let data = base.join("data");
-        if root {
-            let mut chown = Command::new("chown");
-            chown.arg("-R").arg("postgres").arg(&base);
-            run_checked(chown, "chown");
-        }
-        let mut initdb = pg_command(root, "initdb");
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-A", "trust", "-U", "postgres", "--no-sync"]);
-        run_checked(initdb, "initdb");
-        let port = free_port();
-        let mut start = pg_command(root, "pg_ctl");
-        start
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(base.join("log"))
-            .arg("-o")
-            .arg(format!(
-                "-k {} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off",
-                base.display()
-            ))
-            .args(["-w", "-t", "60", "start"]);
-        run_checked(start, "pg_ctl start");
-        let pg = Self {
-            base,
-            data,
-            port,
-            root,
-        };
-        let mut createdb = pg_command(root, "createdb");
-        createdb.args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-U",
-            "postgres",
-            "cho",
-        ]);
-        run_checked(createdb, "createdb");
-        pg
-    }
-
-    pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/cho", self.port)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let mut stop = pg_command(self.root, "pg_ctl");
-        stop.arg("-D")
-            .arg(&self.data)
-            .args(["stop", "-m", "immediate"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let _ = stop.status();
-        let _ = std::fs::remove_dir_all(&self.base);
-    }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 // ---------------------------------------------------------------------------
 // The server process.
 
 static SERVER_BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `serve --publish-interval` of every server a story starts.
+pub const PUBLISH_INTERVAL_SECONDS: u64 = 1;
 
 /// One story's world: its backend, data directory, database and server.
 pub struct Env {
@@ -209,13 +93,14 @@ pub struct Env {
     pub http: Http,
     pub data_dir: tempfile::TempDir,
     pub database_url: Option<String>,
-    _postgres: Option<Postgres>,
 }
 
 impl Env {
     fn new(backend: Backend) -> Self {
-        let postgres = (backend == Backend::Postgres).then(Postgres::start);
-        let database_url = postgres.as_ref().map(Postgres::url);
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(postgres().expect("PostgreSQL").fresh_database()),
+        };
         let data_dir = tempfile::tempdir().expect("data dir");
         let server = Server::start(data_dir.path(), database_url.as_deref(), "demo");
         let http = Http::new(&server.base);
@@ -225,7 +110,6 @@ impl Env {
             http,
             data_dir,
             database_url,
-            _postgres: postgres,
         }
     }
 
@@ -238,6 +122,12 @@ impl Env {
     pub fn restart_server(&mut self) {
         self.server = Server::start(self.data_dir.path(), self.database_url.as_deref(), "serve");
         self.http = Http::new(&self.server.base);
+    }
+
+    /// Starts another `serve` process on the same data directory (keys)
+    /// and database: a second instance behind the same load balancer.
+    pub fn start_another_server(&self) -> Server {
+        Server::start(self.data_dir.path(), self.database_url.as_deref(), "serve")
     }
 
     /// Runs a one-shot subcommand of the server binary (e.g.
@@ -291,15 +181,19 @@ impl Server {
                 c.arg("--database-url").arg(url);
             }
             // `serve` requires the public URL; the metrics listener takes
-            // any free port (port 0: no race with parallel stories).
+            // any free port (port 0: no race with parallel stories). A list is
+            // published within a second of a change, so a story waits a
+            // second per step, not the production 30.
             let child = c
                 .args([command, "--bind", &format!("127.0.0.1:{port}")])
                 .args(["--public-url", &format!("http://127.0.0.1:{port}")])
                 .args(["--metrics-bind", "127.0.0.1:0"])
+                .args(["--publish-interval", &PUBLISH_INTERVAL_SECONDS.to_string()])
                 .env_remove("CHO_DATA_DIR")
                 .env_remove("CHO_DATABASE_URL")
                 .env_remove("CHO_BIND")
                 .env_remove("CHO_PUBLIC_URL")
+                .env_remove("CHO_PUBLISH_INTERVAL")
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("log"))
                 .stderr(log_file)
@@ -336,7 +230,8 @@ impl Server {
         panic!("cannot start the server: {last}");
     }
 
-    fn kill(&mut self) {
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -345,221 +240,6 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-// ---------------------------------------------------------------------------
-// HTTP.
-
-pub struct Answer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-pub struct Http {
-    agent: ureq::Agent,
-    pub base: String,
-}
-
-impl Http {
-    pub fn new(base: &str) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build();
-        Self {
-            agent: ureq::Agent::new_with_config(config),
-            base: base.to_owned(),
-        }
-    }
-
-    fn try_request(
-        &self,
-        method: &str,
-        path: &str,
-        authorization: Option<&str>,
-        body: Option<&Value>,
-    ) -> Option<Answer> {
-        let mut request = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(a) = authorization {
-            request = request.header("authorization", a);
-        }
-        let bytes = match body {
-            Some(b) => {
-                request = request.header("content-type", "application/json");
-                serde_json::to_vec(b).ok()?
-            }
-            None => Vec::new(),
-        };
-        let request = request.body(bytes).ok()?;
-        let mut response = self.agent.run(request).ok()?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-            .collect();
-        let body = response.body_mut().read_to_vec().ok()?;
-        Some(Answer {
-            status,
-            headers,
-            body,
-        })
-    }
-
-    fn try_get(&self, path: &str) -> Option<Answer> {
-        self.try_request("GET", path, None, None)
-    }
-
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        authorization: Option<&str>,
-        body: Option<&Value>,
-    ) -> Answer {
-        self.try_request(method, path, authorization, body)
-            .unwrap_or_else(|| panic!("{method} {path}: no answer"))
-    }
-
-    pub fn login(&self, username: &str, password: &str) -> Session<'_> {
-        let a = self.request(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(&json!({"username": username, "password": password})),
-        );
-        assert_eq!(a.status, 200, "login {username}: {}", a.text());
-        Session {
-            http: self,
-            bearer: format!("Bearer {}", a.json()["token"].as_str().expect("token")),
-        }
-    }
-
-    /// GET /api/v1/device/list?version=N as a device.
-    pub fn sync(&self, credential: &str, version: u64) -> Answer {
-        self.request(
-            "GET",
-            &format!("/api/v1/device/list?version={version}"),
-            Some(&format!("Device {credential}")),
-            None,
-        )
-    }
-
-    /// Polls the list until a version newer than `have` is published
-    /// (`serve` publishes every 30 s); returns that 200 answer.
-    pub fn wait_for_new_list(&self, credential: &str, have: u64) -> Answer {
-        let deadline = Instant::now() + Duration::from_secs(45);
-        loop {
-            let a = self.sync(credential, have);
-            match a.status {
-                200 => return a,
-                304 | 404 => {}
-                other => panic!("sync: {other} {}", a.text()),
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no list newer than version {have} within 45 s"
-            );
-            std::thread::sleep(Duration::from_millis(300));
-        }
-    }
-
-    /// GET /api/v1/device/key as a device.
-    pub fn device_key(&self, credential: &str) -> Value {
-        let a = self.request(
-            "GET",
-            "/api/v1/device/key",
-            Some(&format!("Device {credential}")),
-            None,
-        );
-        assert_eq!(a.status, 200, "key: {}", a.text());
-        a.json()
-    }
-}
-
-/// A logged-in account.
-pub struct Session<'a> {
-    pub http: &'a Http,
-    pub bearer: String,
-}
-
-impl Session<'_> {
-    pub fn get(&self, path: &str) -> Answer {
-        self.http.request("GET", path, Some(&self.bearer), None)
-    }
-
-    pub fn post(&self, path: &str, body: Value) -> Answer {
-        self.http
-            .request("POST", path, Some(&self.bearer), Some(&body))
-    }
-
-    pub fn put(&self, path: &str, body: Value) -> Answer {
-        self.http
-            .request("PUT", path, Some(&self.bearer), Some(&body))
-    }
-
-    /// POSTs and returns the new resource's id; panics unless 201.
-    pub fn create(&self, path: &str, body: Value) -> i64 {
-        let a = self.post(path, body);
-        assert_eq!(a.status, 201, "POST {path}: {}", a.text());
-        a.json()["id"].as_i64().expect("id")
-    }
-
-    /// Issues a ban; returns its id.
-    pub fn issue(&self, body: Value) -> i64 {
-        self.create("/api/v1/bans", body)
-    }
-
-    pub fn revoke_ban(&self, id: i64) {
-        let a = self.post(
-            &format!("/api/v1/bans/{id}/revoke"),
-            json!({"reason": "Objection upheld after review"}),
-        );
-        assert!(
-            a.status == 200 || a.status == 204,
-            "revoke: {} {}",
-            a.status,
-            a.text()
-        );
-    }
-
-    /// Enrols a door phone at `venue`: an enrolment code, then the public
-    /// enrol call. Returns the enrolment answer.
-    pub fn enrol(&self, venue: i64) -> Value {
-        let code = self.post(
-            &format!("/api/v1/venues/{venue}/enrolment-codes"),
-            json!({"name": "Voordeur"}),
-        );
-        assert_eq!(code.status, 201, "code: {}", code.text());
-        let a = self.http.request(
-            "POST",
-            "/api/v1/devices/enrol",
-            None,
-            Some(&json!({"code": code.json()["code"]})),
-        );
-        assert_eq!(a.status, 200, "enrol: {}", a.text());
-        a.json()
     }
 }
 
@@ -671,98 +351,8 @@ pub fn rfc3339(at: i64) -> String {
         .expect("format")
 }
 
-#[derive(Clone, Copy, Debug)]
-pub struct Person {
-    pub surname: &'static str,
-    pub given_names: &'static str,
-    /// YYYY-MM-DD.
-    pub birth_date: &'static str,
-}
-
-impl Person {
-    pub fn manual_json(&self) -> Value {
-        json!({"surname": self.surname, "given_names": self.given_names, "birth_date": self.birth_date})
-    }
-
-    fn mrz_birth(&self) -> String {
-        self.birth_date[2..].replace('-', "")
-    }
-
-    fn mrz_name(&self) -> String {
-        format!(
-            "{}<<{}",
-            self.surname.to_uppercase().replace(' ', "<"),
-            self.given_names.to_uppercase().replace(' ', "<")
-        )
-    }
-
-    /// A Dutch passport (TD3) with correct check digits.
-    pub fn passport(&self) -> String {
-        let line1 = pad(&format!("P<NLD{}", self.mrz_name()), 44);
-        let number = "SPECI2014";
-        let birth = self.mrz_birth();
-        let expiry = "340115";
-        let personal = pad(BSN, 14);
-        let mut line2 = format!(
-            "{number}{}NLD{birth}{}F{expiry}{}{personal}{}",
-            cd(number),
-            cd(&birth),
-            cd(expiry),
-            cd(&personal)
-        );
-        let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-        line2.push(cd(&composite));
-        assert_eq!(line2.len(), 44);
-        format!("{line1}\n{line2}")
-    }
-
-    /// A Dutch identity card (TD1) with correct check digits; the name must
-    /// fit its 30 characters.
-    pub fn id_card(&self) -> String {
-        let name = self.mrz_name();
-        assert!(name.len() <= 30, "name does not fit a TD1: {name}");
-        let doc = "SPECI2021";
-        let line1_tail = format!("{doc}{}{}", cd(doc), pad(BSN, 15));
-        let line1 = format!("I<NLD{line1_tail}");
-        let birth = self.mrz_birth();
-        let birth_part = format!("{birth}{}", cd(&birth));
-        let expiry = "340115";
-        let expiry_part = format!("{expiry}{}", cd(expiry));
-        let optional2 = pad("", 11);
-        let composite = cd(&format!("{line1_tail}{birth_part}{expiry_part}{optional2}"));
-        let line2 = format!("{birth_part}F{expiry_part}NLD{optional2}{composite}");
-        assert_eq!(line1.len(), 30);
-        assert_eq!(line2.len(), 30);
-        format!("{line1}\n{line2}\n{}", pad(&name, 30))
-    }
-}
-
-/// The BSN-shaped personal number every test MRZ carries.
-pub const BSN: &str = "999999990";
-
-fn cd(field: &str) -> char {
-    cho_core::mrz::check_digit_of(field)
-}
-
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-/// The demo's first banned person (banned at venue 1).
-pub const JANSEN: Person = Person {
-    surname: "Jansen",
-    given_names: "Piet Hendrik",
-    birth_date: "1994-05-17",
-};
-
-pub const KROON: (&str, &str) = ("kroon", "demo-kroon-2026");
-pub const FABRIEK: (&str, &str) = ("fabriek", "demo-fabriek-2026");
-pub const BEHEERDER: (&str, &str) = ("beheerder", "demo-beheerder-2026");
-pub const OPERATOR: (&str, &str) = ("operator", "demo-operator-2026");
-pub const AREA_1: u64 = 1;
-pub const VENUE_1: i64 = 1;
-pub const VENUE_2: i64 = 2;
-pub const CATEGORY_1: i64 = 1;
+pub const VENUE_1: i64 = VENUE_KROON;
+pub const VENUE_2: i64 = VENUE_FABRIEK;
 
 /// A ban body for `venue` and `category`; the incident was a minute ago.
 pub fn ban_body(venue: i64, category: i64, person: Value) -> Value {

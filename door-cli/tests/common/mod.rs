@@ -1,5 +1,5 @@
 //! The test harness: a real cho-server on the demo data, in process on a
-//! port-0 listener, driven over HTTP with ureq; and the real `cho-door`
+//! port-0 listener, driven over HTTP with the test kit's client; and the real `cho-door`
 //! binary, run as a door would run it.
 
 #![allow(
@@ -20,6 +20,8 @@ use cho_server::secrets::Secrets;
 use cho_server::services::App;
 use cho_server::services::auth::PasswordHashing;
 use cho_server::storage::Db;
+use cho_testkit::http::Http;
+use cho_testkit::{mrz, people};
 use serde_json::{Value, json};
 
 /// The demo's only area.
@@ -28,9 +30,9 @@ pub const AREA: i64 = 1;
 pub const VENUE_KROON: i64 = 1;
 pub const VENUE_FABRIEK: i64 = 2;
 /// A demo person with a ban (surname, given names, birth date).
-pub const JANSEN: (&str, &str, &str) = ("Jansen", "Piet Hendrik", "1994-05-17");
+pub const JANSEN: (&str, &str, &str) = people::JANSEN.as_tuple();
 /// Someone the list does not know.
-pub const STRANGER: (&str, &str, &str) = ("de Bruijn", "Willeke Liselotte", "1965-03-10");
+pub const STRANGER: (&str, &str, &str) = people::DE_BRUIJN.as_tuple();
 
 pub struct TestServer {
     pub url: String,
@@ -38,7 +40,7 @@ pub struct TestServer {
     runtime: tokio::runtime::Runtime,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    http: ureq::Agent,
+    http: Http,
     _dir: tempfile::TempDir,
 }
 
@@ -69,11 +71,7 @@ impl TestServer {
         let task = runtime.spawn(cho_server::serve(listener, app.clone(), async move {
             let _ = rx.await;
         }));
-        let http: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
+        let http = Http::new(&url);
         Self {
             url,
             app,
@@ -136,33 +134,11 @@ impl TestServer {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let url = format!("{}{path}", self.url);
         let auth = token.map(|t| format!("Bearer {t}"));
-        let mut response = match method {
-            "GET" => {
-                let mut r = self.http.get(&url);
-                if let Some(a) = &auth {
-                    r = r.header("authorization", a);
-                }
-                r.call()
-            }
-            _ => {
-                let mut r = self.http.post(&url);
-                if let Some(a) = &auth {
-                    r = r.header("authorization", a);
-                }
-                match body {
-                    Some(b) => r
-                        .header("content-type", "application/json")
-                        .send(b.to_string()),
-                    None => r.send_empty(),
-                }
-            }
-        }
-        .unwrap();
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        let answer = self
+            .http
+            .request(method, path, auth.as_deref(), body.as_ref());
+        (answer.status, answer.json())
     }
 
     /// A session token for a demo login.
@@ -394,28 +370,15 @@ impl DoorCli {
 /// A TD3 passport MRZ with correct check digits; `birth` and `expiry` are
 /// YYMMDD.
 pub fn passport(surname: &str, given: &str, birth: &str, expiry: &str) -> String {
-    let check = |s: &str| cho_core::mrz::check_digit_of(s);
-    let mut line1 = format!(
-        "P<NLD{}<<{}",
-        surname.to_uppercase().replace(' ', "<"),
-        given.to_uppercase().replace(' ', "<")
-    );
-    while line1.len() < 44 {
-        line1.push('<');
-    }
-    let number = "SPECI2014";
-    let personal = "999999990<<<<<";
-    let mut line2 = format!(
-        "{number}{}NLD{birth}{}M{expiry}{}{personal}{}",
-        check(number),
-        check(birth),
-        check(expiry),
-        check(personal)
-    );
-    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-    line2.push(check(&composite));
-    assert_eq!(line2.len(), 44);
-    format!("{line1}\n{line2}")
+    mrz::td3(
+        &format!("P<NLD{}", mrz::name_field(surname, given)),
+        "SPECI2014",
+        "NLD",
+        birth,
+        'M',
+        expiry,
+        mrz::BSN,
+    )
 }
 
 /// Whether `haystack` holds `needle`, ignoring ASCII case.

@@ -2,12 +2,13 @@
 //! audit verify, migrate, purge. On SQLite, and `migrate` and `audit
 //! verify` on PostgreSQL too.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use cho_testkit::http::Http;
 
 use crate::harness::{Backend, TestApp, TestDb, free_port, postgres, wait_until};
 
@@ -153,7 +154,8 @@ impl Drop for Server {
     }
 }
 
-/// A minimal HTTP/1.1 client: (status, body).
+/// One request with the test kit's client: (status, body); None when no
+/// answer came.
 fn http(
     port: u16,
     method: &str,
@@ -161,24 +163,15 @@ fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let body = body.unwrap_or("");
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
-    Some((status, body))
+    let body = body.map(|b| serde_json::from_str(b).expect("a JSON body"));
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let answer = Http::new(&format!("http://127.0.0.1:{port}")).try_request(
+        method,
+        path,
+        auth.as_deref(),
+        body.as_ref(),
+    )?;
+    Some((answer.status, answer.text()))
 }
 
 /// A request with any headers: (status, lower-cased head, body bytes).

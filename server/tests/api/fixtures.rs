@@ -5,14 +5,16 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
 
+use cho_testkit::people;
+
 use crate::harness::TestApp;
 
-pub const OPERATOR: (&str, &str) = ("operator", "demo-operator-2026");
-pub const BEHEERDER_A: (&str, &str) = ("beheerder", "demo-beheerder-2026");
+pub const OPERATOR: (&str, &str) = people::OPERATOR;
+pub const BEHEERDER_A: (&str, &str) = people::BEHEERDER;
 /// Owner of venue A1 (Café De Kroon).
-pub const OWNER_A: (&str, &str) = ("kroon", "demo-kroon-2026");
+pub const OWNER_A: (&str, &str) = people::KROON;
 /// Owner of venue A2 (Club De Fabriek), same area.
-pub const OWNER_A2: (&str, &str) = ("fabriek", "demo-fabriek-2026");
+pub const OWNER_A2: (&str, &str) = people::FABRIEK;
 pub const BEHEERDER_B: (&str, &str) = ("beheerder-b", "beheerder-b-password");
 pub const OWNER_B: (&str, &str) = ("owner-b", "owner-b-password-1");
 
@@ -39,9 +41,9 @@ pub struct Seeded {
 
 /// The demo's people (surname, given names, birth date).
 pub const DEMO_PEOPLE: [(&str, &str, &str); 3] = [
-    ("Jansen", "Piet Hendrik", "1994-05-17"),
-    ("de Vries", "Kees", "2001-03-04"),
-    ("Öztürk", "Mehmet", "1988-11-02"),
+    people::JANSEN.as_tuple(),
+    people::DE_VRIES.as_tuple(),
+    people::OZTURK.as_tuple(),
 ];
 
 impl TestApp {
@@ -319,43 +321,9 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
 // ---------------------------------------------------------------------------
 // People and MRZs.
 
-/// ICAO 9303 check digit: weights 7, 3, 1; A-Z = 10..35; '<' = 0.
-pub fn check_digit(s: &str) -> char {
-    cho_core::mrz::check_digit_of(s)
-}
-
-fn pad(s: &str, n: usize) -> String {
-    format!("{s:<<n$}")
-}
-
-/// The BSN-shaped personal number every test MRZ carries.
-pub const BSN: &str = "999999990";
-
-/// A passport MRZ (TD3) with correct check digits and the BSN-shaped
-/// personal number [`BSN`]. `birth` and `expiry` are YYMMDD.
-pub fn passport(surname: &str, given: &str, birth: &str, expiry: &str) -> String {
-    let line1 = pad(
-        &format!(
-            "P<NLD{}<<{}",
-            surname.replace(' ', "<"),
-            given.replace(' ', "<")
-        ),
-        44,
-    );
-    let number = "SPECI2014";
-    let personal = pad(BSN, 14);
-    let mut line2 = format!(
-        "{number}{}NLD{birth}{}F{expiry}{}{personal}{}",
-        check_digit(number),
-        check_digit(birth),
-        check_digit(expiry),
-        check_digit(&personal)
-    );
-    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
-    line2.push(check_digit(&composite));
-    assert_eq!(line2.len(), 44);
-    format!("{line1}\n{line2}")
-}
+/// MRZs with check digits of the test kit's own, and the BSN-shaped
+/// personal number [`BSN`] they carry.
+pub use cho_testkit::mrz::{BSN, passport};
 
 /// Willeke Liselotte de Bruijn, born 1965-03-10, by passport.
 pub fn de_bruijn_mrz() -> String {

@@ -4,10 +4,7 @@
 //! driven through the router without sockets.
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Once, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -17,7 +14,6 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use sqlx::Connection;
 use tower::ServiceExt;
 
 use cho_server::clock::ManualClock;
@@ -91,7 +87,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match backend {
             Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("cho.db").display()),
-            Backend::Postgres => postgres()?.fresh_database().await,
+            Backend::Postgres => postgres()?.fresh_database(),
         };
         Some(Self {
             url,
@@ -101,189 +97,8 @@ impl TestDb {
     }
 }
 
-// ---------------------------------------------------------------------------
-// PostgreSQL: one cluster per test process.
-
-pub struct Postgres {
-    port: u16,
-    next_db: AtomicUsize,
-}
-
-static POSTGRES: OnceLock<Result<Postgres, String>> = OnceLock::new();
-static SKIP_NOTICE: Once = Once::new();
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-/// The shared cluster, started on first use; None (after one loud notice)
-/// when PostgreSQL is missing and `CHO_REQUIRE_POSTGRES` is not 1.
-pub fn postgres() -> Option<&'static Postgres> {
-    let required = std::env::var("CHO_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    if !Path::new(PG_BIN).join("initdb").exists() {
-        assert!(
-            !required,
-            "CHO_REQUIRE_POSTGRES=1 but PostgreSQL 15 is not installed ({PG_BIN}/initdb is \
-             missing): apt-get install postgresql-15"
-        );
-        SKIP_NOTICE.call_once(|| {
-            // Straight to the process's stderr: the test harness captures
-            // `eprintln!` of passing tests.
-            let notice = format!(
-                "\n*** SKIPPED postgres: {PG_BIN}/initdb not found; the *::postgres tests run \
-                 nothing. Install postgresql-15 (or set CHO_REQUIRE_POSTGRES=1 to fail). ***\n\n"
-            );
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
-        });
-        return None;
-    }
-    match POSTGRES.get_or_init(start_postgres) {
-        Ok(pg) => Some(pg),
-        Err(e) => panic!("cannot start the test PostgreSQL: {e}"),
-    }
-}
-
-impl Postgres {
-    pub fn url(&self, database: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
-    }
-
-    /// Creates `t_<n>` and returns its URL.
-    pub async fn fresh_database(&self) -> String {
-        let n = self.next_db.fetch_add(1, Ordering::SeqCst);
-        let name = format!("t_{n}");
-        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to the test PostgreSQL");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .expect("create database");
-        admin.close().await.ok();
-        self.url(&name)
-    }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// A command run as the `postgres` user when we are root (PostgreSQL
-/// refuses to run as root).
-fn pg_command(root: bool, program: &str) -> Command {
-    let program = format!("{PG_BIN}/{program}");
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", &program]);
-        c
-    } else {
-        Command::new(program)
-    }
-}
-
-fn run_checked(mut c: Command, what: &str) -> Result<(), String> {
-    let out = c
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("{what}: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} failed ({}): {}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-fn start_postgres() -> Result<Postgres, String> {
-    let root = is_root();
-    let base: PathBuf = tempfile::Builder::new()
-        .prefix("cho-test-pg-")
-        .tempdir_in("/tmp")
-        .map_err(|e| e.to_string())?
-        .keep();
-    let data = base.join("data");
-    if root {
-        run_checked(
-            {
-                let mut c = Command::new("chown");
-                c.arg("-R").arg("postgres").arg(&base);
-                c
-            },
-            "chown",
-        )?;
-    }
-    // The watchdog stops the cluster and deletes its files once this test
-    // process is gone, however it ends.
-    let pg_ctl = if root {
-        format!("runuser -u postgres -- {PG_BIN}/pg_ctl")
-    } else {
-        format!("{PG_BIN}/pg_ctl")
-    };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
-         {pg_ctl} -D '{data}' stop -m immediate >/dev/null 2>&1; rm -rf '{base}'",
-        pid = std::process::id(),
-        data = data.display(),
-        base = base.display(),
-    );
-    Command::new("setsid")
-        .args(["sh", "-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("watchdog: {e}"))?;
-
-    let mut initdb = pg_command(root, "initdb");
-    initdb
-        .arg("-D")
-        .arg(&data)
-        .args(["-A", "trust", "-U", "postgres", "--no-sync"]);
-    run_checked(initdb, "initdb")?;
-
-    let mut last = String::new();
-    for _ in 0..5 {
-        let port = free_port();
-        let mut start = pg_command(root, "pg_ctl");
-        start
-            .arg("-D")
-            .arg(&data)
-            .arg("-l")
-            .arg(base.join("log"))
-            .arg("-o")
-            .arg(format!(
-                "-k {} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off \
-                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-                base.display()
-            ))
-            .args(["-w", "-t", "60", "start"]);
-        // setsid: a Ctrl-C in the terminal must not kill the cluster before
-        // the watchdog stops it.
-        let mut detached = Command::new("setsid");
-        detached.arg(start.get_program()).args(start.get_args());
-        match run_checked(detached, "pg_ctl start") {
-            Ok(()) => {
-                return Ok(Postgres {
-                    port,
-                    next_db: AtomicUsize::new(1),
-                });
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
-}
+// PostgreSQL: one throwaway cluster per test process (the test kit's).
+pub use cho_testkit::postgres::{free_port, postgres};
 
 // ---------------------------------------------------------------------------
 // The app under test.

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Soak: mixed load on one release cho-server (demo data, SQLite by default,
+# or PostgreSQL 15 with --postgres) for DURATION, each endpoint driven by its
+# own wrk process at once:
+#   - door devices polling GET /api/v1/device/list?version=<v> (304s, and a
+#     delta or snapshot whenever a new list is published),
+#   - owners logging in (POST /api/v1/auth/login, Argon2id each),
+#   - owners issuing bans (POST /api/v1/bans, a new person each, ban.lua).
+# It samples the server's resident memory every second and fails unless
+# every request was answered without error (no socket errors, no status
+# outside 2xx/3xx) and the memory after warm-up stays flat (the last third's
+# peak within 25 % of the second third's). Loopback only; not in CI.
+#
+# Usage: server/bench/soak.sh [--postgres] [DURATION=60] [SYNC_CONNECTIONS=32]
+#                             [LOGIN_CONNECTIONS=2] [BAN_CONNECTIONS=4]
+# Needs wrk (apt-get install -y wrk), curl and python3.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+backend=sqlite
+if [[ "${1:-}" == "--postgres" ]]; then backend=postgres; shift; fi
+duration="${1:-60}"
+sync_c="${2:-32}"
+login_c="${3:-2}"
+ban_c="${4:-4}"
+pg_bin=/usr/lib/postgresql/15/bin
+for tool in wrk curl python3; do
+    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk curl python3)" >&2; exit 2; }
+done
+cargo build --release -p cho-server --manifest-path "$root/Cargo.toml" >&2
+server="$root/target/release/cho-server"
+work="$(mktemp -d /tmp/cho-soak.XXXXXX)"
+chmod 755 "$work"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [[ -d "$work/pg" ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
+
+url=""
+if [[ "$backend" == postgres ]]; then
+    [[ -x "$pg_bin/initdb" ]] || { echo "needs PostgreSQL 15 in $pg_bin" >&2; exit 2; }
+    mkdir -p "$work/pg" && chown postgres "$work/pg"
+    pg_port="$(free_port)"
+    runuser -u postgres -- "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
+        -o "-k $work/pg -p $pg_port -c listen_addresses=127.0.0.1" start >/dev/null
+    runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres cho
+    url="postgres://postgres@127.0.0.1:$pg_port/cho"
+fi
+
+port="$(free_port)"
+base="http://127.0.0.1:$port"
+# Publication every 5 s, so the polling doors also fetch new lists.
+RUST_LOG=warn "$server" --data-dir "$work/data" ${url:+--database-url "$url"} demo \
+    --bind "127.0.0.1:$port" --metrics-bind 127.0.0.1:0 --publish-interval 5 >"$work/server.log" 2>&1 &
+server_pid=$!
+pids+=("$server_pid")
+for _ in $(seq 150); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+
+fabriek="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"fabriek","password":"demo-fabriek-2026"}' | json '["token"]')"
+code="$(curl -sf -X POST "$base/api/v1/venues/2/enrolment-codes" -H "authorization: Bearer $fabriek" \
+    -H 'content-type: application/json' -d '{"name":"soak"}' | json '["code"]')"
+credential="$(curl -sf -X POST "$base/api/v1/devices/enrol" -H 'content-type: application/json' \
+    -d "{\"code\":\"$code\"}" | json '["credential"]')"
+for _ in $(seq 50); do
+    curl -sf -o /dev/null -D "$work/headers" -H "authorization: Device $credential" \
+        "$base/api/v1/device/list?version=0" && break
+    sleep 0.2
+done
+version="$(grep -i '^x-cho-list-version' "$work/headers" | tr -d '\r' | awk '{print $2}')"
+kroon="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"kroon","password":"demo-kroon-2026"}' | json '["token"]')"
+
+echo "== soak: $backend, ${duration}s; syncs x$sync_c, logins x$login_c, bans x$ban_c connections =="
+# Resident memory every second, in kB.
+(
+    while kill -0 "$server_pid" 2>/dev/null; do
+        awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || true
+        sleep 1
+    done
+) >"$work/rss" &
+pids+=($!)
+
+wrk -t1 -c"$sync_c" -d"${duration}s" --latency -H "Authorization: Device $credential" \
+    "$base/api/v1/device/list?version=$version" >"$work/sync.out" 2>&1 &
+sync_pid=$!
+USERNAME=fabriek PASSWORD=demo-fabriek-2026 wrk -t1 -c"$login_c" -d"${duration}s" --latency \
+    -s "$here/login.lua" "$base" >"$work/login.out" 2>&1 &
+login_pid=$!
+TOKEN="$kroon" wrk -t1 -c"$ban_c" -d"${duration}s" --latency -s "$here/ban.lua" \
+    "$base" >"$work/ban.out" 2>&1 &
+ban_pid=$!
+wait "$sync_pid" "$login_pid" "$ban_pid"
+
+failed=0
+report() {
+    local what="$1" out="$2" rate p50 p99 total errors
+    rate="$(awk '/^Requests\/sec/ {print $2}' "$out")"
+    total="$(awk '/requests in/ {print $1}' "$out")"
+    p50="$(awk '$1 == "50%" {print $2}' "$out")"
+    p99="$(awk '$1 == "99%" {print $2}' "$out")"
+    errors="$(awk '/Socket errors/ {gsub(",", ""); s += $4 + $6 + $8 + $10} /Non-2xx or 3xx/ {s += $NF} END {print s + 0}' "$out")"
+    printf '%-8s %10s req/s  %8s requests  p50 %8s  p99 %8s  errors %s\n' "$what" "$rate" "$total" "$p50" "$p99" "$errors"
+    if [[ "$errors" != 0 ]]; then failed=1; cat "$out"; fi
+}
+report syncs "$work/sync.out"
+report logins "$work/login.out"
+report bans "$work/ban.out"
+
+python3 - "$work/rss" "$duration" <<'PY' || failed=1
+import sys
+rss = [int(l) for l in open(sys.argv[1]) if l.strip().isdigit()]
+n = len(rss)
+if n < 6:
+    sys.exit(f"too few memory samples: {n}")
+third = n // 3
+warm, mid, last = rss[:third], rss[third:2 * third], rss[2 * third:]
+mb = lambda kb: f"{kb / 1024:.0f} MB"
+print(f"memory   start {mb(rss[0])}, after warm-up {mb(max(warm))}, "
+      f"second third peak {mb(max(mid))}, last third peak {mb(max(last))}, end {mb(rss[-1])}")
+growth = max(last) / max(mid) - 1
+print(f"memory   last third vs second third: {growth * 100:+.1f} %")
+if growth > 0.25:
+    sys.exit("resident memory keeps growing after warm-up")
+PY
+bans="$(curl -sf -H "authorization: Bearer $kroon" "$base/api/v1/bans?status=active" | python3 -c 'import sys,json; print(len(json.load(sys.stdin)))' || echo '?')"
+echo "active bans of venue 1 at the end: $bans"
+if [[ "$failed" != 0 ]]; then echo "SOAK FAILED" >&2; exit 1; fi
+echo "soak passed: 0 errors, memory flat after warm-up"
