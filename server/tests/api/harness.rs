@@ -4,6 +4,7 @@
 //! driven through the router without sockets.
 
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
