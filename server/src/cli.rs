@@ -180,7 +180,6 @@ async fn open(cli: &Cli) -> Result<App, CliError> {
             "usernames made canonical"
         );
     }
-    app.passwords.warm_up().await?;
     Ok(app)
 }
 
@@ -252,6 +251,15 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
 }
 
 async fn serve(app: App, bind: SocketAddr) -> Result<(), CliError> {
+    // The dummy hash unknown names are checked against, made now rather
+    // than at the first such login (beside the start, not delaying it: a
+    // login that comes first waits for the same one).
+    let passwords = app.passwords.clone();
+    tokio::spawn(async move {
+        if passwords.warm_up().await.is_err() {
+            tracing::warn!("could not make the dummy password hash");
+        }
+    });
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
     crate::serve(listener, app, shutdown_signal()).await?;
