@@ -342,7 +342,6 @@ async fn open_existing(cli: &Cli) -> Result<App, CliError> {
             "usernames made canonical"
         );
     }
-    app.passwords.warm_up().await?;
     app.checkpoints = crate::services::audit::CheckpointConfig {
         log: Some(checkpoint_file(cli)),
         every: cli.checkpoint_every.max(1),
@@ -557,6 +556,15 @@ async fn rotate_signing_key(cli: &Cli) -> Result<(), CliError> {
 }
 
 async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {
+    // The dummy hash unknown names are checked against, made now rather
+    // than at the first such login (beside the start, not delaying it: a
+    // login that comes first waits for the same one).
+    let passwords = app.passwords.clone();
+    tokio::spawn(async move {
+        if passwords.warm_up().await.is_err() {
+            tracing::warn!("could not make the dummy password hash");
+        }
+    });
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
     crate::serve_with(listener, app, config, shutdown_signal()).await?;
