@@ -2,7 +2,8 @@
 //! audit verify, migrate, purge. On SQLite, and `migrate` and `audit
 //! verify` on PostgreSQL too.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
