@@ -27,8 +27,13 @@ pg_bin=/usr/lib/postgresql/15/bin
 for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk curl python3)" >&2; exit 2; }
 done
-cargo build --release -p cho-server --manifest-path "$root/Cargo.toml" >&2
-server="$root/target/release/cho-server"
+# CHO_SERVER=path/to/cho-server skips the release build (e.g. to try the
+# script itself on a debug build).
+server="${CHO_SERVER:-}"
+if [[ -z "$server" ]]; then
+    cargo build --release -p cho-server --manifest-path "$root/Cargo.toml" >&2
+    server="$root/target/release/cho-server"
+fi
 work="$(mktemp -d /tmp/cho-soak.XXXXXX)"
 chmod 755 "$work"
 pids=()
@@ -87,13 +92,13 @@ echo "== soak: $backend, ${duration}s; syncs x$sync_c, logins x$login_c, bans x$
 ) >"$work/rss" &
 pids+=($!)
 
-wrk -t1 -c"$sync_c" -d"${duration}s" --latency -H "Authorization: Device $credential" \
+wrk -t1 -c"$sync_c" -d"${duration}s" --timeout 10s --latency -H "Authorization: Device $credential" \
     "$base/api/v1/device/list?version=$version" >"$work/sync.out" 2>&1 &
 sync_pid=$!
-USERNAME=fabriek PASSWORD=demo-fabriek-2026 wrk -t1 -c"$login_c" -d"${duration}s" --latency \
+USERNAME=fabriek PASSWORD=demo-fabriek-2026 wrk -t1 -c"$login_c" -d"${duration}s" --timeout 10s --latency \
     -s "$here/login.lua" "$base" >"$work/login.out" 2>&1 &
 login_pid=$!
-TOKEN="$kroon" wrk -t1 -c"$ban_c" -d"${duration}s" --latency -s "$here/ban.lua" \
+TOKEN="$kroon" wrk -t1 -c"$ban_c" -d"${duration}s" --timeout 10s --latency -s "$here/ban.lua" \
     "$base" >"$work/ban.out" 2>&1 &
 ban_pid=$!
 wait "$sync_pid" "$login_pid" "$ban_pid"
