@@ -516,7 +516,6 @@ async fn audit_verify(cli: &Cli, files: &[PathBuf]) -> Result<ExitCode, CliError
     )
 }
 
-
 /// See `Command::RotateSigningKey`; every step can be repeated.
 async fn rotate_signing_key(cli: &Cli) -> Result<(), CliError> {
     use crate::secrets::RotationState;

@@ -554,7 +554,12 @@ mod tests {
         files.sort();
         assert_eq!(
             files,
-            vec![CHECKPOINT_KEY_FILE, DEPLOYMENT_SECRET_FILE, SIGNING_KEY_FILE, MASTER_KEY_FILE]
+            vec![
+                CHECKPOINT_KEY_FILE,
+                DEPLOYMENT_SECRET_FILE,
+                SIGNING_KEY_FILE,
+                MASTER_KEY_FILE
+            ]
         );
         // A crash between the two renames is finished by running it again.
         Secrets::next_signing_key(dir.path()).unwrap();

@@ -692,7 +692,16 @@ fn serve_writes_signed_checkpoints_and_guards_its_key() {
     // than going on under a new one.
     let secret = std::fs::read(data.join("deployment.secret")).unwrap();
     std::fs::remove_file(data.join("deployment.secret")).unwrap();
-    let out = run(&data, &["serve", "--bind", "127.0.0.1:1"]);
+    let out = run(
+        &data,
+        &[
+            "serve",
+            "--bind",
+            "127.0.0.1:1",
+            "--public-url",
+            "http://127.0.0.1:1",
+        ],
+    );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("restore"), "{}", stderr(&out));
     assert!(!data.join("deployment.secret").exists());

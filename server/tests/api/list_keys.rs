@@ -373,5 +373,9 @@ async fn the_signing_key_rotates_and_devices_follow_even_when_offline(app: TestA
     let enrolment: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(b64(&enrolment["signing_public_key"]), next_public.to_vec());
     let (events, _) = cho_server::storage::audit::chain(app.db()).await.unwrap();
-    assert!(events.iter().any(|e| e.action == "list.announce_signing_key"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "list.announce_signing_key")
+    );
 }

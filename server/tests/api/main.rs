@@ -22,5 +22,5 @@ mod lists;
 mod openapi;
 mod ops;
 mod retention;
-mod usernames;
 mod secrets_at_rest;
+mod usernames;

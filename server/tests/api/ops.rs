@@ -119,7 +119,7 @@ async fn metrics_use_route_templates_and_count_active_bans(app: TestApp) {
         );
     }
     assert!(
-        !text.contains("12345") && !text.contains("/no/such"),
+        !text.contains("route/12345") && !text.contains("/no/such"),
         "{text}"
     );
     // Area A: three demo bans, one revoked; area B: one active, one ended today (still active).
