@@ -726,48 +726,6 @@ mod tests {
     }
 
     #[test]
-    fn builders_reproduce_icao_examples() {
-        assert_eq!(
-            td3(
-                "P<UTOERIKSSON<<ANNA<MARIA",
-                "L898902C3",
-                "UTO",
-                "740812",
-                'F',
-                "120415",
-                "ZE184226B"
-            ),
-            ICAO_TD3
-        );
-        assert_eq!(
-            td1(
-                "I<UTO",
-                "D23145890",
-                "",
-                "740812",
-                'F',
-                "120415",
-                "UTO",
-                "",
-                "ERIKSSON<<ANNA<MARIA"
-            ),
-            ICAO_TD1
-        );
-        assert_eq!(
-            td2(
-                "I<UTOERIKSSON<<ANNA<MARIA",
-                "D23145890",
-                "UTO",
-                "740812",
-                'F',
-                "120415",
-                ""
-            ),
-            ICAO_TD2
-        );
-    }
-
-    #[test]
     fn dutch_passport_parses() {
         let mrz = parse(&dutch_passport()).unwrap();
         assert_eq!(mrz.format, MrzFormat::Td3);

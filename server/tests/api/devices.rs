@@ -13,7 +13,7 @@ use crate::fixtures::*;
 use crate::harness::*;
 use cho_server::services::lists;
 
-fn b64(v: &Value) -> Vec<u8> {
+pub(crate) fn b64(v: &Value) -> Vec<u8> {
     URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
 }
 
@@ -33,7 +33,7 @@ async fn sync(
 }
 
 /// Enrols a phone at `venue` as `owner`; returns the enrolment answer.
-async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
+pub(crate) async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
     let (status, code) = app
         .post(
             &format!("/api/v1/venues/{venue}/enrolment-codes"),
@@ -71,7 +71,7 @@ async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
     enrolment
 }
 
-fn door(enrolment: &Value, dir: &std::path::Path) -> Door {
+pub(crate) fn door(enrolment: &Value, dir: &std::path::Path) -> Door {
     let mut door = Door::open(dir, &b64(&enrolment["signing_public_key"])).unwrap();
     door.set_area_key(
         enrolment["area_id"].as_u64().unwrap(),

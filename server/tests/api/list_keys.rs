@@ -19,15 +19,12 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::both;
+use crate::devices::{b64, door, enrol};
 use crate::fixtures::*;
 use crate::harness::*;
 use cho_server::secrets::Secrets;
 use cho_server::services::App;
 use cho_server::services::lists::{self, PublishOptions};
-
-fn b64(v: &Value) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(v.as_str().unwrap()).unwrap()
-}
 
 /// One request to `router`, as the door apps send it.
 async fn send(router: &axum::Router, mut request: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -53,39 +50,6 @@ async fn sync(
         request = request.header("x-cho-signing-key", URL_SAFE_NO_PAD.encode(key));
     }
     send(router, request.body(Body::empty()).unwrap()).await
-}
-
-async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
-    let (status, code) = app
-        .post(
-            &format!("/api/v1/venues/{venue}/enrolment-codes"),
-            owner,
-            json!({"name": "Voordeur"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{code}");
-    let (status, enrolment) = app
-        .request(
-            "POST",
-            "/api/v1/devices/enrol",
-            None,
-            Some(json!({"code": code["code"]})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{enrolment}");
-    enrolment
-}
-
-fn door(enrolment: &Value, dir: &std::path::Path) -> Door {
-    let mut door = Door::open(dir, &b64(&enrolment["signing_public_key"])).unwrap();
-    door.set_area_key(
-        enrolment["area_id"].as_u64().unwrap(),
-        enrolment["key_epoch"].as_u64().unwrap() as u32,
-        &b64(&enrolment["identity_key"]),
-        true,
-    )
-    .unwrap();
-    door
 }
 
 fn version_of(door: &Door, now: i64) -> u64 {
