@@ -669,14 +669,6 @@ mod tests {
     }
 
     #[test]
-    fn test_helper_agrees_with_icao_examples() {
-        assert_eq!(cd("L898902C3"), '6');
-        assert_eq!(cd("740812"), '2');
-        assert_eq!(cd("120415"), '9');
-        assert_eq!(cd("D23145890"), '7');
-    }
-
-    #[test]
     fn icao_td3_example() {
         let mrz = parse(ICAO_TD3).unwrap();
         assert_eq!(mrz.format, MrzFormat::Td3);

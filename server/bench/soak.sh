@@ -23,64 +23,20 @@ duration="${1:-60}"
 sync_c="${2:-32}"
 login_c="${3:-2}"
 ban_c="${4:-4}"
-pg_bin=/usr/lib/postgresql/15/bin
-for tool in wrk curl python3; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk curl python3)" >&2; exit 2; }
-done
-# CHO_SERVER=path/to/cho-server skips the release build (e.g. to try the
-# script itself on a debug build).
-server="${CHO_SERVER:-}"
-if [[ -z "$server" ]]; then
-    cargo build --release -p cho-server --manifest-path "$root/Cargo.toml" >&2
-    server="$root/target/release/cho-server"
-fi
-work="$(mktemp -d /tmp/cho-soak.XXXXXX)"
-chmod 755 "$work"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    if [[ -d "$work/pg" ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
+source "$here/common.sh"
+needs wrk curl python3
+build_server
+scratch soak
 
 url=""
 if [[ "$backend" == postgres ]]; then
-    [[ -x "$pg_bin/initdb" ]] || { echo "needs PostgreSQL 15 in $pg_bin" >&2; exit 2; }
-    mkdir -p "$work/pg" && chown postgres "$work/pg"
-    pg_port="$(free_port)"
-    runuser -u postgres -- "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
-        -o "-k $work/pg -p $pg_port -c listen_addresses=127.0.0.1" start >/dev/null
-    runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres cho
-    url="postgres://postgres@127.0.0.1:$pg_port/cho"
+    start_postgres || { echo "needs PostgreSQL 15 in $pg_bin" >&2; exit 2; }
+    url="$pg_url"
 fi
-
-port="$(free_port)"
-base="http://127.0.0.1:$port"
 # Publication every 5 s, so the polling doors also fetch new lists.
-RUST_LOG=warn "$server" --data-dir "$work/data" ${url:+--database-url "$url"} demo \
-    --bind "127.0.0.1:$port" --metrics-bind 127.0.0.1:0 --publish-interval 5 >"$work/server.log" 2>&1 &
-server_pid=$!
-pids+=("$server_pid")
-for _ in $(seq 150); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-
-fabriek="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"fabriek","password":"demo-fabriek-2026"}' | json '["token"]')"
-code="$(curl -sf -X POST "$base/api/v1/venues/2/enrolment-codes" -H "authorization: Bearer $fabriek" \
-    -H 'content-type: application/json' -d '{"name":"soak"}' | json '["code"]')"
-credential="$(curl -sf -X POST "$base/api/v1/devices/enrol" -H 'content-type: application/json' \
-    -d "{\"code\":\"$code\"}" | json '["credential"]')"
-for _ in $(seq 50); do
-    curl -sf -o /dev/null -D "$work/headers" -H "authorization: Device $credential" \
-        "$base/api/v1/device/list?version=0" && break
-    sleep 0.2
-done
-version="$(grep -i '^x-cho-list-version' "$work/headers" | tr -d '\r' | awk '{print $2}')"
-kroon="$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"kroon","password":"demo-kroon-2026"}' | json '["token"]')"
+start_demo server "$url" --publish-interval 5
+enrol_door "$(login fabriek demo-fabriek-2026)" 2
+kroon="$(login kroon demo-kroon-2026)"
 
 echo "== soak: $backend, ${duration}s; syncs x$sync_c, logins x$login_c, bans x$ban_c connections =="
 # Resident memory every second, in kB.

@@ -11,61 +11,22 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 connections="${1:-64}"
 duration="${2:-10s}"
-pg_bin=/usr/lib/postgresql/15/bin
-for tool in wrk nginx curl python3; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light)" >&2; exit 2; }
-done
-cargo build --release -p cho-server --manifest-path "$root/Cargo.toml" >&2
-server="$root/target/release/cho-server"
-work="$(mktemp -d /tmp/cho-sync-bench.XXXXXX)"
-chmod 755 "$work"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-    if [[ -d "$work/pg" ]]; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
+source "$here/common.sh"
+needs wrk nginx curl python3
+build_server
+scratch sync-bench
 
 run() {
-    local backend="$1" url="$2" port
-    port="$(free_port)"
-    RUST_LOG=warn "$server" --data-dir "$work/data-$backend" ${url:+--database-url "$url"} demo --bind "127.0.0.1:$port" --metrics-bind 127.0.0.1:0 >"$work/$backend.log" 2>&1 &
-    pids+=($!)
-    local base="http://127.0.0.1:$port/api/v1"
-    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-    local token code credential version
-    token="$(curl -sf -X POST "$base/auth/login" -H 'content-type: application/json' \
-        -d '{"username":"fabriek","password":"demo-fabriek-2026"}' | json '["token"]')"
-    code="$(curl -sf -X POST "$base/venues/2/enrolment-codes" -H "authorization: Bearer $token" \
-        -H 'content-type: application/json' -d '{"name":"bench"}' | json '["code"]')"
-    credential="$(curl -sf -X POST "$base/devices/enrol" -H 'content-type: application/json' \
-        -d "{\"code\":\"$code\"}" | json '["credential"]')"
-    # The first list is published right at start.
-    for _ in $(seq 50); do
-        curl -sf -o "$work/snapshot.bin" -D "$work/headers" -H "authorization: Device $credential" "$base/device/list?version=0" && break
-        sleep 0.2
-    done
-    version="$(grep -i '^x-cho-list-version' "$work/headers" | tr -d '\r' | awk '{print $2}')"
-    echo "== $backend: $connections devices polling version $version (304s), $duration =="
+    start_demo "$1" "$2"
+    enrol_door "$(login fabriek demo-fabriek-2026)" 2
+    echo "== $1: $connections devices polling version $version (304s), $duration =="
     wrk -t2 -c"$connections" -d"$duration" --latency -H "Authorization: Device $credential" \
-        "$base/device/list?version=$version"
-    kill "${pids[-1]}"
+        "$base/api/v1/device/list?version=$version"
+    kill "$server_pid"
 }
 
 run sqlite ""
-if [[ -x "$pg_bin/initdb" ]]; then
-    mkdir -p "$work/pg" && chown postgres "$work/pg"
-    pg_port="$(free_port)"
-    runuser -u postgres -- "$pg_bin/initdb" -D "$work/pg" -A trust -U postgres >/dev/null
-    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -w -l "$work/pg/log" \
-        -o "-k $work/pg -p $pg_port -c listen_addresses=127.0.0.1" start >/dev/null
-    runuser -u postgres -- "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres cho
-    run postgres "postgres://postgres@127.0.0.1:$pg_port/cho"
-fi
+if start_postgres; then run postgres "$pg_url"; fi
 
 # The ceiling: nginx serving the same snapshot as a static file.
 nginx_port="$(free_port)"
