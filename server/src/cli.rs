@@ -17,7 +17,7 @@ use crate::clock::SystemClock;
 use crate::domain::audit::AuditEvent;
 use crate::domain::roles::Role;
 use crate::domain::username::Username;
-use crate::http::client::{Network, TrustedProxies};
+use crate::proxies::{Network, TrustedProxies};
 use crate::secrets::Secrets;
 use crate::services::limits::{self, LimitSettings, Limits, Rate};
 use crate::services::{App, admin, auth, auth::PasswordHashing, retention};

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod proxies;
 pub mod secrets;
 pub mod services;
 pub mod storage;
@@ -46,7 +47,7 @@ impl Default for ServeConfig {
         Self {
             publish_interval: services::lists::PUBLISH_INTERVAL,
             purge_interval: PURGE_INTERVAL,
-            gauge_interval: http::metrics::GAUGE_INTERVAL,
+            gauge_interval: services::metrics::GAUGE_INTERVAL,
             connections: http::serve::ConnectionLimits::default(),
             timeouts: http::Timeouts::default(),
             metrics_listener: None,
@@ -115,7 +116,7 @@ pub async fn serve_with(
             let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
-                if let Err(e) = http::metrics::refresh_gauges(&app).await {
+                if let Err(e) = services::metrics::refresh_gauges(&app).await {
                     tracing::warn!(error = %e, "metrics gauge refresh failed");
                 }
             }
@@ -188,9 +189,9 @@ pub fn app(
         secrets: Arc::new(secrets),
         clock,
         passwords,
-        metrics: http::metrics::Metrics::default(),
+        metrics: services::metrics::Metrics::default(),
         limits: services::limits::Limits::default(),
-        trusted_proxies: http::client::TrustedProxies::default(),
+        trusted_proxies: proxies::TrustedProxies::default(),
         public_url: DEFAULT_PUBLIC_URL.to_owned(),
         sync_cache: services::devices::SyncCache::default(),
         checkpoints: services::audit::CheckpointConfig::default(),

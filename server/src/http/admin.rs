@@ -12,9 +12,9 @@ use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::Role;
-use crate::services::{App, AppError, AppResult, admin};
+use crate::services::{App, AppError, AppResult, admin, audit};
 use crate::storage::areas::AreaRow;
-use crate::storage::{audit, bans};
+use crate::storage::bans;
 
 pub fn routes(api: Api) -> Api {
     const OPERATOR: &str = "operator";
@@ -71,7 +71,7 @@ pub fn routes(api: Api) -> Api {
                 .body(|| json!({"username": "owner3", "password": "at least 12 characters", "role": "owner", "area_id": 1, "venue_ids": [1]})),
             post(create_account),
         )
-        .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail").roles(BEHEERDER), get(audit_page))
+        .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail (?after=&limit=), filtered by action, actor, object_type, object_id and time (?from=&until=, unix seconds)").roles(BEHEERDER), get(audit_page))
         .route(Operation::new("GET", "/api/v1/areas/{id}/statistics", "Anonymous counts of purged bans").roles("operator; the area's beheerder"), get(statistics))
 }
 
@@ -358,36 +358,42 @@ async fn create_account(
     Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
 }
 
+/// The audit page's query: paging, and filters on the event's fields and
+/// time (unix seconds, `from` inclusive, `until` exclusive).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Page {
+struct AuditQuery {
     after: Option<i64>,
     limit: Option<i64>,
+    action: Option<String>,
+    actor: Option<String>,
+    object_type: Option<String>,
+    object_id: Option<String>,
+    from: Option<i64>,
+    until: Option<i64>,
 }
 
 async fn audit_page(
     State(app): State<App>,
     auth: Auth,
     Id(id): Id,
-    ApiQuery(page): ApiQuery<Page>,
-) -> Result<axum::Json<Value>, ApiError> {
-    if !auth.actor.manages_area(id) {
-        return Err(AppError::Forbidden.into());
-    }
-    let limit = page.limit.unwrap_or(100).clamp(1, 1000);
-    let events = audit::page(&app.db, id, page.after.unwrap_or(0), limit)
-        .await
-        .map_err(AppError::from)?;
-    let next = events
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| events.len() as i64 == limit);
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    Ok(axum::Json(json!({
-        "events": events.iter().map(|e| json!({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-            "object_type": e.object_type, "object_id": e.object_id, "hash": hex(&e.hash)})).collect::<Vec<_>>(),
-        "next_after": next,
-    })))
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> Result<axum::Json<audit::EventPage>, ApiError> {
+    let filter = audit::EventFilter {
+        action: q.action,
+        actor: q.actor,
+        object_type: q.object_type,
+        object_id: q.object_id,
+        from: q.from,
+        until: q.until,
+    };
+    let page = audit::PageRequest {
+        after: q.after,
+        limit: q.limit,
+    };
+    Ok(axum::Json(
+        audit::page(&app, &auth.actor, id, &filter, page).await?,
+    ))
 }
 
 async fn statistics(

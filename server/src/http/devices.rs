@@ -9,16 +9,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::client::ClientAddr;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, credentials};
 use super::{Api, Operation};
-use crate::services::devices::{self, SyncAnswer};
+use crate::services::devices::{self, DeviceView, Door, EnrolmentCode, SyncAnswer};
 use crate::services::{App, AppError};
-use crate::storage::devices::DeviceRow;
 
 pub fn routes(api: Api) -> Api {
     const DEVICE: &str = "an enrolled door device (Authorization: Device <credential>)";
@@ -49,7 +48,7 @@ pub fn routes(api: Api) -> Api {
 }
 
 /// The device behind `Authorization: Device <credential>`.
-struct DeviceAuth(DeviceRow);
+struct DeviceAuth(Door);
 
 impl FromRequestParts<App> for DeviceAuth {
     type Rejection = ApiError;
@@ -71,14 +70,9 @@ async fn create_code(
     auth: Auth,
     Id(venue): Id,
     ApiJson(b): ApiJson<CodeBody>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<EnrolmentCode>), ApiError> {
     let code = devices::create_code(&app, &auth.actor, venue, &b.name).await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(
-            json!({"code": code.code, "link": code.link, "expires_at": code.expires_at, "qr_svg": code.qr_svg}),
-        ),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(code)))
 }
 
 #[derive(Deserialize)]
@@ -87,36 +81,39 @@ struct EnrolBody {
     code: String,
 }
 
+/// What an enrolled phone receives, once; keys in base64url.
+#[derive(Serialize)]
+struct EnrolledAnswer {
+    device_id: i64,
+    credential: String,
+    area_id: i64,
+    key_epoch: i64,
+    identity_key: String,
+    signing_public_key: String,
+}
+
 async fn enrol(
     State(app): State<App>,
     ClientAddr(client): ClientAddr,
     ApiJson(b): ApiJson<EnrolBody>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<EnrolledAnswer>, ApiError> {
     let e = devices::enrol(&app, client, &b.code).await?;
-    Ok(axum::Json(json!({
-        "device_id": e.device_id,
-        "credential": e.credential,
-        "area_id": e.area_id,
-        "key_epoch": e.key_epoch,
-        "identity_key": URL_SAFE_NO_PAD.encode(e.identity_key.as_slice()),
-        "signing_public_key": URL_SAFE_NO_PAD.encode(&e.signing_public_key),
-    })))
+    Ok(axum::Json(EnrolledAnswer {
+        device_id: e.device_id,
+        area_id: e.area_id,
+        key_epoch: e.key_epoch,
+        identity_key: URL_SAFE_NO_PAD.encode(e.identity_key.as_slice()),
+        signing_public_key: URL_SAFE_NO_PAD.encode(&e.signing_public_key),
+        credential: e.credential,
+    }))
 }
 
 async fn list(
     State(app): State<App>,
     auth: Auth,
     Id(area): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    let list = devices::list(&app, &auth.actor, area).await?;
-    Ok(axum::Json(Value::Array(
-        list.iter()
-            .map(|d| {
-                json!({"id": d.id, "venue_id": d.venue_id, "name": d.name, "enrolled_at": d.enrolled_at,
-                       "revoked_at": d.revoked_at, "last_sync_at": d.last_sync_at})
-            })
-            .collect(),
-    )))
+) -> Result<axum::Json<Vec<DeviceView>>, ApiError> {
+    Ok(axum::Json(devices::list(&app, &auth.actor, area).await?))
 }
 
 async fn rename(
@@ -222,12 +219,22 @@ async fn sync(
     })
 }
 
+#[derive(Serialize)]
+struct KeyAnswer {
+    area_id: i64,
+    key_epoch: i64,
+    /// base64url.
+    identity_key: String,
+}
+
 async fn key(
     State(app): State<App>,
     DeviceAuth(device): DeviceAuth,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<KeyAnswer>, ApiError> {
     let (epoch, key) = devices::current_key(&app, &device).await?;
-    Ok(axum::Json(
-        json!({"area_id": device.area_id, "key_epoch": epoch, "identity_key": URL_SAFE_NO_PAD.encode(key.as_slice())}),
-    ))
+    Ok(axum::Json(KeyAnswer {
+        area_id: device.area_id(),
+        key_epoch: epoch,
+        identity_key: URL_SAFE_NO_PAD.encode(key.as_slice()),
+    }))
 }

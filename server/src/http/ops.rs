@@ -5,10 +5,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use serde_json::json;
 
 use super::{Api, Operation};
-use crate::services::App;
+use crate::services::{App, health};
 
 pub fn routes(api: Api) -> Api {
     api.route(
@@ -18,22 +17,11 @@ pub fn routes(api: Api) -> Api {
 }
 
 async fn healthz(State(app): State<App>) -> impl IntoResponse {
-    // A clock behind the latest list stops publication here (other
-    // instances may still publish): reported, but the instance still serves.
-    if let Some(behind) = app.list_clock.seconds_behind()
-        && app.db.ping().await.is_ok()
-    {
-        return (
-            StatusCode::OK,
-            axum::Json(json!({"status": "degraded",
-                "list_clock": {"status": "behind", "seconds_behind": behind}})),
-        );
-    }
-    match app.db.ping().await {
-        Ok(()) => (StatusCode::OK, axum::Json(json!({"status": "ok"}))),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({"status": "database unavailable"})),
-        ),
-    }
+    let health = health::check(&app).await;
+    let status = if health.is_serving() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(health))
 }

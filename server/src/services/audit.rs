@@ -1,4 +1,5 @@
-//! Audit checkpoints and chain verification.
+//! The audit trail: a beheerder's paged, filtered reading of their area's
+//! events; checkpoints and chain verification.
 //!
 //! A checkpoint is the committed head of the audit chain (sequence number,
 //! link, where the keyed segment starts) signed with the deployment's
@@ -13,11 +14,84 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde::Serialize;
+
 use super::{App, AppError, AppResult};
 use crate::domain::audit::{
     ChainBreak, ChainHead, Checkpoint, parse_checkpoints, verify_chain, verify_checkpoints,
 };
+use crate::domain::roles::Actor;
 use crate::storage::audit as store;
+pub use crate::storage::audit::EventFilter;
+
+/// Events per page unless the caller asks otherwise; at most [`MAX_PAGE`].
+pub const DEFAULT_PAGE: i64 = 100;
+pub const MAX_PAGE: i64 = 1000;
+
+/// One event as the beheerder reads it (ids only: events hold no personal
+/// data).
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    /// The event's link in the chain, hex.
+    pub hash: String,
+}
+
+/// A page of events and where the next one starts (None: this was the
+/// last).
+#[derive(Debug, Clone, Serialize)]
+pub struct EventPage {
+    pub events: Vec<EventView>,
+    pub next_after: Option<i64>,
+}
+
+/// Which page: events after `after` (a sequence number), at most `limit`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest {
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// The area's audit trail for its beheerder, oldest first, filtered.
+pub async fn page(
+    app: &App,
+    actor: &Actor,
+    area_id: i64,
+    filter: &EventFilter,
+    page: PageRequest,
+) -> AppResult<EventPage> {
+    if !actor.manages_area(area_id) {
+        return Err(AppError::Forbidden);
+    }
+    let limit = page.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let events =
+        store::filtered_page(&app.db, area_id, filter, page.after.unwrap_or(0), limit).await?;
+    let next_after = events
+        .last()
+        .map(|e| e.seq)
+        .filter(|_| events.len() as i64 == limit);
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    Ok(EventPage {
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                hash: hex(&e.hash),
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                object_type: e.object_type,
+                object_id: e.object_id,
+            })
+            .collect(),
+        next_after,
+    })
+}
 
 /// The checkpoint file's name in the data directory.
 pub const CHECKPOINT_FILE: &str = "audit-checkpoints";

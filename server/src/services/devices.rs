@@ -122,6 +122,7 @@ fn require_admitted(app: &App, device: &DeviceRow) -> AppResult<()> {
     }
 }
 
+#[derive(serde::Serialize)]
 pub struct EnrolmentCode {
     pub code: String,
     /// `cho-enrol:<server URL>#<code>`, what the QR code holds.
@@ -415,22 +416,62 @@ impl SyncCache {
     }
 }
 
+/// An authenticated door device, as [`authenticate`] found it; what the
+/// device endpoints hand back to [`sync`] and [`current_key`]. Its storage
+/// row stays inside the services.
+pub struct Door(DeviceRow);
+
+impl Door {
+    pub fn id(&self) -> i64 {
+        self.0.id
+    }
+
+    pub fn area_id(&self) -> i64 {
+        self.0.area_id
+    }
+}
+
+/// A door device as its owner and the beheerder see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceView {
+    pub id: i64,
+    pub venue_id: i64,
+    pub name: String,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_sync_at: Option<i64>,
+}
+
+impl From<DeviceRow> for DeviceView {
+    fn from(d: DeviceRow) -> Self {
+        Self {
+            id: d.id,
+            venue_id: d.venue_id,
+            name: d.name,
+            enrolled_at: d.enrolled_at,
+            revoked_at: d.revoked_at,
+            last_sync_at: d.last_sync_at,
+        }
+    }
+}
+
 /// The live device behind a credential.
-pub async fn authenticate(app: &App, credential: &str) -> AppResult<DeviceRow> {
+pub async fn authenticate(app: &App, credential: &str) -> AppResult<Door> {
     let hash = token_hash(credential);
     let now = app.clock.now();
     if let Some(device) = app.sync_cache.device(&hash, now) {
-        return Ok(device);
+        return Ok(Door(device));
     }
     let device = devices::by_credential(&app.db, &hash)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     app.sync_cache.keep_device(hash, device.clone(), now);
-    Ok(device)
+    Ok(Door(device))
 }
 
 /// The device's current area key (after a key rotation).
-pub async fn current_key(app: &App, device: &DeviceRow) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
+pub async fn current_key(app: &App, door: &Door) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
+    let device = &door.0;
     require_admitted(app, device)?;
     area_key(app, device.area_id).await
 }
@@ -444,12 +485,16 @@ fn may_manage(actor: &Actor, device: &DeviceRow) -> bool {
 }
 
 /// Devices of an area: the beheerder sees all, an owner their venues'.
-pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<DeviceRow>> {
+pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<DeviceView>> {
     if actor.area_id != Some(area_id) || actor.role == Role::Operator {
         return Err(AppError::Forbidden);
     }
     let all = devices::in_area(&app.db, area_id).await?;
-    Ok(all.into_iter().filter(|d| may_manage(actor, d)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|d| may_manage(actor, d))
+        .map(DeviceView::from)
+        .collect())
 }
 
 /// A device the caller manages; one outside their scope is "not found",
@@ -534,10 +579,11 @@ pub enum SyncAnswer {
 /// there.
 pub async fn sync(
     app: &App,
-    device: &DeviceRow,
+    door: &Door,
     have: i64,
     signing_key: Option<&[u8]>,
 ) -> AppResult<SyncAnswer> {
+    let device = &door.0;
     require_admitted(app, device)?;
     // Note the sync at most every five minutes: polling doors must not
     // turn into a stream of writes.

@@ -1,14 +1,21 @@
 //! The application: what each caller may do, in terms of the domain and the
-//! storage. HTTP handlers and the command line call these and nothing else.
+//! storage. HTTP handlers, web pages and the command line call these and
+//! nothing else: permission checks, SQL and audit events live here and
+//! below, never in a handler.
+//!
+//! This module never uses `crate::http` (the skins depend on the services,
+//! not the other way round); `server/tests/api/seam.rs` checks it.
 
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bans;
 pub mod devices;
+pub mod health;
 pub mod keys;
 pub mod limits;
 pub mod lists;
+pub mod metrics;
 pub mod retention;
 pub mod signing;
 
@@ -27,11 +34,11 @@ pub struct App {
     pub secrets: Arc<Secrets>,
     pub clock: SharedClock,
     pub passwords: auth::PasswordHashing,
-    pub metrics: crate::http::metrics::Metrics,
+    pub metrics: metrics::Metrics,
     /// The attempt limits for logins, password changes and enrolment.
     pub limits: limits::Limits,
     /// Proxies whose X-Forwarded-For names the client (`--trusted-proxy`).
-    pub trusted_proxies: crate::http::client::TrustedProxies,
+    pub trusted_proxies: crate::proxies::TrustedProxies,
     /// The address phones reach this server at, from configuration (put in
     /// enrolment links and QR codes; never from a request's headers).
     pub public_url: String,

@@ -22,16 +22,69 @@ fn event_from(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
 
 const COLUMNS: &str = "seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash";
 
+/// Which of an area's events a page holds; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// At or after this instant (unix seconds).
+    pub from: Option<i64>,
+    /// Before this instant (unix seconds).
+    pub until: Option<i64>,
+}
+
 /// A page of an area's events after `after_seq`, oldest first.
 pub async fn page(db: &Db, area_id: i64, after_seq: i64, limit: i64) -> Result<Vec<ChainedEvent>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM audit_events WHERE area_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-    )))
-    .bind(area_id)
-    .bind(after_seq)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
+    filtered_page(db, area_id, &EventFilter::default(), after_seq, limit).await
+}
+
+/// A page of an area's events after `after_seq` that pass `filter`, oldest
+/// first. The conditions are fixed text with numbered parameters; only
+/// their values come from the caller.
+pub async fn filtered_page(
+    db: &Db,
+    area_id: i64,
+    filter: &EventFilter,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<ChainedEvent>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_events WHERE area_id = $1 AND seq > $2");
+    let mut n = 2;
+    let mut texts: Vec<&str> = Vec::new();
+    for (column, value) in [
+        ("action", &filter.action),
+        ("actor", &filter.actor),
+        ("object_type", &filter.object_type),
+        ("object_id", &filter.object_id),
+    ] {
+        if let Some(value) = value {
+            n += 1;
+            sql.push_str(&format!(" AND {column} = ${n}"));
+            texts.push(value);
+        }
+    }
+    let mut instants: Vec<i64> = Vec::new();
+    for (condition, value) in [("at >=", filter.from), ("at <", filter.until)] {
+        if let Some(value) = value {
+            n += 1;
+            sql.push_str(&format!(" AND {condition} ${n}"));
+            instants.push(value);
+        }
+    }
+    n += 1;
+    sql.push_str(&format!(" ORDER BY seq LIMIT ${n}"));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(area_id)
+        .bind(after_seq);
+    for text in texts {
+        query = query.bind(text.to_owned());
+    }
+    for instant in instants {
+        query = query.bind(instant);
+    }
+    let rows = query.bind(limit).fetch_all(db.pool()).await?;
     rows.iter().map(event_from).collect()
 }
 
