@@ -48,6 +48,7 @@ fn actor(account_id: i64, role: Role, area_id: Option<i64>, venue_ids: Vec<i64>)
         role,
         area_id,
         venue_ids,
+        must_change_password: false,
     }
 }
 

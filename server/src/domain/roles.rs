@@ -44,6 +44,9 @@ pub struct Actor {
     pub area_id: Option<i64>,
     /// The owner's venues.
     pub venue_ids: Vec<i64>,
+    /// The account's password was reset: until it chooses a new one it may
+    /// only change its password, read who it is, and log out.
+    pub must_change_password: bool,
 }
 
 impl Actor {

@@ -3,12 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use super::client::ClientAddr;
 use super::error::ApiError;
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, SessionAuth};
+use crate::domain::roles::Role;
 use super::{Api, Operation};
 use crate::services::{App, auth};
 
@@ -17,7 +18,7 @@ pub fn routes(api: Api) -> Api {
         Operation::new(
             "POST",
             "/api/v1/auth/login",
-            "Log in: returns a session token",
+            "Log in: returns a session token (and must_change_password after a reset)",
         )
         .public()
         .body(|| json!({"username": "owner1", "password": "..."})),
@@ -53,17 +54,31 @@ async fn login(
     State(app): State<App>,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<Login>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<LoginAnswer>, ApiError> {
     let session = auth::login(&app, client, &body.username, &body.password).await?;
-    Ok(axum::Json(json!({
-        "token": session.token,
-        "expires_at": session.expires_at,
-        "role": session.role,
-        "account_id": session.account_id,
-    })))
+    Ok(axum::Json(LoginAnswer {
+        token: session.token,
+        expires_at: session.expires_at,
+        role: session.role,
+        account_id: session.account_id,
+        must_change_password: session.must_change_password,
+    }))
 }
 
-async fn logout(State(app): State<App>, auth: Auth) -> Result<StatusCode, ApiError> {
+#[derive(Serialize)]
+struct LoginAnswer {
+    token: String,
+    expires_at: i64,
+    role: Role,
+    account_id: i64,
+    /// True after a password reset: every other call answers 403
+    /// `password_change_required` until `/api/v1/auth/password`.
+    must_change_password: bool,
+}
+
+// Logout, password change and `me` stay open to an account that must
+// change its password (SessionAuth, not Auth).
+async fn logout(State(app): State<App>, auth: SessionAuth) -> Result<StatusCode, ApiError> {
     auth::logout(&app, &auth.actor, &auth.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -77,7 +92,7 @@ struct PasswordChange {
 
 async fn change_password(
     State(app): State<App>,
-    auth: Auth,
+    auth: SessionAuth,
     ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
@@ -92,9 +107,22 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(auth: Auth) -> axum::Json<Value> {
+#[derive(Serialize)]
+struct Me {
+    account_id: i64,
+    role: Role,
+    area_id: Option<i64>,
+    venue_ids: Vec<i64>,
+    must_change_password: bool,
+}
+
+async fn me(auth: SessionAuth) -> axum::Json<Me> {
     let a = auth.actor;
-    axum::Json(
-        json!({"account_id": a.account_id, "role": a.role, "area_id": a.area_id, "venue_ids": a.venue_ids}),
-    )
+    axum::Json(Me {
+        account_id: a.account_id,
+        role: a.role,
+        area_id: a.area_id,
+        venue_ids: a.venue_ids,
+        must_change_password: a.must_change_password,
+    })
 }

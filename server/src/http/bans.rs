@@ -4,13 +4,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::ban::BanStatus;
-use crate::services::bans::{self, Hearing, IssueBan, ListQuery, Notification, PersonInput};
+use crate::services::bans::{
+    self, BanView, Hearing, IssueBan, ListQuery, Notification, PersonInput, SearchHit,
+};
 use crate::services::{App, AppError, AppResult};
 
 pub fn routes(api: Api) -> Api {
@@ -87,7 +89,7 @@ async fn issue(
     State(app): State<App>,
     auth: Auth,
     ApiJson(b): ApiJson<IssueBody>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<BanView>), ApiError> {
     let notification = match b.notification {
         Some(n) => Some(Notification {
             notified_on: iso_date(&n.notified_on, "notified_on")?,
@@ -112,7 +114,7 @@ async fn issue(
     let id = bans::issue(&app, &auth.actor, input).await?;
     // The issuer typed the person in; the answer need not echo them back.
     let view = bans::summary(&app, &auth.actor, id).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!(view))))
+    Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
 #[derive(Deserialize)]
@@ -131,7 +133,7 @@ async fn list(
     State(app): State<App>,
     auth: Auth,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<Vec<BanView>>, ApiError> {
     let query = ListQuery {
         status: p.status,
         venue_id: p.venue_id,
@@ -149,17 +151,15 @@ async fn list(
         after_id: p.after.unwrap_or(0),
         limit: p.limit.unwrap_or(100),
     };
-    Ok(axum::Json(json!(
-        bans::list(&app, &auth.actor, query).await?
-    )))
+    Ok(axum::Json(bans::list(&app, &auth.actor, query).await?))
 }
 
 async fn read(
     State(app): State<App>,
     auth: Auth,
     Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    Ok(axum::Json(json!(bans::get(&app, &auth.actor, id).await?)))
+) -> Result<axum::Json<BanView>, ApiError> {
+    Ok(axum::Json(bans::get(&app, &auth.actor, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -188,8 +188,8 @@ async fn search(
     State(app): State<App>,
     auth: Auth,
     ApiJson(b): ApiJson<SearchBody>,
-) -> Result<axum::Json<Value>, ApiError> {
-    Ok(axum::Json(json!(
-        bans::find_person(&app, &auth.actor, &b.person).await?
-    )))
+) -> Result<axum::Json<Vec<SearchHit>>, ApiError> {
+    Ok(axum::Json(
+        bans::find_person(&app, &auth.actor, &b.person).await?,
+    ))
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::services::AppError;
 
@@ -53,6 +53,9 @@ impl From<AppError> for ApiError {
                 };
             }
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::PasswordChangeRequired => {
+                (StatusCode::FORBIDDEN, "password_change_required")
+            }
             AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -187,11 +190,28 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// `{"error": {"code", "message"}}`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (
             self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: self.code,
+                    message: &self.message,
+                },
+            }),
         )
             .into_response();
         if let Some(seconds) = self.retry_after

@@ -9,13 +9,33 @@ use super::error::ApiError;
 use crate::domain::roles::Actor;
 use crate::services::{App, AppError, auth};
 
-/// The caller, from `Authorization: Bearer <session token>`.
+/// The caller, from `Authorization: Bearer <session token>`; an account
+/// whose password was reset is refused (403 `password_change_required`)
+/// until it changes it.
 pub struct Auth {
+    pub actor: Actor,
+}
+
+impl FromRequestParts<App> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let SessionAuth { actor, .. } = SessionAuth::from_request_parts(parts, app).await?;
+        if actor.must_change_password {
+            return Err(AppError::PasswordChangeRequired.into());
+        }
+        Ok(Self { actor })
+    }
+}
+
+/// The caller of the few routes open to an account that must change its
+/// password first (password change, `me`, logout).
+pub struct SessionAuth {
     pub actor: Actor,
     pub token: String,
 }
 
-impl FromRequestParts<App> for Auth {
+impl FromRequestParts<App> for SessionAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {

@@ -228,6 +228,8 @@ pub struct Session {
     pub expires_at: i64,
     pub role: Role,
     pub account_id: i64,
+    /// The password was reset: change it before anything else.
+    pub must_change_password: bool,
 }
 
 /// A verified login yields a fresh session token; only its hash is stored.
@@ -274,6 +276,7 @@ pub async fn login(
     let token = URL_SAFE_NO_PAD.encode(raw);
     let expires_at = now + SESSION_SECONDS;
     accounts::create_session(&mut tx, &token_hash(&token), account.id, expires_at).await?;
+    accounts::record_login(&mut tx, account.id).await?;
     tx.audit(AuditEvent {
         actor: format!("account:{}", account.id),
         action: "login",
@@ -288,6 +291,7 @@ pub async fn login(
         expires_at,
         role: account.role,
         account_id: account.id,
+        must_change_password: account.must_change_password,
     })
 }
 

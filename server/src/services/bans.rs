@@ -175,6 +175,12 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
         .ok_or_else(|| {
             AppError::Invalid("category_id is not a category of this area's protocol".to_owned())
         })?;
+    // A retired category keeps its bans, but no new ban may choose it.
+    if category.retired_on.is_some() {
+        return Err(AppError::Invalid(
+            "category_id is a retired category of this area's protocol".to_owned(),
+        ));
+    }
     let incident_day = cho_core::dates::door_date(input.incident_at)
         .map_err(|_| AppError::Invalid("incident_at is out of range".to_owned()))?;
     let (starts_on, ends_on) = ban::ban_period(

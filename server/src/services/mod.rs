@@ -74,6 +74,10 @@ pub enum AppError {
     Busy { retry_after: i64 },
     #[error("not allowed for this account")]
     Forbidden,
+    /// The account's password was reset: only a password change, `me` and
+    /// logout are allowed until it chooses a new one.
+    #[error("the password was reset: change it first")]
+    PasswordChangeRequired,
     #[error("{0} not found")]
     NotFound(&'static str),
     /// The venue is not admitted under the area's permit today (or the

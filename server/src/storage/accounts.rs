@@ -12,6 +12,10 @@ pub struct AccountRow {
     pub role: Role,
     pub area_id: Option<i64>,
     pub disabled: bool,
+    /// Set by a password reset: the account must choose a new password
+    /// before it may do anything else.
+    pub must_change_password: bool,
+    pub last_login_at: Option<i64>,
 }
 
 fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
@@ -23,10 +27,12 @@ fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
         role: Role::parse(&role).ok_or(StorageError::Inconsistent("account role"))?,
         area_id: row.try_get("area_id")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        last_login_at: row.try_get("last_login_at")?,
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, area_id, disabled";
+const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, area_id, disabled, must_change_password, last_login_at";
 
 pub async fn create(
     tx: &mut WriteTx,
@@ -123,8 +129,59 @@ pub async fn disable(tx: &mut WriteTx, account_id: i64) -> Result<()> {
     Ok(())
 }
 
+pub async fn enable(tx: &mut WriteTx, account_id: i64) -> Result<()> {
+    sqlx::query("UPDATE accounts SET disabled = 0 WHERE id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Sets a one-time password the account must change at its next login.
+pub async fn reset_password(tx: &mut WriteTx, account_id: i64, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub async fn record_login(tx: &mut WriteTx, account_id: i64) -> Result<()> {
+    let now = tx.now();
+    sqlx::query("UPDATE accounts SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Replaces an owner's venues.
+pub async fn set_venues(tx: &mut WriteTx, account_id: i64, venue_ids: &[i64]) -> Result<()> {
+    sqlx::query("DELETE FROM account_venues WHERE account_id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    for venue_id in venue_ids {
+        link_venue(tx, account_id, *venue_id).await?;
+    }
+    Ok(())
+}
+
+/// Beheerder and operator accounts of every area, oldest first.
+pub async fn staff(db: &Db) -> Result<Vec<AccountRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE role IN ('beheerder', 'operator') ORDER BY id"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(account_from).collect()
+}
+
+/// Sets a password the account chose (which clears a pending reset).
 pub async fn set_password(tx: &mut WriteTx, account_id: i64, password_hash: &str) -> Result<()> {
-    sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+    sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 0 WHERE id = $2")
         .bind(password_hash)
         .bind(account_id)
         .execute(tx.conn())
@@ -169,7 +226,7 @@ pub async fn delete_sessions_of(tx: &mut WriteTx, account_id: i64) -> Result<()>
 /// The actor behind a live session token hash.
 pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<Actor>> {
     let row = sqlx::query(
-        "SELECT a.id, a.role, a.area_id FROM sessions s JOIN accounts a ON a.id = s.account_id \
+        "SELECT a.id, a.role, a.area_id, a.must_change_password FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
     )
     .bind(token_hash.to_vec())
@@ -190,6 +247,7 @@ pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<O
         role,
         area_id: row.try_get("area_id")?,
         venue_ids,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
     }))
 }
 

@@ -21,6 +21,8 @@ pub struct CategoryRow {
     pub code: String,
     pub name: String,
     pub durations: Durations,
+    /// Since when no new ban may choose it (its bans stay).
+    pub retired_on: Option<Date>,
 }
 
 pub fn parse_date(text: &str) -> Result<Date> {
@@ -204,7 +206,9 @@ pub async fn create_category(
 }
 
 fn category_from(row: &sqlx::any::AnyRow) -> Result<CategoryRow> {
+    let retired: Option<String> = row.try_get("retired_on")?;
     Ok(CategoryRow {
+        retired_on: retired.as_deref().map(parse_date).transpose()?,
         id: row.try_get("id")?,
         area_id: row.try_get("area_id")?,
         code: row.try_get("code")?,
@@ -216,8 +220,13 @@ fn category_from(row: &sqlx::any::AnyRow) -> Result<CategoryRow> {
     })
 }
 
+const CATEGORY_COLUMNS: &str = "id, area_id, code, name, default_days, max_days, retired_on";
+
+/// The area's categories, retired ones included.
 pub async fn categories(db: &Db, area_id: i64) -> Result<Vec<CategoryRow>> {
-    let rows = sqlx::query("SELECT id, area_id, code, name, default_days, max_days FROM offence_categories WHERE area_id = $1 ORDER BY code")
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CATEGORY_COLUMNS} FROM offence_categories WHERE area_id = $1 ORDER BY code"
+    )))
         .bind(area_id)
         .fetch_all(db.pool())
         .await?;
@@ -225,9 +234,36 @@ pub async fn categories(db: &Db, area_id: i64) -> Result<Vec<CategoryRow>> {
 }
 
 pub async fn category(db: &Db, id: i64) -> Result<Option<CategoryRow>> {
-    let row = sqlx::query("SELECT id, area_id, code, name, default_days, max_days FROM offence_categories WHERE id = $1")
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CATEGORY_COLUMNS} FROM offence_categories WHERE id = $1"
+    )))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(category_from).transpose()
+}
+
+/// Changes a category's name and durations (bans already issued keep
+/// their end dates).
+pub async fn update_category(tx: &mut WriteTx, id: i64, name: &str, d: &Durations) -> Result<()> {
+    sqlx::query(
+        "UPDATE offence_categories SET name = $1, default_days = $2, max_days = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(d.default_days)
+    .bind(d.max_days)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Retires a category as of `on`.
+pub async fn retire_category(tx: &mut WriteTx, id: i64, on: Date) -> Result<()> {
+    sqlx::query("UPDATE offence_categories SET retired_on = $1 WHERE id = $2")
+        .bind(format_date(on))
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
