@@ -1,19 +1,19 @@
-//! Municipalities, areas and their protocol, venues, accounts, and the
-//! area's audit trail.
+//! Municipalities, areas and their protocol (permit, settings, offence
+//! categories), venues, and the area's audit trail. Accounts are in
+//! `accounts.rs`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
-use crate::domain::roles::Role;
+use crate::services::admin::{AreaView, CategoryView, MunicipalityView, VenueView};
 use crate::services::{App, AppError, AppResult, admin, audit};
-use crate::storage::areas::AreaRow;
 use crate::storage::bans;
 
 pub fn routes(api: Api) -> Api {
@@ -52,6 +52,20 @@ pub fn routes(api: Api) -> Api {
             }),
             post(create_category),
         )
+        .route(
+            Operation::new("GET", "/api/v1/areas/{id}/categories/retired", "Retired offence categories (they keep their bans; no new ban may choose them)").roles(IN_AREA),
+            get(retired_categories),
+        )
+        .route(
+            Operation::new("PUT", "/api/v1/categories/{id}", "Change a category's name and durations (applies to bans issued afterwards)").roles(BEHEERDER).body(|| {
+                json!({"name": "Vechtpartij", "default_days": 182, "max_days": 365})
+            }),
+            put(update_category),
+        )
+        .route(
+            Operation::new("POST", "/api/v1/categories/{id}/retire", "Retire a category: it keeps its bans, no new ban may choose it").roles(BEHEERDER),
+            post(retire_category),
+        )
         .route(Operation::new("GET", "/api/v1/areas/{id}/venues", "Venues of the area").roles(IN_AREA), get(venues))
         .route(
             Operation::new("POST", "/api/v1/areas/{id}/venues", "Add a venue, admitted under the permit on a date").roles(BEHEERDER).created().body(|| {
@@ -63,25 +77,21 @@ pub fn routes(api: Api) -> Api {
             Operation::new("PUT", "/api/v1/venues/{id}/admission", "Admit or withdraw a venue").roles(BEHEERDER).body(|| json!({"admitted_on": "2025-04-01", "withdrawn_on": null})),
             put(set_admission),
         )
-        .route(Operation::new("GET", "/api/v1/areas/{id}/accounts", "Accounts of the area").roles("operator; the area's beheerder"), get(accounts))
-        .route(
-            Operation::new("POST", "/api/v1/accounts", "Create an account: the operator creates beheerders, a beheerder creates owners")
-                .roles("operator; beheerder (owners of own area)")
-                .created()
-                .body(|| json!({"username": "owner3", "password": "at least 12 characters", "role": "owner", "area_id": 1, "venue_ids": [1]})),
-            post(create_account),
-        )
         .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail (?after=&limit=), filtered by action, actor, object_type, object_id and time (?from=&until=, unix seconds)").roles(BEHEERDER), get(audit_page))
         .route(Operation::new("GET", "/api/v1/areas/{id}/statistics", "Anonymous counts of purged bans").roles("operator; the area's beheerder"), get(statistics))
 }
 
-async fn municipalities(State(app): State<App>, auth: Auth) -> Result<axum::Json<Value>, ApiError> {
-    let list = admin::municipalities(&app, &auth.actor).await?;
-    Ok(axum::Json(json!(
-        list.into_iter()
-            .map(|(id, name)| json!({"id": id, "name": name}))
-            .collect::<Vec<_>>()
-    )))
+/// The id of what a POST created.
+#[derive(Serialize)]
+pub struct Created {
+    pub id: i64,
+}
+
+async fn municipalities(
+    State(app): State<App>,
+    auth: Auth,
+) -> Result<axum::Json<Vec<MunicipalityView>>, ApiError> {
+    Ok(axum::Json(admin::municipalities(&app, &auth.actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -94,32 +104,13 @@ async fn create_municipality(
     State(app): State<App>,
     auth: Auth,
     ApiJson(body): ApiJson<NewMunicipality>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     let id = admin::create_municipality(&app, &auth.actor, &body.name).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, axum::Json(Created { id })))
 }
 
-fn area_json(a: &AreaRow) -> Value {
-    json!({
-        "id": a.id,
-        "municipality_id": a.municipality_id,
-        "name": a.name,
-        "permit": a.permit.as_ref().map(|p| json!({
-            "reference": p.reference,
-            "granted_on": cho_core::dates::format_iso_date(p.granted_on),
-            "expires_on": cho_core::dates::format_iso_date(p.expires_on),
-        })),
-        "complaint_window_days": a.settings.complaint_window_days,
-        "retention_days": a.settings.retention_days,
-        "max_list_age_seconds": a.settings.max_list_age_seconds,
-    })
-}
-
-async fn areas(State(app): State<App>, auth: Auth) -> Result<axum::Json<Value>, ApiError> {
-    let list = admin::list_areas(&app, &auth.actor).await?;
-    Ok(axum::Json(Value::Array(
-        list.iter().map(area_json).collect(),
-    )))
+async fn areas(State(app): State<App>, auth: Auth) -> Result<axum::Json<Vec<AreaView>>, ApiError> {
+    Ok(axum::Json(admin::list_areas(&app, &auth.actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -149,24 +140,22 @@ async fn create_area(
     State(app): State<App>,
     auth: Auth,
     ApiJson(body): ApiJson<NewArea>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     let s = settings(
         body.complaint_window_days,
         body.retention_days,
         body.max_list_age_seconds,
     )?;
     let id = admin::create_area(&app, &auth.actor, body.municipality_id, &body.name, s).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, axum::Json(Created { id })))
 }
 
 async fn area(
     State(app): State<App>,
     auth: Auth,
     Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    Ok(axum::Json(area_json(
-        &admin::area(&app, &auth.actor, id).await?,
-    )))
+) -> Result<axum::Json<AreaView>, ApiError> {
+    Ok(axum::Json(admin::area(&app, &auth.actor, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -220,13 +209,48 @@ async fn categories(
     State(app): State<App>,
     auth: Auth,
     Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    let list = admin::categories(&app, &auth.actor, id).await?;
-    Ok(axum::Json(Value::Array(
-        list.iter()
-            .map(|c| json!({"id": c.id, "code": c.code, "name": c.name, "default_days": c.durations.default_days, "max_days": c.durations.max_days}))
-            .collect(),
-    )))
+) -> Result<axum::Json<Vec<CategoryView>>, ApiError> {
+    Ok(axum::Json(
+        admin::categories(&app, &auth.actor, id).await?.active,
+    ))
+}
+
+async fn retired_categories(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+) -> Result<axum::Json<Vec<CategoryView>>, ApiError> {
+    Ok(axum::Json(
+        admin::categories(&app, &auth.actor, id).await?.retired,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryChange {
+    name: String,
+    default_days: i64,
+    max_days: i64,
+}
+
+async fn update_category(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+    ApiJson(b): ApiJson<CategoryChange>,
+) -> Result<StatusCode, ApiError> {
+    let durations = Durations::new(b.default_days, b.max_days).map_err(AppError::from)?;
+    admin::update_category(&app, &auth.actor, id, &b.name, durations).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn retire_category(
+    State(app): State<App>,
+    auth: Auth,
+    Id(id): Id,
+) -> Result<StatusCode, ApiError> {
+    admin::retire_category(&app, &auth.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -243,27 +267,20 @@ async fn create_category(
     auth: Auth,
     Id(id): Id,
     ApiJson(b): ApiJson<NewCategory>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     let durations = Durations::new(b.default_days, b.max_days).map_err(AppError::from)?;
     let cid = admin::create_category(&app, &auth.actor, id, &b.code, &b.name, durations).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": cid}))))
+    Ok((StatusCode::CREATED, axum::Json(Created { id: cid })))
 }
 
 async fn venues(
     State(app): State<App>,
     auth: Auth,
     Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    let list = admin::venues_of_area(&app, &auth.actor, id).await?;
-    Ok(axum::Json(Value::Array(
-        list.iter()
-            .map(|v| {
-                json!({"id": v.id, "area_id": v.area_id, "name": v.name, "address": v.address, "kvk_number": v.kvk_number,
-                       "admitted_on": v.admitted_on.map(cho_core::dates::format_iso_date),
-                       "withdrawn_on": v.withdrawn_on.map(cho_core::dates::format_iso_date)})
-            })
-            .collect(),
-    )))
+) -> Result<axum::Json<Vec<VenueView>>, ApiError> {
+    Ok(axum::Json(
+        admin::venues_of_area(&app, &auth.actor, id).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -280,7 +297,7 @@ async fn create_venue(
     auth: Auth,
     Id(id): Id,
     ApiJson(b): ApiJson<NewVenue>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
+) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     let admitted = optional_iso_date(b.admitted_on.as_deref(), "admitted_on")?;
     let vid = admin::create_venue(
         &app,
@@ -292,7 +309,7 @@ async fn create_venue(
         admitted,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": vid}))))
+    Ok((StatusCode::CREATED, axum::Json(Created { id: vid })))
 }
 
 #[derive(Deserialize)]
@@ -312,50 +329,6 @@ async fn set_admission(
     let withdrawn = optional_iso_date(b.withdrawn_on.as_deref(), "withdrawn_on")?;
     admin::set_venue_admission(&app, &auth.actor, id, admitted, withdrawn).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn accounts(
-    State(app): State<App>,
-    auth: Auth,
-    Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    let list = admin::accounts_of_area(&app, &auth.actor, id).await?;
-    Ok(axum::Json(Value::Array(
-        list.iter()
-            .map(|a| json!({"id": a.id, "username": a.username, "role": a.role, "area_id": a.area_id, "venue_ids": a.venue_ids}))
-            .collect(),
-    )))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewAccount {
-    username: String,
-    password: String,
-    role: Role,
-    area_id: Option<i64>,
-    #[serde(default)]
-    venue_ids: Vec<i64>,
-}
-
-async fn create_account(
-    State(app): State<App>,
-    auth: Auth,
-    ApiJson(b): ApiJson<NewAccount>,
-) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
-    let id = admin::create_account(
-        &app,
-        &auth.actor,
-        admin::NewAccount {
-            username: &b.username,
-            password: &b.password,
-            role: b.role,
-            area_id: b.area_id,
-            venue_ids: &b.venue_ids,
-        },
-    )
-    .await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
 }
 
 /// The audit page's query: paging, and filters on the event's fields and

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::client::ClientAddr;
 use super::error::ApiError;
 use super::extract::{ApiJson, SessionAuth};
-use crate::domain::roles::Role;
 use super::{Api, Operation};
+use crate::domain::roles::Role;
 use crate::services::{App, auth};
 
 pub fn routes(api: Api) -> Api {

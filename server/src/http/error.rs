@@ -53,9 +53,7 @@ impl From<AppError> for ApiError {
                 };
             }
             AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
-            AppError::PasswordChangeRequired => {
-                (StatusCode::FORBIDDEN, "password_change_required")
-            }
+            AppError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
             AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -6,6 +6,7 @@
 //! (`/api/v1/openapi.json`) is built from the router itself and cannot fall
 //! out of step with it.
 
+mod accounts;
 mod admin;
 mod auth;
 mod bans;
@@ -90,6 +91,7 @@ fn api() -> Api {
     let api = ops::routes(api);
     let api = auth::routes(api);
     let api = admin::routes(api);
+    let api = accounts::routes(api);
     let api = bans::routes(api);
     devices::routes(api)
 }

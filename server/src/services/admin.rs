@@ -3,16 +3,15 @@
 //! beheerder).
 
 use ring::rand::SystemRandom;
+use serde::Serialize;
 use time::Date;
 
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings, venue_admitted_on};
 use crate::domain::roles::{Actor, Role};
-use crate::domain::username::Username;
 use crate::storage::areas::{self, AreaRow, CategoryRow};
 use crate::storage::venues::{self, VenueRow};
-use crate::storage::{WriteTx, accounts};
 
 fn event(
     actor: &Actor,
@@ -48,6 +47,118 @@ fn non_empty(value: &str, field: &str, max: usize) -> AppResult<String> {
     Ok(value.to_owned())
 }
 
+/// A municipality.
+#[derive(Debug, Clone, Serialize)]
+pub struct MunicipalityView {
+    pub id: i64,
+    pub name: String,
+}
+
+/// The AP permit as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct PermitView {
+    pub reference: String,
+    #[serde(serialize_with = "super::iso_date")]
+    pub granted_on: Date,
+    #[serde(serialize_with = "super::iso_date")]
+    pub expires_on: Date,
+}
+
+/// An area with its protocol settings and permit.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaView {
+    pub id: i64,
+    pub municipality_id: i64,
+    pub name: String,
+    pub permit: Option<PermitView>,
+    pub complaint_window_days: i64,
+    pub retention_days: i64,
+    pub max_list_age_seconds: i64,
+}
+
+impl From<AreaRow> for AreaView {
+    fn from(a: AreaRow) -> Self {
+        Self {
+            id: a.id,
+            municipality_id: a.municipality_id,
+            name: a.name,
+            permit: a.permit.map(|p| PermitView {
+                reference: p.reference,
+                granted_on: p.granted_on,
+                expires_on: p.expires_on,
+            }),
+            complaint_window_days: a.settings.complaint_window_days,
+            retention_days: a.settings.retention_days,
+            max_list_age_seconds: a.settings.max_list_age_seconds,
+        }
+    }
+}
+
+/// An offence category of the protocol.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub default_days: i64,
+    pub max_days: i64,
+    /// Since when no new ban may choose it; absent while it is in use.
+    #[serde(
+        serialize_with = "super::optional_iso_date",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retired_on: Option<Date>,
+}
+
+impl From<CategoryRow> for CategoryView {
+    fn from(c: CategoryRow) -> Self {
+        Self {
+            id: c.id,
+            code: c.code,
+            name: c.name,
+            default_days: c.durations.default_days,
+            max_days: c.durations.max_days,
+            retired_on: c.retired_on,
+        }
+    }
+}
+
+/// The protocol's categories: those a new ban may choose, and the retired
+/// ones (which keep their bans).
+#[derive(Debug, Clone, Serialize)]
+pub struct Categories {
+    pub active: Vec<CategoryView>,
+    pub retired: Vec<CategoryView>,
+}
+
+/// A venue and its admission under the permit.
+#[derive(Debug, Clone, Serialize)]
+pub struct VenueView {
+    pub id: i64,
+    pub area_id: i64,
+    pub name: String,
+    pub address: String,
+    pub kvk_number: String,
+    #[serde(serialize_with = "super::optional_iso_date")]
+    pub admitted_on: Option<Date>,
+    #[serde(serialize_with = "super::optional_iso_date")]
+    pub withdrawn_on: Option<Date>,
+}
+
+impl From<VenueRow> for VenueView {
+    fn from(v: VenueRow) -> Self {
+        Self {
+            id: v.id,
+            area_id: v.area_id,
+            name: v.name,
+            address: v.address,
+            kvk_number: v.kvk_number,
+            admitted_on: v.admitted_on,
+            withdrawn_on: v.withdrawn_on,
+        }
+    }
+}
+
 /// The associated data that binds a sealed identity key to its area and
 /// epoch.
 pub fn identity_key_aad(area_id: i64, epoch: i64) -> Vec<u8> {
@@ -71,9 +182,13 @@ pub async fn create_municipality(app: &App, actor: &Actor, name: &str) -> AppRes
     Ok(id)
 }
 
-pub async fn municipalities(app: &App, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+pub async fn municipalities(app: &App, actor: &Actor) -> AppResult<Vec<MunicipalityView>> {
     require(actor.is_operator())?;
-    Ok(areas::municipalities(&app.db).await?)
+    Ok(areas::municipalities(&app.db)
+        .await?
+        .into_iter()
+        .map(|(id, name)| MunicipalityView { id, name })
+        .collect())
 }
 
 /// Creates an area with its protocol settings and the first identity key
@@ -112,18 +227,20 @@ fn may_see_area(actor: &Actor, area_id: i64) -> bool {
     actor.is_operator() || actor.area_id == Some(area_id)
 }
 
-pub async fn area(app: &App, actor: &Actor, area_id: i64) -> AppResult<AreaRow> {
+pub async fn area(app: &App, actor: &Actor, area_id: i64) -> AppResult<AreaView> {
     require(may_see_area(actor, area_id))?;
     areas::area(&app.db, area_id)
         .await?
+        .map(AreaView::from)
         .ok_or(AppError::NotFound("area"))
 }
 
-pub async fn list_areas(app: &App, actor: &Actor) -> AppResult<Vec<AreaRow>> {
+pub async fn list_areas(app: &App, actor: &Actor) -> AppResult<Vec<AreaView>> {
     let all = areas::areas(&app.db).await?;
     Ok(all
         .into_iter()
         .filter(|a| may_see_area(actor, a.id))
+        .map(AreaView::from)
         .collect())
 }
 
@@ -187,9 +304,76 @@ pub async fn create_category(
     Ok(id)
 }
 
-pub async fn categories(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<CategoryRow>> {
+/// The area's categories, the retired ones apart.
+pub async fn categories(app: &App, actor: &Actor, area_id: i64) -> AppResult<Categories> {
     require(may_see_area(actor, area_id))?;
-    Ok(areas::categories(&app.db, area_id).await?)
+    let (retired, active): (Vec<_>, Vec<_>) = areas::categories(&app.db, area_id)
+        .await?
+        .into_iter()
+        .map(CategoryView::from)
+        .partition(|c| c.retired_on.is_some());
+    Ok(Categories { active, retired })
+}
+
+/// A category the caller manages (its area's beheerder); one of another
+/// area is "not found", exactly like a missing one.
+async fn managed_category(app: &App, actor: &Actor, category_id: i64) -> AppResult<CategoryRow> {
+    require(actor.role == Role::Beheerder)?;
+    areas::category(&app.db, category_id)
+        .await?
+        .filter(|c| actor.manages_area(c.area_id))
+        .ok_or(AppError::NotFound("category"))
+}
+
+/// Changes a category's name and durations. A ban stores its own end
+/// date, so the change applies only to bans issued after it.
+pub async fn update_category(
+    app: &App,
+    actor: &Actor,
+    category_id: i64,
+    name: &str,
+    durations: Durations,
+) -> AppResult<()> {
+    let category = managed_category(app, actor, category_id).await?;
+    let name = non_empty(name, "name", 200)?;
+    if category.retired_on.is_some() {
+        return Err(AppError::Invalid(
+            "a retired category cannot be changed".to_owned(),
+        ));
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    areas::update_category(&mut tx, category.id, &name, &durations).await?;
+    tx.audit(event(
+        actor,
+        "category.update",
+        "offence_category",
+        category.id,
+        Some(category.area_id),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Retires a category as of today: it keeps its bans, and no new ban may
+/// choose it. Retiring a retired category changes nothing.
+pub async fn retire_category(app: &App, actor: &Actor, category_id: i64) -> AppResult<()> {
+    let category = managed_category(app, actor, category_id).await?;
+    if category.retired_on.is_some() {
+        return Ok(());
+    }
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    areas::retire_category(&mut tx, category.id, app.clock.today()).await?;
+    tx.audit(event(
+        actor,
+        "category.retire",
+        "offence_category",
+        category.id,
+        Some(category.area_id),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A KvK (Chamber of Commerce) number has eight digits.
@@ -278,120 +462,14 @@ pub async fn set_venue_admission(
     Ok(())
 }
 
-pub async fn venues_of_area(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<VenueRow>> {
+pub async fn venues_of_area(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<VenueView>> {
     require(may_see_area(actor, area_id))?;
-    Ok(venues::in_area(&app.db, area_id).await?)
+    Ok(venues::in_area(&app.db, area_id)
+        .await?
+        .into_iter()
+        .map(VenueView::from)
+        .collect())
 }
 
-pub struct NewAccount<'a> {
-    pub username: &'a str,
-    pub password: &'a str,
-    pub role: Role,
-    pub area_id: Option<i64>,
-    pub venue_ids: &'a [i64],
-}
-
-/// The operator creates beheerders (and operators); a beheerder creates
-/// owner accounts for venues of their own area.
-pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> AppResult<i64> {
-    let username = Username::parse(new.username).map_err(|e| AppError::Invalid(e.to_string()))?;
-    super::auth::check_password_strength(new.password)?;
-    match new.role {
-        Role::Operator | Role::Beheerder if !new.venue_ids.is_empty() => {
-            return Err(AppError::Invalid(
-                "only an owner account has venues".to_owned(),
-            ));
-        }
-        Role::Operator => require(actor.is_operator())?,
-        Role::Beheerder => {
-            require(actor.is_operator())?;
-            let area_id = new
-                .area_id
-                .ok_or_else(|| AppError::Invalid("a beheerder needs an area_id".to_owned()))?;
-            areas::area(&app.db, area_id)
-                .await?
-                .ok_or(AppError::NotFound("area"))?;
-        }
-        Role::Owner => {
-            let area_id = new
-                .area_id
-                .ok_or_else(|| AppError::Invalid("an owner needs an area_id".to_owned()))?;
-            require(actor.manages_area(area_id))?;
-            if new.venue_ids.is_empty() {
-                return Err(AppError::Invalid(
-                    "an owner needs at least one venue".to_owned(),
-                ));
-            }
-            for venue_id in new.venue_ids {
-                let venue = venues::venue(&app.db, *venue_id)
-                    .await?
-                    .ok_or(AppError::NotFound("venue"))?;
-                if venue.area_id != area_id {
-                    return Err(AppError::Invalid(
-                        "every venue must be in the owner's area".to_owned(),
-                    ));
-                }
-            }
-        }
-    }
-    let hash = hash_blocking(app, new.password).await?;
-    let mut tx = app.db.begin_write(app.clock.now()).await?;
-    let area_id = if new.role == Role::Operator {
-        None
-    } else {
-        new.area_id
-    };
-    let id = insert_account(&mut tx, &username, &hash, new.role, area_id, new.venue_ids).await?;
-    tx.audit(event(actor, "account.create", "account", id, area_id))
-        .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-/// An Argon2id hash of `password`, through the server's hashing gate.
-pub async fn hash_blocking(app: &App, password: &str) -> AppResult<String> {
-    app.passwords.hash(password).await
-}
-
-/// Inserts an account (the username already canonical) with its venues.
-pub async fn insert_account(
-    tx: &mut WriteTx,
-    username: &Username,
-    hash: &str,
-    role: Role,
-    area_id: Option<i64>,
-    venue_ids: &[i64],
-) -> AppResult<i64> {
-    let id = accounts::create(tx, username.as_str(), hash, role, area_id).await?;
-    for venue_id in venue_ids {
-        accounts::link_venue(tx, id, *venue_id).await?;
-    }
-    Ok(id)
-}
-
-pub struct AccountView {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-    pub area_id: Option<i64>,
-    pub venue_ids: Vec<i64>,
-}
-
-pub async fn accounts_of_area(
-    app: &App,
-    actor: &Actor,
-    area_id: i64,
-) -> AppResult<Vec<AccountView>> {
-    require(actor.is_operator() || actor.manages_area(area_id))?;
-    let mut out = Vec::new();
-    for a in accounts::in_area(&app.db, area_id).await? {
-        out.push(AccountView {
-            venue_ids: accounts::venue_ids(&app.db, a.id).await?,
-            id: a.id,
-            username: a.username,
-            role: a.role,
-            area_id: a.area_id,
-        });
-    }
-    Ok(out)
-}
+// Account creation moved to `accounts`; the old paths stay for callers.
+pub use super::accounts::{NewAccount, create_account, hash_blocking, insert_account};

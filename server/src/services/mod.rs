@@ -6,6 +6,7 @@
 //! This module never uses `crate::http` (the skins depend on the services,
 //! not the other way round); `server/tests/api/seam.rs` checks it.
 
+pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -113,3 +114,19 @@ impl From<StorageError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Serialises a date as people and JSON clients read it: `YYYY-MM-DD`.
+pub fn iso_date<S: serde::Serializer>(date: &time::Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&cho_core::dates::format_iso_date(*date))
+}
+
+/// [`iso_date`] for an optional date (`null` when absent).
+pub fn optional_iso_date<S: serde::Serializer>(
+    date: &Option<time::Date>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => iso_date(d, s),
+        None => s.serialize_none(),
+    }
+}

@@ -32,7 +32,8 @@ fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, area_id, disabled, must_change_password, last_login_at";
+const ACCOUNT_COLUMNS: &str =
+    "id, username, password_hash, role, area_id, disabled, must_change_password, last_login_at";
 
 pub async fn create(
     tx: &mut WriteTx,

@@ -227,9 +227,9 @@ pub async fn categories(db: &Db, area_id: i64) -> Result<Vec<CategoryRow>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CATEGORY_COLUMNS} FROM offence_categories WHERE area_id = $1 ORDER BY code"
     )))
-        .bind(area_id)
-        .fetch_all(db.pool())
-        .await?;
+    .bind(area_id)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(category_from).collect()
 }
 
@@ -237,9 +237,9 @@ pub async fn category(db: &Db, id: i64) -> Result<Option<CategoryRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {CATEGORY_COLUMNS} FROM offence_categories WHERE id = $1"
     )))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
     row.as_ref().map(category_from).transpose()
 }
 
