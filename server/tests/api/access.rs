@@ -67,6 +67,17 @@ enum Target {
     DeviceA,
     /// A device of venue A1 enrolled just before the call (for revocations).
     FreshDeviceA,
+    /// Categories of area A and B.
+    CategoryA,
+    CategoryB,
+    /// A category of A or B made just before the call (for retirements).
+    FreshCategoryA,
+    FreshCategoryB,
+    /// An owner account of venue A1 / of venue B, or a beheerder of A,
+    /// made just before the call (for disabling, resets, ...).
+    FreshOwnerA,
+    FreshOwnerB,
+    FreshBeheerderA,
 }
 
 type MakeBody = fn(&Seeded, usize, Who) -> Value;
@@ -132,6 +143,18 @@ const BAN_A_204: [u16; 7] = [401, 403, 204, 404, 204, 404, 404];
 const BAN_B_204: [u16; 7] = [401, 403, 404, 204, 404, 404, 204];
 const ISSUE_AT_A1: [u16; 7] = [401, 403, 403, 403, 201, 403, 403];
 const ISSUE_AT_B: [u16; 7] = [401, 403, 403, 403, 403, 403, 201];
+/// Managing an account: the operator manages beheerders (and operators),
+/// a beheerder the owners of their own area; anything else out of reach
+/// is 404, like a missing account; owners never (403).
+const OWNER_ACCOUNT_A_204: [u16; 7] = [401, 404, 204, 404, 403, 403, 403];
+const OWNER_ACCOUNT_B_204: [u16; 7] = [401, 404, 404, 204, 403, 403, 403];
+const BEHEERDER_ACCOUNT_A_204: [u16; 7] = [401, 204, 404, 404, 403, 403, 403];
+const OWNER_ACCOUNT_A_200: [u16; 7] = [401, 404, 200, 404, 403, 403, 403];
+const OWNER_ACCOUNT_B_200: [u16; 7] = [401, 404, 404, 200, 403, 403, 403];
+const BEHEERDER_ACCOUNT_A_200: [u16; 7] = [401, 200, 404, 404, 403, 403, 403];
+/// A category: its area's beheerder; another area's is 404; other roles 403.
+const CATEGORY_A_204: [u16; 7] = [401, 403, 204, 404, 403, 403, 403];
+const CATEGORY_B_204: [u16; 7] = [401, 403, 404, 204, 403, 403, 403];
 
 fn cases() -> Vec<Case> {
     use Target::*;
@@ -162,6 +185,12 @@ fn cases() -> Vec<Case> {
         case("GET", "/api/v1/areas/{id}/categories", AreaB, SEE_B),
         case("POST", "/api/v1/areas/{id}/categories", AreaA, MANAGE_A_201).body(category),
         case("POST", "/api/v1/areas/{id}/categories", AreaB, MANAGE_B_201).body(category),
+        case("GET", "/api/v1/areas/{id}/categories/retired", AreaA, SEE_A),
+        case("GET", "/api/v1/areas/{id}/categories/retired", AreaB, SEE_B),
+        case("PUT", "/api/v1/categories/{id}", CategoryA, CATEGORY_A_204).body(category_change),
+        case("PUT", "/api/v1/categories/{id}", CategoryB, CATEGORY_B_204).body(category_change),
+        case("POST", "/api/v1/categories/{id}/retire", FreshCategoryA, CATEGORY_A_204),
+        case("POST", "/api/v1/categories/{id}/retire", FreshCategoryB, CATEGORY_B_204),
         case("GET", "/api/v1/areas/{id}/venues", AreaA, SEE_A),
         case("GET", "/api/v1/areas/{id}/venues", AreaB, SEE_B),
         case("POST", "/api/v1/areas/{id}/venues", AreaA, MANAGE_A_201).body(venue),
@@ -190,6 +219,23 @@ fn cases() -> Vec<Case> {
         case("POST", "/api/v1/accounts", None, OPERATOR_ONLY_201).body(|_, n, _| {
             json!({"username": format!("operator-{n}"), "password": "operator password", "role": "operator"})
         }),
+        case("GET", "/api/v1/accounts", None, OPERATOR_ONLY_200),
+        case("POST", "/api/v1/accounts/{id}/disable", FreshOwnerA, OWNER_ACCOUNT_A_204),
+        case("POST", "/api/v1/accounts/{id}/disable", FreshOwnerB, OWNER_ACCOUNT_B_204),
+        case("POST", "/api/v1/accounts/{id}/disable", FreshBeheerderA, BEHEERDER_ACCOUNT_A_204),
+        case("POST", "/api/v1/accounts/{id}/enable", FreshOwnerA, OWNER_ACCOUNT_A_204),
+        case("POST", "/api/v1/accounts/{id}/enable", FreshOwnerB, OWNER_ACCOUNT_B_204),
+        case("POST", "/api/v1/accounts/{id}/enable", FreshBeheerderA, BEHEERDER_ACCOUNT_A_204),
+        case("POST", "/api/v1/accounts/{id}/password-reset", FreshOwnerA, OWNER_ACCOUNT_A_200),
+        case("POST", "/api/v1/accounts/{id}/password-reset", FreshOwnerB, OWNER_ACCOUNT_B_200),
+        case("POST", "/api/v1/accounts/{id}/password-reset", FreshBeheerderA, BEHEERDER_ACCOUNT_A_200),
+        case("POST", "/api/v1/accounts/{id}/end-sessions", FreshOwnerA, OWNER_ACCOUNT_A_204),
+        case("POST", "/api/v1/accounts/{id}/end-sessions", FreshOwnerB, OWNER_ACCOUNT_B_204),
+        case("POST", "/api/v1/accounts/{id}/end-sessions", FreshBeheerderA, BEHEERDER_ACCOUNT_A_204),
+        case("PUT", "/api/v1/accounts/{id}/venues", FreshOwnerA, OWNER_ACCOUNT_A_204)
+            .body(|s, _, _| json!({"venue_ids": [s.venue_a1, s.venue_a2]})),
+        case("PUT", "/api/v1/accounts/{id}/venues", FreshOwnerB, OWNER_ACCOUNT_B_204)
+            .body(|s, _, _| json!({"venue_ids": [s.venue_b]})),
         case("GET", "/api/v1/areas/{id}/audit", AreaA, MANAGE_A_200),
         case("GET", "/api/v1/areas/{id}/audit", AreaB, MANAGE_B_200),
         case("GET", "/api/v1/areas/{id}/statistics", AreaA, OPERATOR_OR_MANAGE_A),
@@ -260,6 +306,62 @@ fn protocol(_: &Seeded, _: usize, _: Who) -> Value {
 
 fn category(_: &Seeded, n: usize, _: Who) -> Value {
     json!({"code": format!("cat-{n}"), "name": "Categorie", "default_days": 30, "max_days": 60})
+}
+
+fn category_change(_: &Seeded, n: usize, _: Who) -> Value {
+    json!({"name": format!("Categorie {n}"), "default_days": 20, "max_days": 40})
+}
+
+/// Makes an account through the services as `manager` would: an owner of
+/// `venue` in `area`, or (without a venue) a beheerder of `area`.
+async fn fresh_account(
+    app: &TestApp,
+    manager: (&str, &str),
+    area: i64,
+    venue: Option<i64>,
+    n: usize,
+) -> i64 {
+    let actor =
+        cho_server::services::auth::authenticate(&app.app, &app.login(manager.0, manager.1).await)
+            .await
+            .unwrap();
+    let venues: Vec<i64> = venue.into_iter().collect();
+    let role = if venue.is_some() {
+        cho_server::domain::roles::Role::Owner
+    } else {
+        cho_server::domain::roles::Role::Beheerder
+    };
+    cho_server::services::accounts::create_account(
+        &app.app,
+        &actor,
+        cho_server::services::accounts::NewAccount {
+            username: &format!("fresh-{n}"),
+            password: "fresh password 123",
+            role,
+            area_id: Some(area),
+            venue_ids: &venues,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Adds a category to `area` through the services as its beheerder.
+async fn fresh_category(app: &TestApp, manager: (&str, &str), area: i64, n: usize) -> i64 {
+    let actor =
+        cho_server::services::auth::authenticate(&app.app, &app.login(manager.0, manager.1).await)
+            .await
+            .unwrap();
+    cho_server::services::admin::create_category(
+        &app.app,
+        &actor,
+        area,
+        &format!("vers-{n}"),
+        "Vers",
+        cho_server::domain::protocol::Durations::new(10, 20).unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 fn venue(_: &Seeded, n: usize, _: Who) -> Value {
@@ -343,6 +445,23 @@ async fn every_operation_by_every_role(app: TestApp) {
                     .await,
                 ),
                 Target::DeviceA => Some(device_a),
+                Target::CategoryA => Some(s.category_a),
+                Target::CategoryB => Some(s.category_b),
+                Target::FreshCategoryA => {
+                    Some(fresh_category(&app, BEHEERDER_A, s.area_a, n).await)
+                }
+                Target::FreshCategoryB => {
+                    Some(fresh_category(&app, BEHEERDER_B, s.area_b, n).await)
+                }
+                Target::FreshOwnerA => {
+                    Some(fresh_account(&app, BEHEERDER_A, s.area_a, Some(s.venue_a1), n).await)
+                }
+                Target::FreshOwnerB => {
+                    Some(fresh_account(&app, BEHEERDER_B, s.area_b, Some(s.venue_b), n).await)
+                }
+                Target::FreshBeheerderA => {
+                    Some(fresh_account(&app, OPERATOR, s.area_a, None, n).await)
+                }
                 Target::FreshDeviceA => Some(enrol_device_a(&app, &s).await),
                 Target::FreshBanB => Some(
                     app.issue(

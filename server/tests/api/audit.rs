@@ -603,3 +603,91 @@ async fn the_chain_verifies_and_shows_tampering(app: TestApp) {
         .await;
     assert_eq!(chain(&app).await, Ok(n + 1));
 }
+
+both!(the_audit_trail_filters_by_action_actor_object_and_time);
+async fn the_audit_trail_filters_by_action_actor_object_and_time(app: TestApp) {
+    let s = app.seed().await;
+    let owner_actor = format!("account:{}", app.account_id(OWNER_A.0).await);
+    app.advance_days(1);
+    let day_two = START + DAY;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let ban = app
+        .issue(
+            &owner,
+            ban_body(s.venue_a1, s.category_a, manual("Kok", "Sem", "1985-05-05")),
+        )
+        .await;
+    app.advance_days(1);
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    assert_status(
+        &app.post(
+            &format!("/api/v1/bans/{ban}/revoke"),
+            &beh,
+            json!({"reason": "wrong person"}),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    );
+    let page = |query: String| {
+        let beh = beh.clone();
+        let app = &app;
+        async move {
+            let (status, page) = app
+                .get(&format!("/api/v1/areas/{}/audit?{query}", s.area_a), &beh)
+                .await;
+            assert_eq!(status, StatusCode::OK, "{query}: {page}");
+            page["events"].as_array().unwrap().clone()
+        }
+    };
+    let issued = page("action=ban.issue".to_owned()).await;
+    assert!(!issued.is_empty());
+    assert!(issued.iter().all(|e| e["action"] == "ban.issue"));
+    let by_owner = page(format!("actor={owner_actor}")).await;
+    assert!(!by_owner.is_empty());
+    assert!(by_owner.iter().all(|e| e["actor"] == owner_actor.as_str()));
+    let of_ban = page(format!("object_type=ban&object_id={ban}")).await;
+    let actions: Vec<&str> = of_ban
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["ban.issue", "ban.revoke"]);
+    // Day two only: the issue, not the revocation on day three.
+    let day = page(format!(
+        "object_type=ban&object_id={ban}&from={day_two}&until={}",
+        day_two + DAY
+    ))
+    .await;
+    assert_eq!(day.len(), 1);
+    assert_eq!(day[0]["action"], "ban.issue");
+    assert!(page(format!("from={}", START + 10 * DAY)).await.is_empty());
+    // Filters and paging together.
+    let (_, first) = app
+        .get(
+            &format!("/api/v1/areas/{}/audit?object_type=ban&limit=1", s.area_a),
+            &beh,
+        )
+        .await;
+    let next = first["next_after"].as_i64().unwrap();
+    let (_, second) = app
+        .get(
+            &format!(
+                "/api/v1/areas/{}/audit?object_type=ban&limit=1&after={next}",
+                s.area_a
+            ),
+            &beh,
+        )
+        .await;
+    assert_eq!(second["events"][0]["object_type"], "ban");
+    assert!(second["events"][0]["seq"].as_i64().unwrap() > next);
+    // A value with SQL in it is only a value.
+    assert!(page("action=x'%20OR%20'1'='1".to_owned()).await.is_empty());
+    assert_error(
+        &app.get(
+            &format!("/api/v1/areas/{}/audit?from=yesterday", s.area_a),
+            &beh,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    );
+}
