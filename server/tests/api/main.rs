@@ -24,3 +24,7 @@ mod ops;
 mod retention;
 mod secrets_at_rest;
 mod usernames;
+mod web_catalogue;
+mod web_client;
+mod web_pages;
+mod web_session;
