@@ -139,13 +139,20 @@ pub fn age_years(birth: Date, today: Date) -> u32 {
 /// The age from which a person may be served alcohol in the Netherlands.
 pub const ADULT_AGE: u32 = 18;
 
-/// The calendar day at a Dutch door at `unix` seconds.
+/// The calendar day at a Dutch door at `unix` seconds (see
+/// [`netherlands_time`]).
+pub fn door_date(unix: i64) -> Result<Date, DateError> {
+    netherlands_time(unix).map(OffsetDateTime::date)
+}
+
+/// Dutch civil time at `unix` seconds.
 ///
 /// Dutch civil time is UTC+1, and UTC+2 from 01:00 UTC on the last Sunday of
 /// March to 01:00 UTC on the last Sunday of October (EU Directive
 /// 2000/84/EC). The rule is written out rather than read from a time-zone
-/// database so the phone's own settings cannot move a ban's last day.
-pub fn door_date(unix: i64) -> Result<Date, DateError> {
+/// database so the phone's own settings cannot move a ban's last day (and
+/// the server needs no time-zone database to show times).
+pub fn netherlands_time(unix: i64) -> Result<OffsetDateTime, DateError> {
     let utc = OffsetDateTime::from_unix_timestamp(unix).map_err(|_| DateError::TimeOutOfRange)?;
     let year = utc.year();
     let summer_starts = last_sunday_0100_utc(year, Month::March)?;
@@ -159,7 +166,6 @@ pub fn door_date(unix: i64) -> Result<Date, DateError> {
     // `to_offset` panics when the local time leaves `time`'s range (the last
     // hour of 9999-12-31 UTC); the checked form makes that an error.
     utc.checked_to_offset(offset)
-        .map(OffsetDateTime::date)
         .ok_or(DateError::TimeOutOfRange)
 }
 
@@ -331,6 +337,33 @@ mod tests {
             date!(2026 - 10 - 26)
         );
         assert!(door_date(i64::MAX).is_err());
+    }
+
+    #[test]
+    fn netherlands_time_jumps_at_01_00_utc_on_the_last_sundays() {
+        let t = |s: &str| {
+            time::PrimitiveDateTime::parse(
+                s,
+                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+            )
+            .unwrap()
+            .assume_utc()
+            .unix_timestamp()
+        };
+        let clock = |utc: &str| {
+            let local = netherlands_time(t(utc)).unwrap();
+            (local.hour(), local.minute(), local.offset().whole_hours())
+        };
+        // Spring: 01:59 CET is followed by 03:00 CEST.
+        assert_eq!(clock("2026-03-29 00:59"), (1, 59, 1));
+        assert_eq!(clock("2026-03-29 01:00"), (3, 0, 2));
+        // Autumn: 02:59 CEST is followed by 02:00 CET.
+        assert_eq!(clock("2026-10-25 00:59"), (2, 59, 2));
+        assert_eq!(clock("2026-10-25 01:00"), (2, 0, 1));
+        // Winter and summer.
+        assert_eq!(clock("2026-11-29 00:30"), (1, 30, 1));
+        assert_eq!(clock("2026-07-01 12:00"), (14, 0, 2));
+        assert!(netherlands_time(i64::MAX).is_err());
     }
 
     #[test]

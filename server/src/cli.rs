@@ -670,6 +670,7 @@ fn print_demo(
     seeded: bool,
 ) {
     println!();
+    println!("Open in a browser: http://{bind}/");
     println!(
         "CHO demo {} in {}",
         if seeded { "created" } else { "reopened" },

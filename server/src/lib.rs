@@ -2,7 +2,7 @@
 //! protocol, over a JSON API, on SQLite or PostgreSQL.
 //!
 //! `domain` holds the rules, `storage` the SQL, `services` what each role may
-//! do, `http` the API, `cli` the commands.
+//! do, `http` the API, `web` the pages, `cli` the commands.
 
 pub mod cli;
 pub mod clock;
@@ -13,6 +13,7 @@ pub mod proxies;
 pub mod secrets;
 pub mod services;
 pub mod storage;
+pub mod web;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -11,11 +11,20 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use super::{MAX_HEADER_BYTES, MAX_HEADERS, Timeouts};
 
+/// The Content-Security-Policy of every page: our own stylesheets and
+/// images only, no script at all, no inline style, forms only to
+/// ourselves, never in a frame.
+pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 /// `nosniff` on every answer; `no-store` on every answer that did not say
 /// otherwise: answers carry personal data, session tokens and device
-/// credentials, which no cache may keep. The signed lists and the OpenAPI
-/// document set their own `Cache-Control`.
+/// credentials, which no cache may keep. The signed lists, the OpenAPI
+/// document and the hashed assets set their own `Cache-Control`. Pages
+/// (every path outside the JSON interface) also get the CSP and
+/// `Referrer-Policy: same-origin`.
 pub async fn security_headers(request: Request, next: Next) -> Response {
+    let page = !super::is_api_path(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -24,6 +33,16 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if page {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
     }
     response
 }

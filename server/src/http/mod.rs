@@ -1,5 +1,5 @@
-//! The HTTP interface: JSON under `/api/v1` and `/healthz` on the public
-//! listener; `/metrics` on its own listener (see [`metrics::router`]).
+//! The HTTP interface: JSON under `/api/v1` and `/healthz` and the web
+//! pages (`crate::web`) on the public listener; `/metrics` on its own listener (see [`metrics::router`]).
 //!
 //! Routes are registered through [`Api::route`], which records each
 //! operation's documentation beside its handler, so the OpenAPI document
@@ -96,6 +96,43 @@ fn api() -> Api {
     devices::routes(api)
 }
 
+/// Whether a path belongs to the JSON interface (its errors are JSON);
+/// everything else is a page.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || path == "/healthz"
+}
+
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if is_api_path(uri.path()) {
+        error::ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "no such route",
+        )
+        .into_response()
+    } else {
+        crate::web::not_found(&headers, &uri)
+    }
+}
+
+async fn method_not_allowed(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if is_api_path(uri.path()) {
+        error::ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route does not take that method",
+        )
+        .into_response()
+    } else {
+        crate::web::method_not_allowed(&headers, &uri)
+    }
+}
+
 /// The public router with the default request timeouts.
 pub fn router(app: App) -> Router {
     router_with(app, Timeouts::default())
@@ -125,20 +162,9 @@ pub fn router_with(app: App, timeouts: Timeouts) -> Router {
                 }
             }),
         )
-        .fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not_found",
-                "no such route",
-            )
-        })
-        .method_not_allowed_fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this route does not take that method",
-            )
-        })
+        .merge(crate::web::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             edge::RequestTimeouts {

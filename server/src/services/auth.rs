@@ -23,6 +23,12 @@ use crate::storage::accounts;
 
 /// A session lasts 12 hours: a night at the door or an office day.
 pub const SESSION_SECONDS: i64 = 12 * 3600;
+/// A browser session also ends after 30 minutes without a request: a
+/// venue's PC is shared, and people walk away from it.
+pub const BROWSER_IDLE_SECONDS: i64 = 30 * 60;
+/// A browser session's last request is written at most this often, so a
+/// page view is not a write; the idle limit is that much less exact.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// Password checks waiting for the gate at most; more get 503 at once.
@@ -244,6 +250,27 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> AppResult<Session> {
+    login_with(app, client, username, password, None).await
+}
+
+/// [`login`] for a person in a browser: the session also ends after
+/// [`BROWSER_IDLE_SECONDS`] without a request.
+pub async fn login_browser(
+    app: &App,
+    client: IpAddr,
+    username: &str,
+    password: &str,
+) -> AppResult<Session> {
+    login_with(app, client, username, password, Some(BROWSER_IDLE_SECONDS)).await
+}
+
+async fn login_with(
+    app: &App,
+    client: IpAddr,
+    username: &str,
+    password: &str,
+    idle_seconds: Option<i64>,
+) -> AppResult<Session> {
     let now = app.clock.now();
     let name = Username::parse(username).ok();
     let key = name.as_ref().map_or(username, Username::as_str);
@@ -275,7 +302,14 @@ pub async fn login(
         .map_err(|_| AppError::Internal("random"))?;
     let token = URL_SAFE_NO_PAD.encode(raw);
     let expires_at = now + SESSION_SECONDS;
-    accounts::create_session(&mut tx, &token_hash(&token), account.id, expires_at).await?;
+    accounts::create_session(
+        &mut tx,
+        &token_hash(&token),
+        account.id,
+        expires_at,
+        idle_seconds,
+    )
+    .await?;
     accounts::record_login(&mut tx, account.id).await?;
     tx.audit(AuditEvent {
         actor: format!("account:{}", account.id),
@@ -321,6 +355,51 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Actor> {
     accounts::actor_for_session(&app.db, &token_hash(token), app.clock.now())
         .await?
         .ok_or(AppError::Unauthenticated)
+}
+
+/// The actor behind a browser session's token, if the session is live;
+/// records the request (at most once a minute) so the idle limit restarts.
+pub async fn authenticate_browser(app: &App, token: &str) -> AppResult<Actor> {
+    let now = app.clock.now();
+    let hash = token_hash(token);
+    let session = accounts::live_session(&app.db, &hash, now)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if session
+        .last_seen_at
+        .is_none_or(|seen| now - seen >= TOUCH_EVERY_SECONDS)
+    {
+        let mut tx = app.db.begin_write(now).await?;
+        accounts::touch_session(&mut tx, &hash).await?;
+        tx.commit().await?;
+    }
+    Ok(session.actor)
+}
+
+/// Who a logged-in person is, for their own pages.
+pub struct AccountSummary {
+    pub username: String,
+    pub role: Role,
+    /// The area's name (beheerders, owners).
+    pub area_name: Option<String>,
+}
+
+/// The caller's own account: name, role, area.
+pub async fn account_summary(app: &App, actor: &Actor) -> AppResult<AccountSummary> {
+    let account = accounts::by_id(&app.db, actor.account_id)
+        .await?
+        .ok_or(AppError::NotFound("account"))?;
+    let area_name = match actor.area_id {
+        Some(area_id) => crate::storage::areas::area(&app.db, area_id)
+            .await?
+            .map(|a| a.name),
+        None => None,
+    };
+    Ok(AccountSummary {
+        username: account.username,
+        role: account.role,
+        area_name,
+    })
 }
 
 pub async fn logout(app: &App, actor: &Actor, token: &str) -> AppResult<()> {

@@ -190,18 +190,34 @@ pub async fn set_password(tx: &mut WriteTx, account_id: i64, password_hash: &str
     Ok(())
 }
 
+/// A new session; `idle_seconds` (browser sessions) ends it after that long
+/// without a request, besides `expires_at`.
 pub async fn create_session(
     tx: &mut WriteTx,
     token_hash: &[u8],
     account_id: i64,
     expires_at: i64,
+    idle_seconds: Option<i64>,
 ) -> Result<()> {
     let now = tx.now();
-    sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO sessions (token_hash, account_id, expires_at, created_at, last_seen_at, idle_seconds) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(token_hash.to_vec())
         .bind(account_id)
         .bind(expires_at)
         .bind(now)
+        .bind(now)
+        .bind(idle_seconds)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Records a request on a session (its idle limit restarts from `tx.now()`).
+pub async fn touch_session(tx: &mut WriteTx, token_hash: &[u8]) -> Result<()> {
+    let now = tx.now();
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash.to_vec())
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -224,11 +240,25 @@ pub async fn delete_sessions_of(tx: &mut WriteTx, account_id: i64) -> Result<()>
     Ok(())
 }
 
+/// A live session: its actor, and when it was last seen (for the idle
+/// limit's refresh).
+pub struct LiveSession {
+    pub actor: Actor,
+    pub last_seen_at: Option<i64>,
+}
+
 /// The actor behind a live session token hash.
 pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<Actor>> {
+    Ok(live_session(db, token_hash, now).await?.map(|s| s.actor))
+}
+
+/// The session behind a token hash if it is live at `now`: before its
+/// absolute limit and, when it has one, within its idle limit.
+pub async fn live_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<LiveSession>> {
     let row = sqlx::query(
-        "SELECT a.id, a.role, a.area_id, a.must_change_password FROM sessions s JOIN accounts a ON a.id = s.account_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+        "SELECT a.id, a.role, a.area_id, a.must_change_password, s.last_seen_at FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0 \
+         AND (s.idle_seconds IS NULL OR s.last_seen_at + s.idle_seconds > $2)",
     )
     .bind(token_hash.to_vec())
     .bind(now)
@@ -243,12 +273,15 @@ pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<O
     } else {
         Vec::new()
     };
-    Ok(Some(Actor {
-        account_id,
-        role,
-        area_id: row.try_get("area_id")?,
-        venue_ids,
-        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+    Ok(Some(LiveSession {
+        actor: Actor {
+            account_id,
+            role,
+            area_id: row.try_get("area_id")?,
+            venue_ids,
+            must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        },
+        last_seen_at: row.try_get("last_seen_at")?,
     }))
 }
 

@@ -27,3 +27,7 @@ mod retention;
 mod seam;
 mod secrets_at_rest;
 mod usernames;
+mod web_catalogue;
+mod web_client;
+mod web_pages;
+mod web_session;

@@ -1,0 +1,427 @@
+//! The web pages: the same services as the JSON API, as server-rendered
+//! HTML for people in a browser (Dutch first, English too).
+//!
+//! # How a page is built (copy this)
+//!
+//! 1. A module per area of the UI (`account.rs`, `public.rs`; later
+//!    `owner.rs`, `area.rs`, `operator.rs`) with its routes added in
+//!    [`router`], and a template folder of the same name under
+//!    `server/templates/`.
+//! 2. A handler takes [`session::Viewer`] (logged in; otherwise the login
+//!    page) or [`session::MaybeViewer`] (anyone), calls one `services::*`
+//!    function with `&viewer.actor`, and returns a template struct:
+//!
+//!    ```ignore
+//!    #[derive(Template, WebTemplate)]
+//!    #[template(path = "owner/venues.html")]
+//!    struct Venues { page: Page, venues: Vec<VenueView> }
+//!
+//!    async fn venues(State(app): State<App>, viewer: Viewer, uri: Uri)
+//!        -> Result<Venues, WebError> {
+//!        let venues = services::venues::mine(&app, &viewer.actor)
+//!            .await
+//!            .map_err(|e| WebError::app(e, viewer.lang))?;
+//!        let tr = Tr::new(viewer.lang);
+//!        Ok(Venues { page: Page::for_viewer(&viewer, &uri, tr.t("venues.title")), venues })
+//!    }
+//!    ```
+//!
+//! 3. The template extends `base.html` (skip link, header with the
+//!    [`Look`], navigation `partials/nav.html`, language switch, footer)
+//!    and fills `{% block content %}`. Every visible text is
+//!    `{{ page.tr.t("key") }}` (or `t1("key", value)` for a `{0}`), with
+//!    the key in both `locales/nl.json` and `locales/en.json` (tests fail
+//!    otherwise); dates through `page.tr.date(..)` / `date_time(..)`.
+//!    No logic in templates beyond display; no inline styles or scripts
+//!    (the CSP forbids both); no JavaScript.
+//! 4. A form that changes something posts to a handler taking
+//!    `CsrfForm<T>` as its last argument and carries
+//!    `<input type="hidden" name="csrf" value="{{ page.csrf }}">`; the
+//!    extractor refuses a foreign `Origin` or a wrong token with a 403
+//!    page. After success, redirect (303, [`see_other`]). Fields holding a
+//!    person's data get `autocomplete="off"`.
+//! 5. Errors: `WebError::app(e, lang)` turns an `AppError` into a page in
+//!    the person's language, its text from the catalogue by error code
+//!    (`error.<code>.title` / `.text`), never the English `Display`. In a
+//!    form, show [`error_text`] at the top of the form instead.
+//!
+//! Headers (CSP, no-store, nosniff, referrer policy) are set for every
+//! page in `http/edge.rs`.
+
+pub mod account;
+pub mod assets;
+pub mod i18n;
+pub mod public;
+pub mod session;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::domain::roles::Role;
+use crate::services::{App, AppError};
+use i18n::{Lang, Tr};
+use session::Viewer;
+
+/// The pages' routes (the JSON API's are in `http`; `http::router_with`
+/// merges both).
+pub fn router() -> Router<App> {
+    assets::init();
+    Router::new()
+        .route("/", get(public::landing))
+        .route("/toegankelijkheid", get(public::accessibility))
+        .route("/taal/{lang}", get(public::switch_language))
+        .route("/inloggen", get(account::login_page).post(account::login))
+        .route("/uitloggen", post(account::logout))
+        .route("/account", get(account::account_page))
+        .route("/account/wachtwoord", post(account::change_password))
+        .route("/assets/{file}", get(assets::serve))
+}
+
+/// How a page looks: the municipality's when the page belongs to an area,
+/// the deployment's otherwise.
+#[derive(Clone, Debug)]
+pub struct Look {
+    pub name: String,
+    /// A generated stylesheet that sets the municipality's primary colour
+    /// (the CSP forbids inline styles); none yet.
+    pub colour_css_url: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+impl Look {
+    /// The deployment's own look.
+    pub fn deployment() -> Self {
+        Self {
+            name: "CHO".to_owned(),
+            colour_css_url: None,
+            logo_url: None,
+        }
+    }
+}
+
+/// The navigation of a page: which links `partials/nav.html` shows.
+#[derive(Clone, Copy, Debug)]
+pub struct Nav {
+    /// The logged-in person's role; None for anyone else.
+    pub role: Option<Role>,
+}
+
+impl Nav {
+    pub fn logged_in(&self) -> bool {
+        self.role.is_some()
+    }
+}
+
+/// The catalogue key naming a role.
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "role.operator",
+        Role::Beheerder => "role.beheerder",
+        Role::Owner => "role.owner",
+    }
+}
+
+/// What every page template gets as `page` (the layout reads it).
+pub struct Page {
+    pub tr: Tr,
+    pub title: String,
+    pub look: Look,
+    pub nav: Nav,
+    /// The CSRF token for the layout's forms (logout) and the page's own;
+    /// empty when nobody is logged in.
+    pub csrf: String,
+    /// This page's path, where the language switch returns to.
+    pub path: String,
+    pub stylesheet: &'static str,
+    /// The deployment's contact for the footer; none until the deployment
+    /// settings exist (the overview work adds `app.deployment`).
+    pub contact: Option<String>,
+}
+
+impl Page {
+    /// A page for someone not logged in.
+    pub fn anonymous(lang: Lang, uri: &Uri, title: &str) -> Self {
+        Self {
+            tr: Tr::new(lang),
+            title: title.to_owned(),
+            look: Look::deployment(),
+            nav: Nav { role: None },
+            csrf: String::new(),
+            path: uri.path().to_owned(),
+            stylesheet: assets::stylesheet_url(),
+            contact: None,
+        }
+    }
+
+    /// A page for a logged-in person.
+    pub fn for_viewer(viewer: &Viewer, uri: &Uri, title: &str) -> Self {
+        Self {
+            nav: Nav {
+                role: Some(viewer.actor.role),
+            },
+            csrf: viewer.csrf.clone(),
+            ..Self::anonymous(viewer.lang, uri, title)
+        }
+    }
+
+    /// The language switch's link: to the other language, back here.
+    pub fn switch_href(&self) -> String {
+        let back: String = url_encode(&self.path);
+        format!("/taal/{}?terug={back}", self.tr.lang.other().code())
+    }
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A 303 to `location` (after a form, and to the login page).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Every error code a page may show; each has `error.<code>.title` and
+/// `error.<code>.text` in both catalogues (tested).
+pub const ERROR_CODES: [&str; 15] = [
+    "bad_credentials",
+    "login_throttled",
+    "throttled",
+    "busy",
+    "forbidden",
+    "not_admitted",
+    "not_found",
+    "conflict",
+    "invalid",
+    "ban_rule",
+    "protocol_rule",
+    "internal",
+    "csrf",
+    "bad_request",
+    "method_not_allowed",
+];
+
+/// The status, error code and wait of an `AppError` on a page (the same
+/// codes as the JSON API's, see `http/error.rs`). Server faults are
+/// logged here, once.
+pub fn classify(e: &AppError) -> (StatusCode, &'static str, Option<i64>) {
+    match e {
+        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "bad_credentials", None),
+        AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials", None),
+        AppError::LoginThrottled { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "login_throttled",
+            Some(*retry_after),
+        ),
+        AppError::TooManyAttempts { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "throttled",
+            Some(*retry_after),
+        ),
+        AppError::Busy { retry_after } => {
+            (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(*retry_after))
+        }
+        AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None),
+        AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted", None),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None),
+        AppError::BanRule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ban_rule", None),
+        AppError::Protocol(_) => (StatusCode::UNPROCESSABLE_ENTITY, "protocol_rule", None),
+        AppError::Storage(_) | AppError::Secrets(_) | AppError::Internal(_) => {
+            tracing::error!(error = ?e, "page request failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
+        }
+    }
+}
+
+/// The text people see for an error code, with the wait filled in.
+pub fn error_text(tr: &Tr, code: &str, retry_after: Option<i64>) -> String {
+    tr.t1(&format!("error.{code}.text"), retry_after.unwrap_or(0))
+}
+
+/// A page's error: a redirect to the login page, or an error page in the
+/// person's language.
+#[derive(Debug)]
+pub enum WebError {
+    /// No live session: to the login page, saying so when one expired.
+    LoginRequired { expired: bool },
+    Page {
+        status: StatusCode,
+        code: &'static str,
+        lang: Lang,
+        retry_after: Option<i64>,
+    },
+}
+
+impl WebError {
+    pub fn page(status: StatusCode, code: &'static str, lang: Lang) -> Self {
+        Self::Page {
+            status,
+            code,
+            lang,
+            retry_after: None,
+        }
+    }
+
+    pub fn app(e: AppError, lang: Lang) -> Self {
+        if matches!(e, AppError::Unauthenticated) {
+            return Self::LoginRequired { expired: false };
+        }
+        let (status, code, retry_after) = classify(&e);
+        Self::Page {
+            status,
+            code,
+            lang,
+            retry_after,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "error/error.html")]
+struct ErrorPage {
+    page: Page,
+    text: String,
+}
+
+/// An error page (also for unknown pages and methods: see
+/// `http::router_with`'s fallbacks).
+pub fn error_page(
+    status: StatusCode,
+    code: &str,
+    lang: Lang,
+    uri: &Uri,
+    retry_after: Option<i64>,
+) -> Response {
+    let tr = Tr::new(lang);
+    let title = tr.t1(&format!("error.{code}.title"), "");
+    let page = ErrorPage {
+        page: Page::anonymous(lang, uri, &title),
+        text: error_text(&tr, code, retry_after),
+    };
+    let mut response = (status, page).into_response();
+    if let Some(seconds) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// The 404 page for a path no route has.
+pub fn not_found(headers: &HeaderMap, uri: &Uri) -> Response {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        Lang::of(headers),
+        uri,
+        None,
+    )
+}
+
+/// The 405 page for a method a page does not take.
+pub fn method_not_allowed(headers: &HeaderMap, uri: &Uri) -> Response {
+    error_page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        Lang::of(headers),
+        uri,
+        None,
+    )
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::LoginRequired { expired } => {
+                let mut response =
+                    see_other(if expired { "/inloggen?verlopen=1" } else { "/inloggen" });
+                if expired {
+                    // The dead session's cookie goes (under either name:
+                    // the public URL is not known here).
+                    for clear in [
+                        "cho_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+                        "__Host-cho_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
+                    ] {
+                        response
+                            .headers_mut()
+                            .append(header::SET_COOKIE, HeaderValue::from_static(clear));
+                    }
+                }
+                response
+            }
+            Self::Page {
+                status,
+                code,
+                lang,
+                retry_after,
+            } => error_page(status, code, lang, &Uri::from_static("/"), retry_after),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_code_has_a_title_and_a_text_in_both_languages() {
+        for lang in Lang::ALL {
+            let catalogue = i18n::parse_catalogue(match lang {
+                Lang::Nl => i18n::NL_JSON,
+                Lang::En => i18n::EN_JSON,
+            });
+            for code in ERROR_CODES {
+                for part in ["title", "text"] {
+                    let key = format!("error.{code}.{part}");
+                    assert!(catalogue.contains_key(&key), "{} lacks {key}", lang.code());
+                }
+            }
+        }
+    }
+
+    /// Every `AppError` a page can meet maps to a code with a text.
+    #[test]
+    fn app_errors_map_to_catalogue_codes() {
+        let errors = [
+            AppError::Unauthenticated,
+            AppError::BadCredentials,
+            AppError::LoginThrottled { retry_after: 5 },
+            AppError::TooManyAttempts { retry_after: 5 },
+            AppError::Busy { retry_after: 1 },
+            AppError::Forbidden,
+            AppError::NotFound("ban"),
+            AppError::NotAdmitted,
+            AppError::Conflict("x".to_owned()),
+            AppError::Invalid("x".to_owned()),
+            AppError::Internal("x"),
+        ];
+        for e in &errors {
+            let (_, code, _) = classify(e);
+            assert!(ERROR_CODES.contains(&code), "{code}");
+        }
+    }
+
+    #[test]
+    fn the_switch_returns_to_this_page() {
+        let page = Page::anonymous(Lang::Nl, &Uri::from_static("/account"), "x");
+        assert_eq!(page.switch_href(), "/taal/en?terug=/account");
+        assert_eq!(url_encode("/a b&c"), "/a%20b%26c");
+    }
+}
