@@ -188,12 +188,20 @@ impl Browser {
     /// ends it when the process exits. Tests that log in want their own
     /// [`Browser::start`].
     pub fn shared() -> Option<MutexGuard<'static, Browser>> {
-        let shared = SHARED.get_or_init(|| Browser::start().map(Mutex::new)).as_ref()?;
+        let shared = SHARED
+            .get_or_init(|| Browser::start().map(Mutex::new))
+            .as_ref()?;
         // A case that panicked while holding the lock leaves a usable browser.
         let browser = shared.lock().unwrap_or_else(|e| e.into_inner());
         browser.block(browser.client().delete_all_cookies(), "delete cookies");
         browser.set_viewport(Viewport::Desktop);
         Some(browser)
+    }
+
+    /// The process id of this browser's chromedriver, which is also the id
+    /// of the process group chromium runs in.
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
     }
 
     // --- Navigation and reading ------------------------------------------
@@ -216,7 +224,10 @@ impl Browser {
 
     /// The text a person sees on the page (the body's `innerText`).
     pub fn text(&self) -> String {
-        let text = self.script("return document.body ? document.body.innerText : '';", vec![]);
+        let text = self.script(
+            "return document.body ? document.body.innerText : '';",
+            vec![],
+        );
         text.as_str().unwrap_or_default().to_owned()
     }
 
@@ -456,7 +467,8 @@ impl Browser {
             self.script(&format!("{AXE_SOURCE}\n;return true;"), vec![]);
         }
         let result = self.block(
-            self.client().execute_async(AXE_RUN_JS, vec![json!(WCAG_TAGS)]),
+            self.client()
+                .execute_async(AXE_RUN_JS, vec![json!(WCAG_TAGS)]),
             "run axe-core",
         );
         if let Some(error) = result.get("error").and_then(Value::as_str) {
@@ -674,12 +686,13 @@ fn connect(
     Ok(client)
 }
 
-/// Kills chromedriver's process group (chromedriver and the chromium it
-/// started) once this test process is gone, however it ends.
+/// Ends chromedriver's process group (chromedriver and the chromium it
+/// started) once this test process is gone, however it ends: the shared
+/// browser is never dropped, and a killed test run drops nothing.
 fn watchdog(driver: u32) {
     let script = format!(
         "while kill -0 {pid} 2>/dev/null && kill -0 {driver} 2>/dev/null; do sleep 1; done; \
-         kill -KILL -- -{driver} 2>/dev/null",
+         kill -TERM -{driver} 2>/dev/null; sleep 1; kill -KILL -{driver} 2>/dev/null",
         pid = std::process::id(),
     );
     let _ = Command::new("sh")
@@ -691,9 +704,13 @@ fn watchdog(driver: u32) {
         .spawn();
 }
 
+/// Kills what is left of chromedriver's process group (the shell's own
+/// `kill`: the procps one may not be installed).
 fn kill_group(driver: u32) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{driver}")])
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -KILL -{driver} 2>/dev/null")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
 }

@@ -188,7 +188,10 @@ fn forms_are_filled_by_label_and_sent_by_button_text() {
     b.wait_for("#query");
     assert!(b.url().contains("/submitted?"), "{}", b.url());
     assert_eq!(
-        b.script("return document.getElementById('query').textContent;", vec![]),
+        b.script(
+            "return document.getElementById('query').textContent;",
+            vec![]
+        ),
         "surname=%C3%87elik-de+Vries&given=Zo%C3%AB+Anna&category=2&heard=ja"
     );
     b.goto(&url("/clean"));
@@ -197,10 +200,9 @@ fn forms_are_filled_by_label_and_sent_by_button_text() {
 
     // A missing field or button says what the page offers instead.
     b.goto(&url("/clean"));
-    let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        b.click_button("Verstuur")
-    }))
-    .expect_err("there is no such button");
+    let missing =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.click_button("Verstuur")))
+            .expect_err("there is no such button");
     let missing = missing.downcast_ref::<String>().unwrap();
     assert!(missing.contains("\"Zoeken\""), "{missing}");
 }
@@ -213,12 +215,18 @@ fn the_keyboard_moves_a_visible_focus_and_submits() {
     assert!(!b.focus_is_visible());
     b.tab();
     let first = b.focused_element();
-    assert_eq!((first.tag.as_str(), first.id.as_str()), ("input", "surname"));
+    assert_eq!(
+        (first.tag.as_str(), first.id.as_str()),
+        ("input", "surname")
+    );
     assert_eq!(first.label, "Achternaam");
     assert!(b.focus_is_visible());
     b.type_keys("Jansen");
     b.tab();
-    assert_eq!(b.focused_element().label, "Voornamen (zoals in het paspoort)");
+    assert_eq!(
+        b.focused_element().label,
+        "Voornamen (zoals in het paspoort)"
+    );
     b.shift_tab();
     assert_eq!(b.focused_element().id, "surname");
     assert_eq!(b.value("Achternaam"), "Jansen");
@@ -246,4 +254,45 @@ fn the_browser_asks_for_dutch_unless_told_otherwise() {
         "Accept-Language: {}",
         b.text()
     );
+}
+
+/// The live (not zombie) processes in process group `group`, from /proc.
+fn processes_in_group(group: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid pgrp ...: comm may hold spaces.
+            let after_comm = &stat[stat.rfind(')')? + 2..];
+            let mut fields = after_comm.split(' ');
+            let state = fields.next()?;
+            let pgrp: u32 = fields.nth(1)?.parse().ok()?;
+            (pgrp == group && state != "Z").then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn a_dropped_browser_leaves_no_chromedriver_or_chromium_behind() {
+    let Some(b) = Browser::start_with("en-GB,en", Viewport::Mobile) else {
+        return;
+    };
+    b.goto(&url("/language"));
+    assert!(b.text().contains("en-GB,en;q=0.9"), "{}", b.text());
+    let group = b.driver_pid();
+    assert!(
+        processes_in_group(group).len() > 1,
+        "chromedriver and chromium run"
+    );
+    drop(b);
+    // SIGKILL takes effect asynchronously: poll the process table briefly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut left = processes_in_group(group);
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = processes_in_group(group);
+    }
+    assert!(left.is_empty(), "still running: {left:?}");
 }
