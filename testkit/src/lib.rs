@@ -2,12 +2,16 @@
 //! crate takes it as a dev-dependency): a throwaway PostgreSQL 15
 //! ([`postgres`]), MRZ specimens with check digits computed here, not by
 //! cho-core ([`mrz`]), the demo's people and logins ([`people`]), and one
-//! blocking HTTP client for tests that talk to a real server ([`http`]).
+//! blocking HTTP client for tests that talk to a real server ([`http`]);
+//! behind the `browser` feature (only the `tests` crate enables it), a
+//! headless chromium with axe-core for the page tests ([`browser`]).
 //!
 //! It depends on neither cho-core nor cho-server, so cho-core's own tests
 //! can use it and an MRZ built here checks the core's reader independently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod http;
 pub mod mrz;
 pub mod people;

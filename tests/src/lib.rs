@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cho_core::checker::{Door, Verdict};
+pub use cho_testkit::browser::{Browser, Focused, Viewport, Violation};
 pub use cho_testkit::http::{Answer, Http, Session};
 pub use cho_testkit::mrz::BSN;
 pub use cho_testkit::people::{
