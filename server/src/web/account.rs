@@ -92,7 +92,15 @@ pub async fn login_page(
     } else {
         None
     };
-    login_form(&app, &headers, &uri, StatusCode::OK, notice, None, String::new())
+    login_form(
+        &app,
+        &headers,
+        &uri,
+        StatusCode::OK,
+        notice,
+        None,
+        String::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -101,11 +109,10 @@ pub struct LoginForm {
     password: String,
 }
 
-/// Whether a login must go to the password page first. The seam work
-/// adds a `must_change_password` flag to accounts, which the login answer
-/// will carry; until it lands here, no login must.
-fn must_change_password(_session: &auth::Session) -> bool {
-    false
+/// Whether a login must go to the password page first: the password was
+/// reset and the one-time password must be replaced.
+fn must_change_password(session: &auth::Session) -> bool {
+    session.must_change_password
 }
 
 /// `POST /inloggen`: the same login, limits and audit as the API's; a
@@ -140,14 +147,20 @@ pub async fn login(
             Ok(response)
         }
         Err(
-            e @ (AppError::BadCredentials
-            | AppError::LoginThrottled { .. }
-            | AppError::Busy { .. }),
+            e
+            @ (AppError::BadCredentials | AppError::LoginThrottled { .. } | AppError::Busy { .. }),
         ) => {
             let (status, code, wait) = classify(&e);
             let text = error_text(&Tr::new(lang), code, wait);
-            let mut response =
-                login_form(&app, &headers, &uri, status, None, Some(text), form.username)?;
+            let mut response = login_form(
+                &app,
+                &headers,
+                &uri,
+                status,
+                None,
+                Some(text),
+                form.username,
+            )?;
             if let Some(seconds) = wait
                 && let Ok(value) = seconds.to_string().parse()
             {
@@ -188,6 +201,8 @@ pub struct AccountPage {
     area_name: Option<String>,
     /// The password form's error.
     error: Option<String>,
+    /// The password was reset: nothing else opens until it is changed.
+    must_change: bool,
 }
 
 async fn account_view(
@@ -206,6 +221,7 @@ async fn account_view(
         role: tr.t(role_key(summary.role)),
         area_name: summary.area_name,
         error,
+        must_change: viewer.actor.must_change_password,
     })
 }
 

@@ -1,4 +1,5 @@
-//! The catalogues (`locales/nl.json`, `locales/en.json`: flat key -> text)
+//! The catalogues (`locales/<lang>/<part>.json`: flat key -> text, one
+//! file per part of the UI so page modules do not share one big file)
 //! and the choice of language: the `lang` cookie set by the switch, else
 //! `Accept-Language`, else Dutch. Dates and times are shown as people
 //! write them, in Dutch civil time.
@@ -88,8 +89,36 @@ fn accepted(value: &str) -> Option<Lang> {
     best.map(|(lang, _)| lang)
 }
 
-pub const NL_JSON: &str = include_str!("../../locales/nl.json");
-pub const EN_JSON: &str = include_str!("../../locales/en.json");
+/// `part!("owner")` is the part's file in Dutch and in English.
+macro_rules! part {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../locales/nl/", $name, ".json")),
+            include_str!(concat!("../../locales/en/", $name, ".json")),
+        )
+    };
+}
+
+/// Every catalogue file: (part, Dutch, English). A part's keys start with
+/// its name (`owner.` in `owner.json`), except `common`'s (months, roles,
+/// navigation, layout, errors); the tests check that every file in
+/// `locales/` is listed here, and that no key is in two files.
+pub const PARTS: &[(&str, &str, &str)] = &[
+    part!("common"),
+    part!("a11y"),
+    part!("account"),
+    part!("landing"),
+    part!("login"),
+];
+
+/// A part's file in `lang`.
+pub fn part_json(part: &(&str, &'static str, &'static str), lang: Lang) -> &'static str {
+    match lang {
+        Lang::Nl => part.1,
+        Lang::En => part.2,
+    }
+}
 
 /// A catalogue; a broken file is an empty catalogue (the completeness
 /// tests fail on it long before a release).
@@ -97,8 +126,16 @@ pub fn parse_catalogue(json: &str) -> HashMap<String, String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-static NL: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalogue(NL_JSON));
-static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| parse_catalogue(EN_JSON));
+/// The whole catalogue of `lang`: every part's file.
+pub fn catalogue_of(lang: Lang) -> HashMap<String, String> {
+    PARTS
+        .iter()
+        .flat_map(|part| parse_catalogue(part_json(part, lang)))
+        .collect()
+}
+
+static NL: LazyLock<HashMap<String, String>> = LazyLock::new(|| catalogue_of(Lang::Nl));
+static EN: LazyLock<HashMap<String, String>> = LazyLock::new(|| catalogue_of(Lang::En));
 
 /// What templates translate with: `{{ tr.t("login.title") }}`, and
 /// `{{ tr.t1("login.throttled", seconds) }}` for a text with one `{0}`.
@@ -151,7 +188,9 @@ impl Tr {
 
     /// The time of day at `unix` seconds in the Netherlands: `01:30`.
     pub fn time(&self, unix: i64) -> String {
-        local(unix).map_or_else(String::new, |t| format!("{:02}:{:02}", t.hour(), t.minute()))
+        local(unix).map_or_else(String::new, |t| {
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        })
     }
 }
 
@@ -208,14 +247,8 @@ mod tests {
             ])),
             Lang::Nl
         );
-        assert_eq!(
-            Lang::of(&headers(&[("cookie", "lang=en")])),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::of(&headers(&[("cookie", "lang=xx")])),
-            Lang::Nl
-        );
+        assert_eq!(Lang::of(&headers(&[("cookie", "lang=en")])), Lang::En);
+        assert_eq!(Lang::of(&headers(&[("cookie", "lang=xx")])), Lang::Nl);
     }
 
     /// 2026-11-29 00:30 UTC is 01:30 in the Netherlands (winter time);

@@ -30,7 +30,7 @@
 //!    [`Look`], navigation `partials/nav.html`, language switch, footer)
 //!    and fills `{% block content %}`. Every visible text is
 //!    `{{ page.tr.t("key") }}` (or `t1("key", value)` for a `{0}`), with
-//!    the key in both `locales/nl.json` and `locales/en.json` (tests fail
+//!    the key in both `locales/nl/<part>.json` and `locales/en/<part>.json` (tests fail
 //!    otherwise); dates through `page.tr.date(..)` / `date_time(..)`.
 //!    No logic in templates beyond display; no inline styles or scripts
 //!    (the CSP forbids both); no JavaScript.
@@ -198,7 +198,8 @@ pub fn see_other(location: &str) -> Response {
 
 /// Every error code a page may show; each has `error.<code>.title` and
 /// `error.<code>.text` in both catalogues (tested).
-pub const ERROR_CODES: [&str; 15] = [
+pub const ERROR_CODES: [&str; 16] = [
+    "password_change_required",
     "bad_credentials",
     "login_throttled",
     "throttled",
@@ -237,6 +238,9 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str, Option<i64>) {
             (StatusCode::SERVICE_UNAVAILABLE, "busy", Some(*retry_after))
         }
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", None),
+        AppError::PasswordChangeRequired => {
+            (StatusCode::FORBIDDEN, "password_change_required", None)
+        }
         AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted", None),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
@@ -261,6 +265,8 @@ pub fn error_text(tr: &Tr, code: &str, retry_after: Option<i64>) -> String {
 pub enum WebError {
     /// No live session: to the login page, saying so when one expired.
     LoginRequired { expired: bool },
+    /// The password was reset: to the password form until it is changed.
+    PasswordChangeRequired,
     Page {
         status: StatusCode,
         code: &'static str,
@@ -350,8 +356,11 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
             Self::LoginRequired { expired } => {
-                let mut response =
-                    see_other(if expired { "/inloggen?verlopen=1" } else { "/inloggen" });
+                let mut response = see_other(if expired {
+                    "/inloggen?verlopen=1"
+                } else {
+                    "/inloggen"
+                });
                 if expired {
                     // The dead session's cookie goes (under either name:
                     // the public URL is not known here).
@@ -366,6 +375,7 @@ impl IntoResponse for WebError {
                 }
                 response
             }
+            Self::PasswordChangeRequired => see_other("/account#wachtwoord"),
             Self::Page {
                 status,
                 code,
@@ -383,10 +393,7 @@ mod tests {
     #[test]
     fn every_error_code_has_a_title_and_a_text_in_both_languages() {
         for lang in Lang::ALL {
-            let catalogue = i18n::parse_catalogue(match lang {
-                Lang::Nl => i18n::NL_JSON,
-                Lang::En => i18n::EN_JSON,
-            });
+            let catalogue = i18n::catalogue_of(lang);
             for code in ERROR_CODES {
                 for part in ["title", "text"] {
                     let key = format!("error.{code}.{part}");

@@ -4,9 +4,66 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// Every part's file of `lang` (`locales/<lang>/<part>.json`), by part.
+fn parts(lang: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{lang}"));
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let part = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let keys =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out.insert(part, keys);
+    }
+    out
+}
+
 fn catalogue(lang: &str) -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{lang}.json"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let mut all = BTreeMap::new();
+    for (part, keys) in parts(lang) {
+        for (key, text) in keys {
+            assert!(
+                all.insert(key.clone(), text).is_none(),
+                "{lang}: {key} is in two files ({part}.json and another)"
+            );
+        }
+    }
+    all
+}
+
+/// Each part's keys start with its name (except `common`'s), and the two
+/// languages have the same parts: a key is found where its name says.
+#[test]
+fn every_key_lives_in_the_file_its_name_says() {
+    let nl = parts("nl");
+    let en = parts("en");
+    assert_eq!(
+        nl.keys().collect::<Vec<_>>(),
+        en.keys().collect::<Vec<_>>(),
+        "locales/nl and locales/en have different files"
+    );
+    for (part, keys) in nl.iter().chain(en.iter()) {
+        if part == "common" {
+            continue;
+        }
+        for key in keys.keys() {
+            assert!(
+                key.starts_with(&format!("{part}.")),
+                "{key} is in {part}.json"
+            );
+        }
+    }
+    // Every file is compiled in (web/i18n.rs `PARTS`).
+    let i18n =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/i18n.rs"))
+            .unwrap();
+    for part in nl.keys() {
+        assert!(
+            i18n.contains(&format!("part!(\"{part}\")")),
+            "locales/*/{part}.json is not listed in web/i18n.rs PARTS"
+        );
+    }
 }
 
 #[test]
@@ -17,8 +74,8 @@ fn every_key_is_in_both_languages() {
     let en_keys: BTreeSet<_> = en.keys().collect();
     let only_nl: Vec<_> = nl_keys.difference(&en_keys).collect();
     let only_en: Vec<_> = en_keys.difference(&nl_keys).collect();
-    assert!(only_nl.is_empty(), "only in nl.json: {only_nl:?}");
-    assert!(only_en.is_empty(), "only in en.json: {only_en:?}");
+    assert!(only_nl.is_empty(), "only in locales/nl: {only_nl:?}");
+    assert!(only_en.is_empty(), "only in locales/en: {only_en:?}");
     for (key, text) in nl.iter().chain(en.iter()) {
         assert!(!text.trim().is_empty(), "{key} is empty");
         // A `{0}` in one language is a `{0}` in the other.
@@ -86,7 +143,10 @@ fn every_key_used_by_a_template_or_page_is_in_the_catalogue() {
         }
     }
     assert!(used > 50, "the scan found only {used} keys");
-    assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "keys missing from the catalogue: {missing:#?}"
+    );
 }
 
 #[test]
