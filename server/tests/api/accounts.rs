@@ -17,7 +17,7 @@ fn ids_of(list: &Value) -> Vec<i64> {
         .collect()
 }
 
-fn find<'a>(list: &'a Value, id: i64) -> &'a Value {
+fn find(list: &Value, id: i64) -> &Value {
     list.as_array()
         .unwrap()
         .iter()

@@ -127,7 +127,6 @@ async fn an_edit_applies_only_to_bans_issued_after_it(app: TestApp) {
 both!(a_retired_category_keeps_its_bans_and_cannot_be_chosen);
 async fn a_retired_category_keeps_its_bans_and_cannot_be_chosen(app: TestApp) {
     let s = app.seed().await;
-    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     let ban = app
         .issue(
