@@ -100,7 +100,10 @@ pub fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/") || path == "/healthz"
 }
 
-async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     if is_api_path(uri.path()) {
         error::ApiError::new(

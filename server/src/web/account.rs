@@ -92,7 +92,15 @@ pub async fn login_page(
     } else {
         None
     };
-    login_form(&app, &headers, &uri, StatusCode::OK, notice, None, String::new())
+    login_form(
+        &app,
+        &headers,
+        &uri,
+        StatusCode::OK,
+        notice,
+        None,
+        String::new(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -140,14 +148,20 @@ pub async fn login(
             Ok(response)
         }
         Err(
-            e @ (AppError::BadCredentials
-            | AppError::LoginThrottled { .. }
-            | AppError::Busy { .. }),
+            e
+            @ (AppError::BadCredentials | AppError::LoginThrottled { .. } | AppError::Busy { .. }),
         ) => {
             let (status, code, wait) = classify(&e);
             let text = error_text(&Tr::new(lang), code, wait);
-            let mut response =
-                login_form(&app, &headers, &uri, status, None, Some(text), form.username)?;
+            let mut response = login_form(
+                &app,
+                &headers,
+                &uri,
+                status,
+                None,
+                Some(text),
+                form.username,
+            )?;
             if let Some(seconds) = wait
                 && let Ok(value) = seconds.to_string().parse()
             {

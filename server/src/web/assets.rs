@@ -31,8 +31,14 @@ const SITE_CSS: [&[u8]; 3] = [
     include_bytes!("../../assets/cho.css"),
 ];
 
-static ASSETS: LazyLock<Vec<Asset>> =
-    LazyLock::new(|| vec![asset("site", "css", "text/css; charset=utf-8", &SITE_CSS.concat())]);
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    vec![asset(
+        "site",
+        "css",
+        "text/css; charset=utf-8",
+        &SITE_CSS.concat(),
+    )]
+});
 
 fn asset(stem: &str, extension: &str, content_type: &'static str, plain: &[u8]) -> Asset {
     let hash = digest(&SHA256, plain);
@@ -54,10 +60,10 @@ fn asset(stem: &str, extension: &str, content_type: &'static str, plain: &[u8]) 
 /// sent).
 fn gzip(plain: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    match encoder.write_all(plain).and_then(|()| encoder.finish()) {
-        Ok(bytes) => bytes,
-        Err(_) => Vec::new(),
-    }
+    encoder
+        .write_all(plain)
+        .and_then(|()| encoder.finish())
+        .unwrap_or_default()
 }
 
 /// Builds (hashes and compresses) the assets now rather than on the first
@@ -73,7 +79,9 @@ pub fn all() -> &'static [Asset] {
 
 /// The URL of the site's stylesheet.
 pub fn stylesheet_url() -> &'static str {
-    ASSETS.first().map_or("/assets/missing.css", |a| a.url.as_str())
+    ASSETS
+        .first()
+        .map_or("/assets/missing.css", |a| a.url.as_str())
 }
 
 /// Whether `Accept-Encoding` allows gzip (a `q=0` refuses it).

@@ -114,10 +114,7 @@ impl Tr {
 
     /// The text of `key`; the key itself when missing (the catalogue
     /// tests make sure no template uses a missing key).
-    pub fn t<'a>(&self, key: &'a str) -> &'a str
-    where
-        'static: 'a,
-    {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
         match self.lang.catalogue().get(key) {
             Some(text) => text.as_str(),
             None => {
@@ -151,7 +148,9 @@ impl Tr {
 
     /// The time of day at `unix` seconds in the Netherlands: `01:30`.
     pub fn time(&self, unix: i64) -> String {
-        local(unix).map_or_else(String::new, |t| format!("{:02}:{:02}", t.hour(), t.minute()))
+        local(unix).map_or_else(String::new, |t| {
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        })
     }
 }
 
@@ -208,14 +207,8 @@ mod tests {
             ])),
             Lang::Nl
         );
-        assert_eq!(
-            Lang::of(&headers(&[("cookie", "lang=en")])),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::of(&headers(&[("cookie", "lang=xx")])),
-            Lang::Nl
-        );
+        assert_eq!(Lang::of(&headers(&[("cookie", "lang=en")])), Lang::En);
+        assert_eq!(Lang::of(&headers(&[("cookie", "lang=xx")])), Lang::Nl);
     }
 
     /// 2026-11-29 00:30 UTC is 01:30 in the Netherlands (winter time);

@@ -350,8 +350,11 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match self {
             Self::LoginRequired { expired } => {
-                let mut response =
-                    see_other(if expired { "/inloggen?verlopen=1" } else { "/inloggen" });
+                let mut response = see_other(if expired {
+                    "/inloggen?verlopen=1"
+                } else {
+                    "/inloggen"
+                });
                 if expired {
                     // The dead session's cookie goes (under either name:
                     // the public URL is not known here).

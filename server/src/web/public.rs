@@ -64,7 +64,11 @@ pub struct Accessibility {
 }
 
 /// `GET /toegankelijkheid`: the accessibility statement.
-pub async fn accessibility(MaybeViewer(viewer): MaybeViewer, headers: axum::http::HeaderMap, uri: Uri) -> Accessibility {
+pub async fn accessibility(
+    MaybeViewer(viewer): MaybeViewer,
+    headers: axum::http::HeaderMap,
+    uri: Uri,
+) -> Accessibility {
     let page = match &viewer {
         Some(v) => Page::for_viewer(v, &uri, Tr::new(v.lang).t("a11y.title")),
         None => {
@@ -129,7 +133,13 @@ mod tests {
     #[test]
     fn the_switch_returns_only_to_local_paths() {
         assert_eq!(local_path(Some("/account")), "/account");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "x", "/a\nb"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "x",
+            "/a\nb",
+        ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
         }
         assert_eq!(local_path(None), "/");

@@ -144,7 +144,11 @@ pub fn origin_of(url: &str) -> &str {
 /// is refused: every browser we support sends one of them.
 pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let ours = origin_of(public_url);
-    let header_text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     if let Some(origin) = header_text(header::ORIGIN) {
         return origin.eq_ignore_ascii_case(ours);
     }
@@ -298,7 +302,10 @@ mod tests {
 
     #[test]
     fn cookies_are_found_by_exact_name() {
-        let h = headers(&[(header::COOKIE, "a=1; cho_session=abc"), (header::COOKIE, "b=2")]);
+        let h = headers(&[
+            (header::COOKIE, "a=1; cho_session=abc"),
+            (header::COOKIE, "b=2"),
+        ]);
         assert_eq!(cookie(&h, "cho_session").as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "b").as_deref(), Some("2"));
         assert_eq!(cookie(&h, "session"), None);

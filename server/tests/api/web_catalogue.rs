@@ -86,7 +86,10 @@ fn every_key_used_by_a_template_or_page_is_in_the_catalogue() {
         }
     }
     assert!(used > 50, "the scan found only {used} keys");
-    assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "keys missing from the catalogue: {missing:#?}"
+    );
 }
 
 #[test]

@@ -124,7 +124,8 @@ impl<'a> Browser<'a> {
     /// A form post from this browser's origin.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let origin = self.origin.clone();
-        self.post_with(path, fields, Some(("origin", &origin))).await
+        self.post_with(path, fields, Some(("origin", &origin)))
+            .await
     }
 
     /// A form post with one chosen header (`origin`, `referer`) or none.
@@ -135,8 +136,8 @@ impl<'a> Browser<'a> {
         from: Option<(&str, &str)>,
     ) -> Page {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        let mut builder = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut builder =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some((name, value)) = from {
             builder = builder.header(name, value);
         }
@@ -150,7 +151,11 @@ impl<'a> Browser<'a> {
         let csrf = form.csrf();
         self.post(
             "/inloggen",
-            &[("csrf", &csrf), ("username", username), ("password", password)],
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
         )
         .await
     }

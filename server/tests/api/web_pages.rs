@@ -20,7 +20,10 @@ fn assert_lang(page: &Page, lang: &str) {
 fn assert_page_headers(page: &Page) {
     let h = &page.headers;
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     for part in [
         "default-src 'none'",
         "frame-ancestors 'none'",
@@ -89,7 +92,12 @@ both!(every_logged_in_page_in_dutch_and_english_for_each_role);
 async fn every_logged_in_page_in_dutch_and_english_for_each_role(app: TestApp) {
     app.seed().await;
     for (who, role_nl, role_en, area) in [
-        (OWNER_A, "horecaondernemer", "venue owner", Some("Binnenstad Zwolle")),
+        (
+            OWNER_A,
+            "horecaondernemer",
+            "venue owner",
+            Some("Binnenstad Zwolle"),
+        ),
         (
             BEHEERDER_A,
             "beheerder van het gebied",
@@ -231,7 +239,10 @@ async fn the_stylesheet_is_hashed_immutable_and_gzipped_when_asked(app: TestApp)
     let marker = "rel=\"stylesheet\" href=\"";
     let start = landing.body.find(marker).unwrap() + marker.len();
     let url = &landing.body[start..start + landing.body[start..].find('"').unwrap()];
-    assert!(url.starts_with("/assets/site.") && url.ends_with(".css"), "{url}");
+    assert!(
+        url.starts_with("/assets/site.") && url.ends_with(".css"),
+        "{url}"
+    );
     let send = |accept: Option<&'static str>| {
         let mut request = Request::get(url);
         if let Some(accept) = accept {
@@ -245,7 +256,12 @@ async fn the_stylesheet_is_hashed_immutable_and_gzipped_when_asked(app: TestApp)
         headers[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     assert!(!headers.contains_key(header::CONTENT_ENCODING));
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     let text = String::from_utf8(plain.clone()).unwrap();
@@ -254,7 +270,12 @@ async fn the_stylesheet_is_hashed_immutable_and_gzipped_when_asked(app: TestApp)
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     assert_eq!(headers[header::VARY], "Accept-Encoding");
-    assert!(gzipped.len() * 4 < plain.len(), "{} vs {}", gzipped.len(), plain.len());
+    assert!(
+        gzipped.len() * 4 < plain.len(),
+        "{} vs {}",
+        gzipped.len(),
+        plain.len()
+    );
     let mut unzipped = Vec::new();
     std::io::Read::read_to_end(
         &mut flate2::read::GzDecoder::new(gzipped.as_slice()),
@@ -264,7 +285,11 @@ async fn the_stylesheet_is_hashed_immutable_and_gzipped_when_asked(app: TestApp)
     assert_eq!(unzipped, plain);
     // Any other name is not there.
     let (status, _, _) = app
-        .send(Request::get("/assets/site.0000.css").body(Body::empty()).unwrap())
+        .send(
+            Request::get("/assets/site.0000.css")
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -55,7 +55,9 @@ async fn behind_https_the_cookie_is_secure_with_the_host_prefix(mut app: TestApp
     assert!(login_cookie.contains("; Secure"), "{login_cookie}");
     let answer = browser.login(OWNER_A.0, OWNER_A.1).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    let cookie = answer.set_cookie("__Host-cho_session").expect("session cookie");
+    let cookie = answer
+        .set_cookie("__Host-cho_session")
+        .expect("session cookie");
     for part in ["; Path=/", "; HttpOnly", "; SameSite=Strict", "; Secure"] {
         assert!(cookie.contains(part), "{cookie} lacks {part}");
     }
@@ -132,7 +134,9 @@ async fn a_session_ends_after_thirty_idle_minutes(app: TestApp) {
     // The token is dead for the API as well.
     // (An idle-expired session stays dead when activity resumes.)
     let mut english = Browser::new(&app).english();
-    english.cookies.insert("cho_session".to_owned(), "stale".to_owned());
+    english
+        .cookies
+        .insert("cho_session".to_owned(), "stale".to_owned());
     let page = english.get("/account").await;
     assert_eq!(page.location(), "/inloggen?verlopen=1");
     english
@@ -209,7 +213,11 @@ async fn forms_without_the_right_token_or_origin_are_refused(app: TestApp) {
     assert_eq!(browser.get("/account").await.status, StatusCode::OK);
     // A Referer of ours stands in for a missing Origin.
     let page = browser
-        .post_with("/uitloggen", &[("csrf", &csrf)], Some(("referer", &referer)))
+        .post_with(
+            "/uitloggen",
+            &[("csrf", &csrf)],
+            Some(("referer", &referer)),
+        )
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     // The login form's token is bound to its own cookie.
@@ -237,13 +245,19 @@ async fn logout_ends_the_session(app: TestApp) {
     let page = browser.post("/uitloggen", &[("csrf", &csrf)]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/inloggen?uitgelogd=1");
-    assert!(page.set_cookie("cho_session").unwrap().contains("Max-Age=0"));
+    assert!(
+        page.set_cookie("cho_session")
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     browser
         .get(page.location())
         .await
         .assert_contains("U bent uitgelogd.");
     // The old cookie, sent again, gets nothing.
-    browser.cookies.insert("cho_session".to_owned(), token.clone());
+    browser
+        .cookies
+        .insert("cho_session".to_owned(), token.clone());
     let page = browser.get("/account").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(
