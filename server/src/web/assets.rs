@@ -60,10 +60,10 @@ fn asset(stem: &str, extension: &str, content_type: &'static str, plain: &[u8]) 
 /// sent).
 fn gzip(plain: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    match encoder.write_all(plain).and_then(|()| encoder.finish()) {
-        Ok(bytes) => bytes,
-        Err(_) => Vec::new(),
-    }
+    encoder
+        .write_all(plain)
+        .and_then(|()| encoder.finish())
+        .unwrap_or_default()
 }
 
 /// Builds (hashes and compresses) the assets now rather than on the first

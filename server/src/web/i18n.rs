@@ -151,10 +151,7 @@ impl Tr {
 
     /// The text of `key`; the key itself when missing (the catalogue
     /// tests make sure no template uses a missing key).
-    pub fn t<'a>(&self, key: &'a str) -> &'a str
-    where
-        'static: 'a,
-    {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
         match self.lang.catalogue().get(key) {
             Some(text) => text.as_str(),
             None => {
