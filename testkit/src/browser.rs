@@ -435,20 +435,33 @@ impl Browser {
 
     // --- Window and artefacts --------------------------------------------
 
-    /// Resizes the window to `viewport`.
+    /// Resizes the window so that the page sees `viewport` (`innerWidth` x
+    /// `innerHeight`).
     pub fn set_viewport(&self, viewport: Viewport) {
         let (width, height) = viewport.size();
-        self.block(
-            self.client().set_window_size(width, height),
-            "resize the window",
-        );
+        self.resize_page(width, height);
     }
 
-    /// Saves a PNG of the visible page as
+    /// Saves a PNG of the whole page (the viewport grows to the page's
+    /// height for the picture, up to 8000 pixels) as
     /// `<target>/screenshots/<test>/<name>.png` and returns its path, for a
     /// person to look at after the run (CI keeps them as artefacts).
     pub fn screenshot(&self, test: &str, name: &str) -> PathBuf {
+        let (width, height) = self.page_size();
+        let page_height = self
+            .script("return document.documentElement.scrollHeight;", vec![])
+            .as_u64()
+            .and_then(|h| u32::try_from(h).ok())
+            .unwrap_or(height)
+            .clamp(height, 8000);
+        let grow = page_height > height;
+        if grow {
+            self.resize_page(width, page_height);
+        }
         let png = self.block(self.client().screenshot(), "take a screenshot");
+        if grow {
+            self.resize_page(width, height);
+        }
         let dir = target_dir().join("screenshots").join(test);
         std::fs::create_dir_all(&dir).expect("create the screenshot folder");
         let path = dir.join(format!("{name}.png"));
@@ -537,6 +550,38 @@ impl Browser {
                 panic!("browser: cannot {what} (on {url}): {e}")
             }
         }
+    }
+
+    /// The page's `innerWidth` and `innerHeight`.
+    fn page_size(&self) -> (u32, u32) {
+        let size = self.script("return [window.innerWidth, window.innerHeight];", vec![]);
+        let dim = |i: usize| {
+            size[i]
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or_default()
+        };
+        (dim(0), dim(1))
+    }
+
+    /// Sizes the window so that the page gets `width` x `height`: the window
+    /// is larger than the page by whatever the browser keeps for itself
+    /// (in headless chromium some height), measured rather than assumed.
+    fn resize_page(&self, width: u32, height: u32) {
+        let (window_width, window_height) =
+            self.block(self.client().get_window_size(), "read the window size");
+        let (page_width, page_height) = self.page_size();
+        let extra =
+            |window: u64, page: u32| u32::try_from(window).unwrap_or(0).saturating_sub(page);
+        let (extra_width, extra_height) = (
+            extra(window_width, page_width),
+            extra(window_height, page_height),
+        );
+        self.block(
+            self.client()
+                .set_window_size(width + extra_width, height + extra_height),
+            "resize the window",
+        );
     }
 
     fn press(&self, key: Key) {
@@ -630,6 +675,7 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
         match connect(&browser.runtime, port, accept_language, viewport) {
             Ok(client) => {
                 browser.client = Some(client);
+                browser.set_viewport(viewport);
                 return Ok(browser);
             }
             // Dropping `browser` kills this chromedriver.
@@ -675,7 +721,9 @@ fn connect(
             "prefs": { "intl.accept_languages": accept_language },
         }),
     );
-    let mut builder = ClientBuilder::rustls().map_err(|e| format!("rustls: {e}"))?;
+    // rustls loads the system's CA roots even for plain HTTP to chromedriver.
+    let mut builder = ClientBuilder::rustls()
+        .map_err(|e| format!("rustls: {e} (apt-get install ca-certificates)"))?;
     builder.capabilities(capabilities);
     let client = runtime
         .block_on(builder.connect(&format!("http://127.0.0.1:{port}")))
