@@ -39,9 +39,14 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
-/// Debian's chromium and chromium-driver.
+/// Debian's chromium and chromium-driver; `CHO_CHROMIUM` and
+/// `CHO_CHROMEDRIVER` name others (another distribution's paths).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn program(variable: &str, default: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| default.to_owned())
+}
 
 /// axe-core, vendored from the npm registry (see its SOURCE note).
 const AXE_SOURCE: &str = include_str!("../vendor/axe-core-4.14.1/axe.min.js");
@@ -153,7 +158,9 @@ impl Browser {
     /// A browser that asks for `accept_language` (e.g. `"en-GB,en"`) with
     /// the window at `viewport`.
     pub fn start_with(accept_language: &str, viewport: Viewport) -> Option<Browser> {
-        let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        let chromium = program("CHO_CHROMIUM", CHROMIUM);
+        let chromedriver = program("CHO_CHROMEDRIVER", CHROMEDRIVER);
+        let missing: Vec<&str> = [chromium.as_str(), chromedriver.as_str()]
             .into_iter()
             .filter(|p| !Path::new(p).exists())
             .collect();
@@ -176,7 +183,7 @@ impl Browser {
             });
             return None;
         }
-        match launch(accept_language, viewport) {
+        match launch(&chromium, &chromedriver, accept_language, viewport) {
             Ok(browser) => Some(browser),
             Err(e) => panic!("cannot start the test browser: {e}"),
         }
@@ -647,7 +654,12 @@ impl Drop for Browser {
 const BUTTONS: &str =
     "button, input[type=submit], input[type=button], input[type=reset], [role=button]";
 
-fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> {
+fn launch(
+    chromium: &str,
+    chromedriver: &str,
+    accept_language: &str,
+    viewport: Viewport,
+) -> Result<Browser, String> {
     let mut last = String::new();
     // A free port can be taken between asking and binding: try a few.
     for _ in 0..3 {
@@ -656,7 +668,7 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
             .build()
             .map_err(|e| format!("tokio runtime: {e}"))?;
         let port = crate::postgres::free_port();
-        let driver = Command::new(CHROMEDRIVER)
+        let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -665,14 +677,14 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
             // both.
             .process_group(0)
             .spawn()
-            .map_err(|e| format!("{CHROMEDRIVER}: {e}"))?;
+            .map_err(|e| format!("{chromedriver}: {e}"))?;
         watchdog(driver.id());
         let mut browser = Browser {
             runtime,
             client: None,
             driver,
         };
-        match connect(&browser.runtime, port, accept_language, viewport) {
+        match connect(&browser.runtime, port, chromium, accept_language, viewport) {
             Ok(client) => {
                 browser.client = Some(client);
                 browser.set_viewport(viewport);
@@ -688,6 +700,7 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
 fn connect(
     runtime: &tokio::runtime::Runtime,
     port: u16,
+    chromium: &str,
     accept_language: &str,
     viewport: Viewport,
 ) -> Result<Client, String> {
@@ -704,7 +717,7 @@ fn connect(
     capabilities.insert(
         "goog:chromeOptions".to_owned(),
         json!({
-            "binary": CHROMIUM,
+            "binary": chromium,
             "args": [
                 "--headless",
                 "--no-sandbox",
