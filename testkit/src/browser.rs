@@ -39,9 +39,14 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
-/// Debian's chromium and chromium-driver.
+/// Debian's chromium and chromium-driver; `CHO_CHROMIUM` and
+/// `CHO_CHROMEDRIVER` name others (another distribution's paths).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn program(variable: &str, default: &str) -> String {
+    std::env::var(variable).unwrap_or_else(|_| default.to_owned())
+}
 
 /// axe-core, vendored from the npm registry (see its SOURCE note).
 const AXE_SOURCE: &str = include_str!("../vendor/axe-core-4.14.1/axe.min.js");
@@ -153,7 +158,9 @@ impl Browser {
     /// A browser that asks for `accept_language` (e.g. `"en-GB,en"`) with
     /// the window at `viewport`.
     pub fn start_with(accept_language: &str, viewport: Viewport) -> Option<Browser> {
-        let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        let chromium = program("CHO_CHROMIUM", CHROMIUM);
+        let chromedriver = program("CHO_CHROMEDRIVER", CHROMEDRIVER);
+        let missing: Vec<&str> = [chromium.as_str(), chromedriver.as_str()]
             .into_iter()
             .filter(|p| !Path::new(p).exists())
             .collect();
@@ -176,7 +183,7 @@ impl Browser {
             });
             return None;
         }
-        match launch(accept_language, viewport) {
+        match launch(&chromium, &chromedriver, accept_language, viewport) {
             Ok(browser) => Some(browser),
             Err(e) => panic!("cannot start the test browser: {e}"),
         }
@@ -435,20 +442,33 @@ impl Browser {
 
     // --- Window and artefacts --------------------------------------------
 
-    /// Resizes the window to `viewport`.
+    /// Resizes the window so that the page sees `viewport` (`innerWidth` x
+    /// `innerHeight`).
     pub fn set_viewport(&self, viewport: Viewport) {
         let (width, height) = viewport.size();
-        self.block(
-            self.client().set_window_size(width, height),
-            "resize the window",
-        );
+        self.resize_page(width, height);
     }
 
-    /// Saves a PNG of the visible page as
+    /// Saves a PNG of the whole page (the viewport grows to the page's
+    /// height for the picture, up to 8000 pixels) as
     /// `<target>/screenshots/<test>/<name>.png` and returns its path, for a
     /// person to look at after the run (CI keeps them as artefacts).
     pub fn screenshot(&self, test: &str, name: &str) -> PathBuf {
+        let (width, height) = self.page_size();
+        let page_height = self
+            .script("return document.documentElement.scrollHeight;", vec![])
+            .as_u64()
+            .and_then(|h| u32::try_from(h).ok())
+            .unwrap_or(height)
+            .clamp(height, 8000);
+        let grow = page_height > height;
+        if grow {
+            self.resize_page(width, page_height);
+        }
         let png = self.block(self.client().screenshot(), "take a screenshot");
+        if grow {
+            self.resize_page(width, height);
+        }
         let dir = target_dir().join("screenshots").join(test);
         std::fs::create_dir_all(&dir).expect("create the screenshot folder");
         let path = dir.join(format!("{name}.png"));
@@ -539,6 +559,38 @@ impl Browser {
         }
     }
 
+    /// The page's `innerWidth` and `innerHeight`.
+    fn page_size(&self) -> (u32, u32) {
+        let size = self.script("return [window.innerWidth, window.innerHeight];", vec![]);
+        let dim = |i: usize| {
+            size[i]
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .unwrap_or_default()
+        };
+        (dim(0), dim(1))
+    }
+
+    /// Sizes the window so that the page gets `width` x `height`: the window
+    /// is larger than the page by whatever the browser keeps for itself
+    /// (in headless chromium some height), measured rather than assumed.
+    fn resize_page(&self, width: u32, height: u32) {
+        let (window_width, window_height) =
+            self.block(self.client().get_window_size(), "read the window size");
+        let (page_width, page_height) = self.page_size();
+        let extra =
+            |window: u64, page: u32| u32::try_from(window).unwrap_or(0).saturating_sub(page);
+        let (extra_width, extra_height) = (
+            extra(window_width, page_width),
+            extra(window_height, page_height),
+        );
+        self.block(
+            self.client()
+                .set_window_size(width + extra_width, height + extra_height),
+            "resize the window",
+        );
+    }
+
     fn press(&self, key: Key) {
         let keys = KeyActions::new("keyboard".to_owned())
             .then(KeyAction::Down { value: key.into() })
@@ -602,7 +654,12 @@ impl Drop for Browser {
 const BUTTONS: &str =
     "button, input[type=submit], input[type=button], input[type=reset], [role=button]";
 
-fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> {
+fn launch(
+    chromium: &str,
+    chromedriver: &str,
+    accept_language: &str,
+    viewport: Viewport,
+) -> Result<Browser, String> {
     let mut last = String::new();
     // A free port can be taken between asking and binding: try a few.
     for _ in 0..3 {
@@ -611,7 +668,7 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
             .build()
             .map_err(|e| format!("tokio runtime: {e}"))?;
         let port = crate::postgres::free_port();
-        let driver = Command::new(CHROMEDRIVER)
+        let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -620,16 +677,17 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
             // both.
             .process_group(0)
             .spawn()
-            .map_err(|e| format!("{CHROMEDRIVER}: {e}"))?;
+            .map_err(|e| format!("{chromedriver}: {e}"))?;
         watchdog(driver.id());
         let mut browser = Browser {
             runtime,
             client: None,
             driver,
         };
-        match connect(&browser.runtime, port, accept_language, viewport) {
+        match connect(&browser.runtime, port, chromium, accept_language, viewport) {
             Ok(client) => {
                 browser.client = Some(client);
+                browser.set_viewport(viewport);
                 return Ok(browser);
             }
             // Dropping `browser` kills this chromedriver.
@@ -642,6 +700,7 @@ fn launch(accept_language: &str, viewport: Viewport) -> Result<Browser, String> 
 fn connect(
     runtime: &tokio::runtime::Runtime,
     port: u16,
+    chromium: &str,
     accept_language: &str,
     viewport: Viewport,
 ) -> Result<Client, String> {
@@ -658,7 +717,7 @@ fn connect(
     capabilities.insert(
         "goog:chromeOptions".to_owned(),
         json!({
-            "binary": CHROMIUM,
+            "binary": chromium,
             "args": [
                 "--headless",
                 "--no-sandbox",
@@ -675,7 +734,9 @@ fn connect(
             "prefs": { "intl.accept_languages": accept_language },
         }),
     );
-    let mut builder = ClientBuilder::rustls().map_err(|e| format!("rustls: {e}"))?;
+    // rustls loads the system's CA roots even for plain HTTP to chromedriver.
+    let mut builder = ClientBuilder::rustls()
+        .map_err(|e| format!("rustls: {e} (apt-get install ca-certificates)"))?;
     builder.capabilities(capabilities);
     let client = runtime
         .block_on(builder.connect(&format!("http://127.0.0.1:{port}")))

@@ -151,7 +151,10 @@ fn a_clean_page_under_a_strict_csp_has_no_violations() {
     b.assert_accessible("the clean page");
     // On a phone as well.
     b.set_viewport(Viewport::Mobile);
-    assert_eq!(b.script("return window.innerWidth;", vec![]), 390);
+    assert_eq!(
+        b.script("return [window.innerWidth, window.innerHeight];", vec![]),
+        serde_json::json!([390, 844])
+    );
     b.assert_accessible("the clean page on a phone");
 }
 
@@ -170,7 +173,22 @@ fn a_screenshot_is_a_png_under_target() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     // Width and height from the IHDR chunk: the desktop window.
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
-    assert_eq!(width, 1280);
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1280, 900));
+
+    // A page longer than the window is taken whole, and the window stays.
+    b.set_viewport(Viewport::Mobile);
+    b.goto(&url("/clean"));
+    b.script(
+        "document.querySelector('main').style.minHeight = '2000px'; return true;",
+        vec![],
+    );
+    let png = std::fs::read(b.screenshot("browser_harness", "clean-long-mobile")).unwrap();
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!(width, 390);
+    assert!(height >= 2000, "{height}");
+    assert_eq!(b.script("return window.innerHeight;", vec![]), 844);
 }
 
 #[test]
