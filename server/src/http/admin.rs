@@ -14,7 +14,7 @@ use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::Role;
 use crate::services::{App, AppError, AppResult, admin};
 use crate::storage::areas::AreaRow;
-use crate::storage::{audit, bans};
+use crate::storage::audit;
 
 pub fn routes(api: Api) -> Api {
     const OPERATOR: &str = "operator";
@@ -72,7 +72,6 @@ pub fn routes(api: Api) -> Api {
             post(create_account),
         )
         .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail").roles(BEHEERDER), get(audit_page))
-        .route(Operation::new("GET", "/api/v1/areas/{id}/statistics", "Anonymous counts of purged bans").roles("operator; the area's beheerder"), get(statistics))
 }
 
 async fn municipalities(State(app): State<App>, auth: Auth) -> Result<axum::Json<Value>, ApiError> {
@@ -388,22 +387,4 @@ async fn audit_page(
             "object_type": e.object_type, "object_id": e.object_id, "hash": hex(&e.hash)})).collect::<Vec<_>>(),
         "next_after": next,
     })))
-}
-
-async fn statistics(
-    State(app): State<App>,
-    auth: Auth,
-    Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    if !(auth.actor.is_operator() || auth.actor.manages_area(id)) {
-        return Err(AppError::Forbidden.into());
-    }
-    let rows = bans::statistics(&app.db, id)
-        .await
-        .map_err(AppError::from)?;
-    Ok(axum::Json(Value::Array(
-        rows.into_iter()
-            .map(|(c, m, n)| json!({"category_id": c, "month": m, "purged_bans": n}))
-            .collect(),
-    )))
 }

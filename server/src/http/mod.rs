@@ -17,6 +17,7 @@ mod extract;
 pub mod metrics;
 mod openapi;
 mod ops;
+mod overview;
 pub mod serve;
 
 use std::sync::Arc;
@@ -91,6 +92,7 @@ fn api() -> Api {
     let api = auth::routes(api);
     let api = admin::routes(api);
     let api = bans::routes(api);
+    let api = overview::routes(api);
     devices::routes(api)
 }
 
