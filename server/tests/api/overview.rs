@@ -122,6 +122,7 @@ async fn the_area_overview_warns_of_the_permit_and_stale_phones(app: TestApp) {
     assert_eq!(body["stale_devices"][0]["id"], a);
 
     // A withdrawn venue shows as withdrawn.
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     assert_status(
         &app.put(
             &format!("/api/v1/venues/{}/admission", s.venue_a2),
