@@ -123,7 +123,9 @@ pub async fn seed(app: &App) -> AppResult<bool> {
                 "Klachtencommissie CHO, Postbus 10007, 8000 GA Zwolle".to_owned(),
             ),
             complaint_committee_email: Some("klachtencommissie@zwolle.example".to_owned()),
-            privacy_contact: Some("Functionaris gegevensbescherming, privacy@zwolle.example".to_owned()),
+            privacy_contact: Some(
+                "Functionaris gegevensbescherming, privacy@zwolle.example".to_owned(),
+            ),
         },
     )
     .await?;

@@ -38,7 +38,8 @@ pub fn primary_colour(text: &str) -> Result<String, LookError> {
     if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(LookError::ColourFormat);
     }
-    let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| LookError::ColourFormat);
+    let channel =
+        |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| LookError::ColourFormat);
     let ratio = contrast_with_white([channel(0)?, channel(2)?, channel(4)?]);
     if ratio < MIN_CONTRAST_WITH_WHITE {
         return Err(LookError::LowContrast { ratio });
@@ -178,7 +179,9 @@ mod tests {
             primary_colour("#ffcc00"),
             Err(LookError::LowContrast { .. })
         ));
-        for bad in ["1d4f91", "#1d4f9", "#1d4f911", "#ggggggg", "#gggggg", "red", ""] {
+        for bad in [
+            "1d4f91", "#1d4f9", "#1d4f911", "#ggggggg", "#gggggg", "red", "",
+        ] {
             assert_eq!(primary_colour(bad), Err(LookError::ColourFormat), "{bad}");
         }
         let white = contrast_with_white([255, 255, 255]);
@@ -201,28 +204,63 @@ mod tests {
 
     #[test]
     fn unsafe_or_wrong_logos_are_refused() {
-        let with = |inner: &str| format!(r#"<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg>"#);
+        let with =
+            |inner: &str| format!(r#"<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg>"#);
         for (svg, why) in [
             (with("<script>alert(1)</script>"), "a script element"),
             (with("<SCRIPT src='x'/>"), "a script element"),
-            (with(r#"<rect onload="alert(1)"/>"#), "an event handler attribute"),
-            (with(r#"<rect OnClick = 'x'/>"#), "an event handler attribute"),
-            (with(r#"<a href="https://evil.example/"/>"#), "an external reference"),
-            (with(r#"<a xlink:href = 'http://x'/>"#), "an external reference"),
-            (with(r#"<rect fill="url(https://x/y.svg#a)"/>"#), "an external reference"),
-            (with(r#"<image href="data:image/png;base64,AAAA"/>"#), "an image element"),
+            (
+                with(r#"<rect onload="alert(1)"/>"#),
+                "an event handler attribute",
+            ),
+            (
+                with(r#"<rect OnClick = 'x'/>"#),
+                "an event handler attribute",
+            ),
+            (
+                with(r#"<a href="https://evil.example/"/>"#),
+                "an external reference",
+            ),
+            (
+                with(r#"<a xlink:href = 'http://x'/>"#),
+                "an external reference",
+            ),
+            (
+                with(r#"<rect fill="url(https://x/y.svg#a)"/>"#),
+                "an external reference",
+            ),
+            (
+                with(r#"<image href="data:image/png;base64,AAAA"/>"#),
+                "an image element",
+            ),
             (with("<style>@import 'x.css';</style>"), "a style import"),
-            (with(r#"<a href="javascript:alert(1)"/>"#), "a javascript: URL"),
-            (format!("<!DOCTYPE svg [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>{}", with("")), "an entity declaration"),
+            (
+                with(r#"<a href="javascript:alert(1)"/>"#),
+                "a javascript: URL",
+            ),
+            (
+                format!(
+                    "<!DOCTYPE svg [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>{}",
+                    with("")
+                ),
+                "an entity declaration",
+            ),
         ] {
-            assert_eq!(logo(svg.as_bytes(), SVG), Err(LookError::UnsafeSvg(why)), "{svg}");
+            assert_eq!(
+                logo(svg.as_bytes(), SVG),
+                Err(LookError::UnsafeSvg(why)),
+                "{svg}"
+            );
         }
         // "one=" inside a value or a word like "onion" is no handler.
         assert!(logo(with(r#"<path d="M0 0" class="onion"/>"#).as_bytes(), SVG).is_ok());
         assert_eq!(logo(b"<html/>", SVG), Err(LookError::NotSvg));
         assert_eq!(logo(&[0xff, 0xfe], SVG), Err(LookError::NotSvg));
         assert_eq!(logo(SHIELD.as_bytes(), PNG), Err(LookError::NotPng));
-        assert_eq!(logo(SHIELD.as_bytes(), "image/gif"), Err(LookError::LogoType));
+        assert_eq!(
+            logo(SHIELD.as_bytes(), "image/gif"),
+            Err(LookError::LogoType)
+        );
         let big = with(&" ".repeat(MAX_LOGO_BYTES));
         assert_eq!(logo(big.as_bytes(), SVG), Err(LookError::LogoTooLarge));
     }

@@ -150,10 +150,9 @@ async fn set_look(
         )),
         (None, None) => None,
         _ => {
-            return Err(AppError::Invalid(
-                "logo_base64 and logo_type go together".to_owned(),
-            )
-            .into());
+            return Err(
+                AppError::Invalid("logo_base64 and logo_type go together".to_owned()).into(),
+            );
         }
     };
     let new = NewLook {

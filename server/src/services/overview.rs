@@ -220,7 +220,12 @@ fn device_view(d: &DeviceRow, venue_name: String, now: i64, max_age: i64) -> Dev
     }
 }
 
-async fn list_state(app: &App, area_id: i64, now: i64, max_age: i64) -> AppResult<Option<ListState>> {
+async fn list_state(
+    app: &App,
+    area_id: i64,
+    now: i64,
+    max_age: i64,
+) -> AppResult<Option<ListState>> {
     Ok(lists::latest(&app.db, area_id).await?.map(|l| {
         let age = (now - l.issued_at).max(0);
         ListState {
@@ -271,7 +276,10 @@ pub async fn dashboard(app: &App, actor: &Actor) -> AppResult<Dashboard> {
         .filter(|d| actor.venue_ids.contains(&d.venue_id))
         .map(|d| device_view(d, name_of(d.venue_id), now, max_age))
         .collect();
-    let venues: Vec<VenueState> = mine.iter().map(|v| venue_state(v, today, &active)).collect();
+    let venues: Vec<VenueState> = mine
+        .iter()
+        .map(|v| venue_state(v, today, &active))
+        .collect();
     Ok(Dashboard {
         area_id,
         area_name: area.name,
@@ -393,8 +401,14 @@ mod tests {
         let today = date!(2026 - 11 - 28);
         let s = |a, w| AdmissionState::of(a, w, today);
         assert_eq!(s(Some(today), None), AdmissionState::Admitted);
-        assert_eq!(s(Some(date!(2026 - 12 - 01)), None), AdmissionState::Pending);
-        assert_eq!(s(Some(date!(2026 - 01 - 01)), Some(today)), AdmissionState::Withdrawn);
+        assert_eq!(
+            s(Some(date!(2026 - 12 - 01)), None),
+            AdmissionState::Pending
+        );
+        assert_eq!(
+            s(Some(date!(2026 - 01 - 01)), Some(today)),
+            AdmissionState::Withdrawn
+        );
         assert_eq!(
             s(Some(date!(2026 - 01 - 01)), Some(date!(2026 - 12 - 01))),
             AdmissionState::Admitted
@@ -407,7 +421,10 @@ mod tests {
         let p = |expires| Permit::new("AP 1", date!(2025 - 01 - 01), expires).unwrap();
         let today = date!(2026 - 11 - 28);
         let far = PermitState::of(&p(date!(2027 - 01 - 28)), today);
-        assert_eq!((far.days_until_expiry, far.expires_soon, far.expired), (61, false, false));
+        assert_eq!(
+            (far.days_until_expiry, far.expires_soon, far.expired),
+            (61, false, false)
+        );
         let soon = PermitState::of(&p(date!(2027 - 01 - 27)), today);
         assert_eq!((soon.days_until_expiry, soon.expires_soon), (60, true));
         let last_day = PermitState::of(&p(today), today);

@@ -288,7 +288,9 @@ pub(crate) fn email(value: Option<&str>, field: &str) -> AppResult<Option<String
         None => false,
     };
     if !ok {
-        return Err(AppError::Invalid(format!("{field} must be an e-mail address")));
+        return Err(AppError::Invalid(format!(
+            "{field} must be an e-mail address"
+        )));
     }
     Ok(Some(value))
 }

@@ -184,7 +184,11 @@ fn month_range(first: &str, last: &str) -> Vec<String> {
     // A bound: statistics reach back years, not millennia.
     while at <= end && out.len() < 1200 {
         out.push(format!("{:04}-{:02}", at.0, at.1));
-        at = if at.1 == 12 { (at.0 + 1, 1) } else { (at.0, at.1 + 1) };
+        at = if at.1 == 12 {
+            (at.0 + 1, 1)
+        } else {
+            (at.0, at.1 + 1)
+        };
     }
     out
 }
@@ -200,7 +204,13 @@ pub fn to_csv(s: &Statistics) -> String {
     for a in &s.active {
         row(
             &mut out,
-            ["active", &on, &a.category_name, &a.venue_name, &a.bans.to_string()],
+            [
+                "active",
+                &on,
+                &a.category_name,
+                &a.venue_name,
+                &a.bans.to_string(),
+            ],
         );
     }
     for m in &s.months {
@@ -210,7 +220,13 @@ pub fn to_csv(s: &Statistics) -> String {
         for c in &m.by_category {
             row(
                 &mut out,
-                ["issued", &m.month, &c.category_name, "", &c.bans.to_string()],
+                [
+                    "issued",
+                    &m.month,
+                    &c.category_name,
+                    "",
+                    &c.bans.to_string(),
+                ],
             );
         }
     }

@@ -421,7 +421,13 @@ pub async fn active_by_category_and_venue(
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("category_id")?, r.try_get("venue_id")?, r.try_get("n")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("category_id")?,
+                r.try_get("venue_id")?,
+                r.try_get("n")?,
+            ))
+        })
         .collect()
 }
 

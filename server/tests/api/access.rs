@@ -455,7 +455,10 @@ fn check_scope(s: &Seeded, who: Who, path: &str, answer: &Value) {
         assert_eq!(venues, expected, "{who:?}'s dashboard");
         assert_eq!(answer["area_id"].as_i64(), area_of(who));
         for d in answer["devices"].as_array().unwrap() {
-            assert!(expected.contains(&d["venue_id"].as_i64().unwrap()), "{who:?}: {d}");
+            assert!(
+                expected.contains(&d["venue_id"].as_i64().unwrap()),
+                "{who:?}: {d}"
+            );
         }
     }
     if path.starts_with("/api/v1/bans") && !path.contains("/bans/") {

@@ -36,7 +36,12 @@ async fn the_operator_sets_a_municipalitys_look(app: TestApp) {
     let op_id = app.account_id(OPERATOR.0).await;
     assert_eq!(
         app.events_after(before).await,
-        vec![(format!("account:{op_id}"), "municipality.look".to_owned(), "municipality".to_owned(), s.municipality_a.to_string())]
+        vec![(
+            format!("account:{op_id}"),
+            "municipality.look".to_owned(),
+            "municipality".to_owned(),
+            s.municipality_a.to_string()
+        )]
     );
     let area_look = look::look_for_area(&app.app, s.area_a).await.unwrap();
     assert_eq!(area_look.name, "Zwolle");
@@ -45,9 +50,14 @@ async fn the_operator_sets_a_municipalitys_look(app: TestApp) {
     let logo = area_look.logo.clone().unwrap();
     assert_eq!(logo.bytes, SVG.as_bytes());
     assert_eq!(logo.content_type, "image/svg+xml");
-    assert_eq!(logo.hash, cho_server::domain::look::content_hash(SVG.as_bytes()));
     assert_eq!(
-        look::look_for_municipality(&app.app, s.municipality_a).await.unwrap(),
+        logo.hash,
+        cho_server::domain::look::content_hash(SVG.as_bytes())
+    );
+    assert_eq!(
+        look::look_for_municipality(&app.app, s.municipality_a)
+            .await
+            .unwrap(),
         area_look
     );
 
@@ -62,7 +72,10 @@ async fn the_operator_sets_a_municipalitys_look(app: TestApp) {
     assert_ne!(png_look.logo.unwrap().hash, logo.hash);
 
     // Null clears: the theme's own colour, no logo.
-    assert_status(&app.put(&path, &op, json!({"primary_colour": null})).await, StatusCode::NO_CONTENT);
+    assert_status(
+        &app.put(&path, &op, json!({"primary_colour": null})).await,
+        StatusCode::NO_CONTENT,
+    );
     let cleared = look::look_for_area(&app.app, s.area_a).await.unwrap();
     assert_eq!((cleared.primary_colour, cleared.logo), (None, None));
     assert_eq!(cleared.name, "Zwolle");
@@ -77,20 +90,43 @@ async fn unreadable_colours_and_unsafe_logos_are_refused(app: TestApp) {
     let s = app.seed().await;
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
     let path = format!("/api/v1/municipalities/{}/look", s.municipality_a);
-    let svg = |inner: &str| b64(format!(r#"<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg>"#).as_bytes());
+    let svg = |inner: &str| {
+        b64(format!(r#"<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg>"#).as_bytes())
+    };
     let mut too_big = b"\x89PNG\r\n\x1a\n".to_vec();
     too_big.resize(64 * 1024 + 1, 0);
     let cases: Vec<(Value, &str)> = vec![
         (json!({"primary_colour": "#ffcc00"}), "contrast"),
         (json!({"primary_colour": "#777777"}), "contrast"),
         (json!({"primary_colour": "blue"}), "#rrggbb"),
-        (json!({"logo_base64": svg("<script>alert(1)</script>"), "logo_type": "image/svg+xml"}), "script"),
-        (json!({"logo_base64": svg(r#"<rect onclick="x()"/>"#), "logo_type": "image/svg+xml"}), "event handler"),
-        (json!({"logo_base64": svg(r#"<a href="https://tracker.example/"/>"#), "logo_type": "image/svg+xml"}), "external"),
-        (json!({"logo_base64": b64(&too_big), "logo_type": "image/png"}), "64 KiB"),
-        (json!({"logo_base64": svg(""), "logo_type": "image/png"}), "PNG"),
-        (json!({"logo_base64": svg(""), "logo_type": "image/gif"}), "logo_type"),
-        (json!({"logo_base64": "***", "logo_type": "image/svg+xml"}), "base64"),
+        (
+            json!({"logo_base64": svg("<script>alert(1)</script>"), "logo_type": "image/svg+xml"}),
+            "script",
+        ),
+        (
+            json!({"logo_base64": svg(r#"<rect onclick="x()"/>"#), "logo_type": "image/svg+xml"}),
+            "event handler",
+        ),
+        (
+            json!({"logo_base64": svg(r#"<a href="https://tracker.example/"/>"#), "logo_type": "image/svg+xml"}),
+            "external",
+        ),
+        (
+            json!({"logo_base64": b64(&too_big), "logo_type": "image/png"}),
+            "64 KiB",
+        ),
+        (
+            json!({"logo_base64": svg(""), "logo_type": "image/png"}),
+            "PNG",
+        ),
+        (
+            json!({"logo_base64": svg(""), "logo_type": "image/gif"}),
+            "logo_type",
+        ),
+        (
+            json!({"logo_base64": "***", "logo_type": "image/svg+xml"}),
+            "base64",
+        ),
         (json!({"logo_base64": svg("")}), "together"),
     ];
     for (body, why) in cases {
@@ -101,14 +137,30 @@ async fn unreadable_colours_and_unsafe_logos_are_refused(app: TestApp) {
     }
     // The demo's look is untouched.
     let kept = look::look_for_area(&app.app, s.area_a).await.unwrap();
-    assert_eq!(kept.primary_colour.as_deref(), Some(cho_server::demo::DEMO_COLOUR));
-    assert_eq!(kept.logo.unwrap().bytes, cho_server::demo::DEMO_LOGO.as_bytes());
+    assert_eq!(
+        kept.primary_colour.as_deref(),
+        Some(cho_server::demo::DEMO_COLOUR)
+    );
+    assert_eq!(
+        kept.logo.unwrap().bytes,
+        cho_server::demo::DEMO_LOGO.as_bytes()
+    );
 
     assert_error(
-        &app.put("/api/v1/municipalities/999/look", &op, json!({"primary_colour": "#000000"})).await,
+        &app.put(
+            "/api/v1/municipalities/999/look",
+            &op,
+            json!({"primary_colour": "#000000"}),
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
-    assert_error(&app.put(&path, &beh, json!({"primary_colour": "#000000"})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &app.put(&path, &beh, json!({"primary_colour": "#000000"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
 }

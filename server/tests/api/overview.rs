@@ -10,9 +10,10 @@ use crate::harness::*;
 
 /// Enrols a door phone at `venue` as `owner`; returns its id.
 async fn enrol(app: &TestApp, owner: (&str, &str), venue: i64, name: &str) -> i64 {
-    let actor = cho_server::services::auth::authenticate(&app.app, &app.login(owner.0, owner.1).await)
-        .await
-        .unwrap();
+    let actor =
+        cho_server::services::auth::authenticate(&app.app, &app.login(owner.0, owner.1).await)
+            .await
+            .unwrap();
     let code = cho_server::services::devices::create_code(&app.app, &actor, venue, name)
         .await
         .unwrap();
@@ -75,7 +76,11 @@ async fn an_owner_sees_their_venues_bans_phones_and_the_list(app: TestApp) {
 
     for who in [OPERATOR, BEHEERDER_A] {
         let token = app.login(who.0, who.1).await;
-        assert_error(&app.get("/api/v1/dashboard", &token).await, StatusCode::FORBIDDEN, "forbidden");
+        assert_error(
+            &app.get("/api/v1/dashboard", &token).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        );
     }
 }
 
@@ -91,14 +96,22 @@ async fn the_area_overview_warns_of_the_permit_and_stale_phones(app: TestApp) {
     assert_eq!(body["permit"]["expires_soon"], false);
     assert_eq!(body["active_bans"], 3);
     assert_eq!(body["venues"].as_array().unwrap().len(), 2);
-    assert_eq!(body["devices"], json!({"active": 0, "revoked": 0, "stale": 0}));
+    assert_eq!(
+        body["devices"],
+        json!({"active": 0, "revoked": 0, "stale": 0})
+    );
     assert_eq!(body["list"], Value::Null, "nothing published yet");
 
     // A permit expiring in 59 days is flagged; one past is expired.
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let permit = |expires: &str| json!({"reference": "AP z2026-1", "granted_on": "2025-01-01", "expires_on": expires});
     assert_status(
-        &app.put(&format!("/api/v1/areas/{}/permit", s.area_a), &beh, permit("2027-01-26")).await,
+        &app.put(
+            &format!("/api/v1/areas/{}/permit", s.area_a),
+            &beh,
+            permit("2027-01-26"),
+        )
+        .await,
         StatusCode::NO_CONTENT,
     );
     let body = get_ok(&app, &path, BEHEERDER_A).await;
@@ -111,14 +124,26 @@ async fn the_area_overview_warns_of_the_permit_and_stale_phones(app: TestApp) {
     let a = enrol(&app, OWNER_A, s.venue_a1, "Voordeur").await;
     let b = enrol(&app, OWNER_A, s.venue_a1, "Achterdeur").await;
     assert_status(
-        &app.request("POST", &format!("/api/v1/devices/{b}/revoke"), Some(&beh), None).await,
+        &app.request(
+            "POST",
+            &format!("/api/v1/devices/{b}/revoke"),
+            Some(&beh),
+            None,
+        )
+        .await,
         StatusCode::NO_CONTENT,
     );
     let body = get_ok(&app, &path, BEHEERDER_A).await;
-    assert_eq!(body["devices"], json!({"active": 1, "revoked": 1, "stale": 0}));
+    assert_eq!(
+        body["devices"],
+        json!({"active": 1, "revoked": 1, "stale": 0})
+    );
     app.clock.advance(DAY + 1);
     let body = get_ok(&app, &path, BEHEERDER_A).await;
-    assert_eq!(body["devices"], json!({"active": 1, "revoked": 1, "stale": 1}));
+    assert_eq!(
+        body["devices"],
+        json!({"active": 1, "revoked": 1, "stale": 1})
+    );
     assert_eq!(body["stale_devices"][0]["id"], a);
 
     // A withdrawn venue shows as withdrawn.
@@ -164,7 +189,10 @@ async fn the_operator_sees_municipalities_areas_and_beheerders(app: TestApp) {
         json!([{"id": app.account_id(BEHEERDER_A.0).await, "username": BEHEERDER_A.0, "disabled": false}])
     );
     assert_eq!(municipalities[1]["areas"][0]["id"], s.area_b);
-    assert_eq!(municipalities[1]["areas"][0]["beheerders"][0]["username"], BEHEERDER_B.0);
+    assert_eq!(
+        municipalities[1]["areas"][0]["beheerders"][0]["username"],
+        BEHEERDER_B.0
+    );
     let text = body.to_string();
     assert!(!text.contains(OWNER_A.0), "no owner accounts: {text}");
     for (surname, given, birth) in DEMO_PEOPLE {

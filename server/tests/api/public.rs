@@ -18,7 +18,14 @@ async fn areas_with_a_valid_permit_have_a_public_page(app: TestApp) {
     let s = app.seed().await;
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
     let unpermitted = app
-        .new_area(&op, "Kampen", "Kampen Centrum", ("beheerder-c", "beheerder-c-password"), ("owner-c", "owner-c-password-1"), false)
+        .new_area(
+            &op,
+            "Kampen",
+            "Kampen Centrum",
+            ("beheerder-c", "beheerder-c-password"),
+            ("owner-c", "owner-c-password-1"),
+            false,
+        )
         .await;
     let (status, list) = public(&app, "/api/v1/public/areas").await;
     assert_eq!(status, StatusCode::OK);
@@ -35,7 +42,11 @@ async fn areas_with_a_valid_permit_have_a_public_page(app: TestApp) {
         "not_found",
     );
     assert_error(
-        &public(&app, &format!("/api/v1/public/venues/{}/sign", unpermitted.venue)).await,
+        &public(
+            &app,
+            &format!("/api/v1/public/venues/{}/sign", unpermitted.venue),
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -56,8 +67,14 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
     assert_eq!(page["complaint_window_days"], 14);
     assert_eq!(page["municipality"]["name"], "Zwolle");
     assert_eq!(page["municipality"]["primary_colour"], "#1d4f91");
-    assert_eq!(page["municipality"]["logo"]["content_type"], "image/svg+xml");
-    assert_eq!(page["municipality"]["logo"]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(
+        page["municipality"]["logo"]["content_type"],
+        "image/svg+xml"
+    );
+    assert_eq!(
+        page["municipality"]["logo"]["hash"].as_str().unwrap().len(),
+        16
+    );
     assert!(page["municipality"]["logo"].get("bytes").is_none());
     assert_eq!(
         page["venues"],
@@ -70,7 +87,10 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
     assert_eq!(categories.len(), 5);
     assert!(categories.contains(&json!({"code": "wapens", "name": "Wapenbezit of zware mishandeling", "default_days": 730, "max_days": 730})));
     assert_eq!(page["contact"]["contact_email"], "cho@zwolle.example");
-    assert_eq!(page["contact"]["complaint_committee_email"], "klachtencommissie@zwolle.example");
+    assert_eq!(
+        page["contact"]["complaint_committee_email"],
+        "klachtencommissie@zwolle.example"
+    );
     // Nobody's data, no bans, no accounts.
     let text = page.to_string();
     for (surname, given, birth) in DEMO_PEOPLE {
@@ -84,7 +104,10 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
     assert_eq!(sign["venue_name"], "Café De Kroon");
     assert_eq!(sign["area_name"], "Binnenstad Zwolle");
     assert_eq!(sign["public_path"], format!("/gebieden/{}", s.area_a));
-    assert_eq!(sign["public_url"], format!("http://127.0.0.1:8080/gebieden/{}", s.area_a));
+    assert_eq!(
+        sign["public_url"],
+        format!("http://127.0.0.1:8080/gebieden/{}", s.area_a)
+    );
     assert_eq!(sign["municipality"]["name"], "Zwolle");
 
     // Withdrawn, a venue leaves the page and its sign is gone.
@@ -105,8 +128,16 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    assert_error(&public(&app, "/api/v1/public/venues/9999/sign").await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&public(&app, "/api/v1/public/areas/9999").await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &public(&app, "/api/v1/public/venues/9999/sign").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &public(&app, "/api/v1/public/areas/9999").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 both!(the_beheerder_sets_the_contact_fields);
@@ -126,7 +157,12 @@ async fn the_beheerder_sets_the_contact_fields(app: TestApp) {
     let beh_id = app.account_id(BEHEERDER_A.0).await;
     assert_eq!(
         app.events_after(before).await,
-        vec![(format!("account:{beh_id}"), "area.contact".to_owned(), "area".to_owned(), s.area_a.to_string())]
+        vec![(
+            format!("account:{beh_id}"),
+            "area.contact".to_owned(),
+            "area".to_owned(),
+            s.area_a.to_string()
+        )]
     );
     let (_, page) = public(&app, &format!("/api/v1/public/areas/{}", s.area_a)).await;
     assert_eq!(
@@ -144,7 +180,11 @@ async fn the_beheerder_sets_the_contact_fields(app: TestApp) {
         json!({"privacy_contact": "x".repeat(401)}),
         json!({"complaint_committee_address": "a\u{0007}b"}),
     ] {
-        assert_error(&app.put(&path, &beh, bad).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+        assert_error(
+            &app.put(&path, &beh, bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        );
     }
     assert_error(
         &app.put(&path, &beh, json!({"website": "x"})).await,
@@ -152,9 +192,17 @@ async fn the_beheerder_sets_the_contact_fields(app: TestApp) {
         "invalid_body",
     );
     let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
-    assert_error(&app.put(&path, &beh_b, json!({})).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &app.put(&path, &beh_b, json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    assert_error(&app.put(&path, &owner, json!({})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &app.put(&path, &owner, json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     // Nothing changed by the refused calls.
     let (_, again) = public(&app, &format!("/api/v1/public/areas/{}", s.area_a)).await;
     assert_eq!(again["contact"], page["contact"]);

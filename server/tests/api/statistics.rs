@@ -49,11 +49,19 @@ async fn active_bans_per_category_and_venue_with_names(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["venue_name"].as_str().unwrap().to_owned(), v["bans"].as_i64().unwrap()))
+        .map(|v| {
+            (
+                v["venue_name"].as_str().unwrap().to_owned(),
+                v["bans"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         by_venue,
-        vec![("Café De Kroon".to_owned(), 2), ("Club De Fabriek".to_owned(), 1)]
+        vec![
+            ("Café De Kroon".to_owned(), 2),
+            ("Club De Fabriek".to_owned(), 1)
+        ]
     );
     // Every category of the protocol, zeros included.
     assert_eq!(body["active_by_category"].as_array().unwrap().len(), 5);
@@ -94,7 +102,10 @@ async fn active_bans_per_category_and_venue_with_names(app: TestApp) {
         .map(|m| m["month"].as_str().unwrap())
         .collect();
     assert_eq!(months, ["2026-11", "2026-12", "2027-01", "2027-02"]);
-    assert_eq!(month(&body, "2027-01"), &json!({"month": "2027-01", "bans": 0, "by_category": []}));
+    assert_eq!(
+        month(&body, "2027-01"),
+        &json!({"month": "2027-01", "bans": 0, "by_category": []})
+    );
 }
 
 both!(a_purged_ban_stays_in_the_month_it_was_issued);
@@ -113,8 +124,16 @@ async fn a_purged_ban_stays_in_the_month_it_was_issued(app: TestApp) {
     // Issued on 28 November, starting on 5 December (it may start up to
     // 30 days later), over on 6 December.
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    let body = ban_body(s.venue_a1, s.category_a, manual("Smit", "Karel", "1980-02-02"));
-    let body = with(with(body, "starts_on", json!("2026-12-05")), "ends_on", json!("2026-12-06"));
+    let body = ban_body(
+        s.venue_a1,
+        s.category_a,
+        manual("Smit", "Karel", "1980-02-02"),
+    );
+    let body = with(
+        with(body, "starts_on", json!("2026-12-05")),
+        "ends_on",
+        json!("2026-12-06"),
+    );
     app.issue(&owner, body).await;
     let before = stats(&app, s.area_a, BEHEERDER_A).await;
     assert_eq!(month(&before, "2026-11")["bans"], 4);
@@ -161,12 +180,14 @@ async fn another_areas_beheerder_finds_no_statistics(app: TestApp) {
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     for path in ["statistics", "statistics.csv", "overview"] {
         assert_error(
-            &app.get(&format!("/api/v1/areas/{}/{path}", s.area_a), &beh_b).await,
+            &app.get(&format!("/api/v1/areas/{}/{path}", s.area_a), &beh_b)
+                .await,
             StatusCode::NOT_FOUND,
             "not_found",
         );
         assert_error(
-            &app.get(&format!("/api/v1/areas/{}/{path}", s.area_a), &owner).await,
+            &app.get(&format!("/api/v1/areas/{}/{path}", s.area_a), &owner)
+                .await,
             StatusCode::FORBIDDEN,
             "forbidden",
         );
