@@ -56,7 +56,7 @@ pub fn routes(api: Api) -> Api {
         put(set_look).layer(DefaultBodyLimit::max(LOOK_BODY_LIMIT_BYTES)),
     )
     .route(
-        Operation::new("GET", "/api/v1/public/areas", "Areas with a public page (a permit valid today)").public(),
+        Operation::new("GET", "/api/v1/public/areas", "The deployment (name, contact) and the areas with a public page (a permit valid today)").public(),
         get(public_areas),
     )
     .route(
@@ -163,10 +163,8 @@ async fn set_look(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn public_areas(
-    State(app): State<App>,
-) -> Result<axum::Json<Vec<public::PublicAreaSummary>>, ApiError> {
-    Ok(axum::Json(public::areas(&app).await?))
+async fn public_areas(State(app): State<App>) -> Result<axum::Json<public::PublicIndex>, ApiError> {
+    Ok(axum::Json(public::index(&app).await?))
 }
 
 async fn public_area(

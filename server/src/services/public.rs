@@ -113,6 +113,22 @@ fn has_public_page(area: &AreaRow, today: Date) -> bool {
     area.permit.as_ref().is_some_and(|p| p.valid_on(today))
 }
 
+/// The public landing data: who runs the deployment, and every area with
+/// a public page.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PublicIndex {
+    pub deployment: super::look::Deployment,
+    pub areas: Vec<PublicAreaSummary>,
+}
+
+/// The deployment and every area with a public page, by name.
+pub async fn index(app: &App) -> AppResult<PublicIndex> {
+    Ok(PublicIndex {
+        deployment: app.deployment.clone(),
+        areas: areas(app).await?,
+    })
+}
+
 /// Every area with a public page, by name.
 pub async fn areas(app: &App) -> AppResult<Vec<PublicAreaSummary>> {
     let today = app.clock.today();

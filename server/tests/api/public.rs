@@ -30,7 +30,11 @@ async fn areas_with_a_valid_permit_have_a_public_page(app: TestApp) {
     let (status, list) = public(&app, "/api/v1/public/areas").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        list,
+        list["deployment"],
+        json!({"name": "CHO", "contact_email": null})
+    );
+    assert_eq!(
+        list["areas"],
         json!([
             {"id": s.area_b, "name": "Binnenstad Deventer", "municipality_name": "Deventer", "path": format!("/gebieden/{}", s.area_b)},
             {"id": s.area_a, "name": "Binnenstad Zwolle", "municipality_name": "Zwolle", "path": format!("/gebieden/{}", s.area_a)},
