@@ -176,9 +176,22 @@ struct ServeOptions {
     #[arg(long, env = "CHO_IDLE_TIMEOUT", default_value_t = 60,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     idle_timeout: u64,
+    /// The deployment's name, shown in the pages' footer and on pages no
+    /// municipality's look applies to.
+    #[arg(long, env = "CHO_DEPLOYMENT_NAME", default_value = crate::services::look::DEFAULT_DEPLOYMENT_NAME)]
+    deployment_name: String,
+    /// The deployment's contact e-mail address, shown in the pages' footer.
+    #[arg(long, env = "CHO_CONTACT_EMAIL")]
+    contact_email: Option<String>,
 }
 
 impl ServeOptions {
+    /// The deployment's name and contact, checked.
+    fn deployment(&self) -> Result<crate::services::look::Deployment, CliError> {
+        crate::services::look::Deployment::new(&self.deployment_name, self.contact_email.as_deref())
+            .map_err(|e| CliError::Message(format!("--deployment-name / --contact-email: {e}")))
+    }
+
     async fn config(&self) -> Result<crate::ServeConfig, CliError> {
         let metrics = tokio::net::TcpListener::bind(self.metrics_bind)
             .await
@@ -361,7 +374,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         .to_owned(),
                 ));
             }
-            let app = open(&cli).await?;
+            let mut app = open(&cli).await?;
+            app.deployment = options.deployment()?;
             serve(app, *bind, options.config().await?).await?;
         }
         Command::Migrate => {
@@ -386,6 +400,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 Secrets::create(&cli.data_dir)?;
             }
             let mut app = open(&cli).await?;
+            app.deployment = options.deployment()?;
             if cli.public_url.is_none() {
                 app.public_url = format!("http://{bind}");
             }

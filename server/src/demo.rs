@@ -8,7 +8,7 @@ use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::{Actor, Role};
 use crate::domain::username::Username;
 use crate::services::bans::{Hearing, IssueBan, Notification, PersonInput};
-use crate::services::{App, AppResult, admin, bans};
+use crate::services::{App, AppResult, admin, bans, look, public};
 use crate::storage::accounts;
 
 /// (username, password, what the account is). Demo passwords only.
@@ -41,6 +41,12 @@ pub const MODEL_CATEGORIES: [(&str, &str, i64, i64); 5] = [
     ("drugs-handel", "Handel in drugs", 365, 730),
     ("wapens", "Wapenbezit of zware mishandeling", 730, 730),
 ];
+
+/// The demo municipality's primary colour (7.9:1 with white text).
+pub const DEMO_COLOUR: &str = "#1d4f91";
+
+/// The demo municipality's logo: a plain shield.
+pub const DEMO_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 48" width="40" height="48" role="img" aria-label="Zwolle"><path d="M4 4h32v20c0 11-8 18-16 21C12 42 4 35 4 24z" fill="#1d4f91"/><path d="M9 9h22v15c0 8-5 13-11 16C14 37 9 32 9 24z" fill="#ffffff"/><path d="M20 12l7 7-7 7-7-7z" fill="#c8102e"/></svg>"##;
 
 fn actor(account_id: i64, role: Role, area_id: Option<i64>, venue_ids: Vec<i64>) -> Actor {
     Actor {
@@ -76,6 +82,16 @@ pub async fn seed(app: &App) -> AppResult<bool> {
 
     let today = app.clock.today();
     let municipality = admin::create_municipality(app, &operator, "Zwolle").await?;
+    look::set_look(
+        app,
+        &operator,
+        municipality,
+        look::NewLook {
+            primary_colour: Some(DEMO_COLOUR),
+            logo: Some((DEMO_LOGO.as_bytes(), crate::domain::look::SVG)),
+        },
+    )
+    .await?;
     let area = admin::create_area(
         app,
         &operator,
@@ -97,6 +113,23 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     )
     .await?;
     let beheerder = actor(beheerder_id, Role::Beheerder, Some(area), vec![]);
+    public::set_contact(
+        app,
+        &beheerder,
+        area,
+        &public::Contact {
+            contact_email: Some("cho@zwolle.example".to_owned()),
+            contact_phone: Some("038 498 9111".to_owned()),
+            complaint_committee_address: Some(
+                "Klachtencommissie CHO, Postbus 10007, 8000 GA Zwolle".to_owned(),
+            ),
+            complaint_committee_email: Some("klachtencommissie@zwolle.example".to_owned()),
+            privacy_contact: Some(
+                "Functionaris gegevensbescherming, privacy@zwolle.example".to_owned(),
+            ),
+        },
+    )
+    .await?;
     let permit = Permit::new(
         "AP z2025-04711",
         today - Duration::days(365),

@@ -198,5 +198,6 @@ pub fn app(
         checkpoints: services::audit::CheckpointConfig::default(),
         max_clock_skew: services::lists::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
         list_clock: services::lists::ListClockAlarm::default(),
+        deployment: services::look::Deployment::default(),
     }
 }

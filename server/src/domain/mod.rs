@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod ban;
+pub mod look;
 pub mod protocol;
 pub mod roles;
 pub mod username;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
@@ -14,7 +14,6 @@ use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::services::admin::{AreaView, CategoryView, MunicipalityView, VenueView};
 use crate::services::{App, AppError, AppResult, admin, audit};
-use crate::storage::bans;
 
 pub fn routes(api: Api) -> Api {
     const OPERATOR: &str = "operator";
@@ -78,7 +77,6 @@ pub fn routes(api: Api) -> Api {
             put(set_admission),
         )
         .route(Operation::new("GET", "/api/v1/areas/{id}/audit", "Page through the area's audit trail (?after=&limit=), filtered by action, actor, object_type, object_id and time (?from=&until=, unix seconds)").roles(BEHEERDER), get(audit_page))
-        .route(Operation::new("GET", "/api/v1/areas/{id}/statistics", "Anonymous counts of purged bans").roles("operator; the area's beheerder"), get(statistics))
 }
 
 /// The id of what a POST created.
@@ -367,22 +365,4 @@ async fn audit_page(
     Ok(axum::Json(
         audit::page(&app, &auth.actor, id, &filter, page).await?,
     ))
-}
-
-async fn statistics(
-    State(app): State<App>,
-    auth: Auth,
-    Id(id): Id,
-) -> Result<axum::Json<Value>, ApiError> {
-    if !(auth.actor.is_operator() || auth.actor.manages_area(id)) {
-        return Err(AppError::Forbidden.into());
-    }
-    let rows = bans::statistics(&app.db, id)
-        .await
-        .map_err(AppError::from)?;
-    Ok(axum::Json(Value::Array(
-        rows.into_iter()
-            .map(|(c, m, n)| json!({"category_id": c, "month": m, "purged_bans": n}))
-            .collect(),
-    )))
 }

@@ -18,6 +18,7 @@ mod extract;
 pub mod metrics;
 mod openapi;
 mod ops;
+mod overview;
 pub mod serve;
 
 use std::sync::Arc;
@@ -93,6 +94,7 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    let api = overview::routes(api);
     devices::routes(api)
 }
 

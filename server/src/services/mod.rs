@@ -16,9 +16,14 @@ pub mod health;
 pub mod keys;
 pub mod limits;
 pub mod lists;
+pub mod look;
 pub mod metrics;
+pub mod overview;
+pub mod public;
 pub mod retention;
 pub mod signing;
+pub mod statistics;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -51,6 +56,9 @@ pub struct App {
     pub max_clock_skew: i64,
     /// Raised while publication is refused because the clock is behind.
     pub list_clock: lists::ListClockAlarm,
+    /// The deployment's name and contact (`--deployment-name`,
+    /// `--contact-email`): the pages' footer and default look.
+    pub deployment: look::Deployment,
 }
 
 impl App {

@@ -387,15 +387,69 @@ pub async fn end(tx: &mut WriteTx, id: i64, status: BanStatus, reason: &str) -> 
     Ok(done.rows_affected() == 1)
 }
 
+/// The one definition of an active ban on a day (bound as `$1`, the bans
+/// table aliased `b`): not revoked or overturned, last day not passed. The
+/// metrics gauge, the statistics and the overviews all count with it.
+const ACTIVE_ON_DAY_1: &str = "b.status = 'active' AND b.ends_on >= $1";
+
 /// Active bans per area, for metrics.
 pub async fn active_counts(db: &Db, today: Date) -> Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query("SELECT area_id, COUNT(*) AS n FROM bans WHERE status = 'active' AND ends_on >= $1 GROUP BY area_id ORDER BY area_id")
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT b.area_id, COUNT(*) AS n FROM bans b WHERE {ACTIVE_ON_DAY_1} GROUP BY b.area_id ORDER BY b.area_id"
+    )))
         .bind(format_date(today))
         .fetch_all(db.pool())
         .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("area_id")?, r.try_get("n")?)))
         .collect()
+}
+
+/// Active bans of an area on `today` per (category, venue), as
+/// (category id, venue id, count).
+pub async fn active_by_category_and_venue(
+    db: &Db,
+    area_id: i64,
+    today: Date,
+) -> Result<Vec<(i64, i64, i64)>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT b.category_id, b.venue_id, COUNT(*) AS n FROM bans b WHERE {ACTIVE_ON_DAY_1} AND b.area_id = $2 \
+         GROUP BY b.category_id, b.venue_id ORDER BY b.category_id, b.venue_id"
+    )))
+    .bind(format_date(today))
+    .bind(area_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("category_id")?,
+                r.try_get("venue_id")?,
+                r.try_get("n")?,
+            ))
+        })
+        .collect()
+}
+
+/// Every stored ban of an area as (category id, issued at): the month of
+/// issue is the Netherlands' calendar month of `issued at`, which SQL
+/// cannot tell the same way on both databases.
+pub async fn issue_times(db: &Db, area_id: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query("SELECT category_id, created_at FROM bans WHERE area_id = $1")
+        .bind(area_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("category_id")?, r.try_get("created_at")?)))
+        .collect()
+}
+
+/// `YYYY-MM` of the day a ban was issued (in the Netherlands): the month
+/// the statistics count a ban in, alive or purged.
+pub fn issue_month(created_at: i64) -> Result<String> {
+    let day = cho_core::dates::door_date(created_at)
+        .map_err(|_| StorageError::Inconsistent("ban issue time"))?;
+    Ok(format!("{:04}-{:02}", day.year(), u8::from(day.month())))
 }
 
 /// A ban past its retention: its id, area, category and month of issue.
@@ -411,7 +465,7 @@ pub struct Purgeable {
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
-        "SELECT b.id, b.area_id, b.category_id, b.starts_on, b.ends_on, b.status, b.status_changed_at, a.retention_days \
+        "SELECT b.id, b.area_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
          FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
     )
     .fetch_all(tx.conn())
@@ -430,12 +484,13 @@ pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> 
             }
         };
         if ended_long_ago {
-            let starts_on: String = row.try_get("starts_on")?;
+            // Counted in the month it was issued, as the statistics count
+            // it while it is stored.
             out.push(Purgeable {
                 id: row.try_get("id")?,
                 area_id: row.try_get("area_id")?,
                 category_id: row.try_get("category_id")?,
-                month: starts_on.get(..7).unwrap_or_default().to_owned(),
+                month: issue_month(row.try_get("created_at")?)?,
             });
         }
     }

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bans;
 pub mod devices;
 pub mod lists;
+pub mod public;
 pub mod venues;
 
 use std::str::FromStr;

@@ -55,6 +55,8 @@ enum Target {
     None,
     AreaA,
     AreaB,
+    /// Area A's municipality.
+    MunicipalityA,
     VenueA1,
     VenueB,
     /// A ban issued at venue A1 by owner A.
@@ -155,6 +157,11 @@ const BEHEERDER_ACCOUNT_A_200: [u16; 7] = [401, 200, 404, 404, 403, 403, 403];
 /// A category: its area's beheerder; another area's is 404; other roles 403.
 const CATEGORY_A_204: [u16; 7] = [401, 403, 204, 404, 403, 403, 403];
 const CATEGORY_B_204: [u16; 7] = [401, 403, 404, 204, 403, 403, 403];
+/// An area's anonymous figures: the operator and the area's beheerder;
+/// another area's beheerder is told it is not found.
+const FIGURES_A: [u16; 7] = [401, 200, 200, 404, 403, 403, 403];
+const FIGURES_B: [u16; 7] = [401, 200, 404, 200, 403, 403, 403];
+const OWNERS_200: [u16; 7] = [401, 403, 403, 403, 200, 200, 200];
 
 fn cases() -> Vec<Case> {
     use Target::*;
@@ -238,8 +245,24 @@ fn cases() -> Vec<Case> {
             .body(|s, _, _| json!({"venue_ids": [s.venue_b]})),
         case("GET", "/api/v1/areas/{id}/audit", AreaA, MANAGE_A_200),
         case("GET", "/api/v1/areas/{id}/audit", AreaB, MANAGE_B_200),
-        case("GET", "/api/v1/areas/{id}/statistics", AreaA, OPERATOR_OR_MANAGE_A),
-        case("GET", "/api/v1/areas/{id}/statistics", AreaB, OPERATOR_OR_MANAGE_B),
+        case("GET", "/api/v1/areas/{id}/statistics", AreaA, FIGURES_A),
+        case("GET", "/api/v1/areas/{id}/statistics", AreaB, FIGURES_B),
+        case("GET", "/api/v1/areas/{id}/statistics.csv", AreaA, FIGURES_A),
+        case("GET", "/api/v1/areas/{id}/statistics.csv", AreaB, FIGURES_B),
+        case("GET", "/api/v1/areas/{id}/overview", AreaA, FIGURES_A),
+        case("GET", "/api/v1/areas/{id}/overview", AreaB, FIGURES_B),
+        case("GET", "/api/v1/dashboard", None, OWNERS_200),
+        case("GET", "/api/v1/operator/overview", None, OPERATOR_ONLY_200),
+        case("PUT", "/api/v1/areas/{id}/contact", AreaA, [401, 403, 204, 404, 403, 403, 403]).body(contact),
+        case("PUT", "/api/v1/areas/{id}/contact", AreaB, [401, 403, 404, 204, 403, 403, 403]).body(contact),
+        case("PUT", "/api/v1/municipalities/{id}/look", MunicipalityA, [401, 204, 403, 403, 403, 403, 403])
+            .body(|_, _, _| json!({"primary_colour": "#1d4f91"})),
+        // Public: no login, the same for everyone.
+        case("GET", "/api/v1/public/areas", None, ALL_200),
+        case("GET", "/api/v1/public/areas/{id}", AreaA, ALL_200),
+        case("GET", "/api/v1/public/areas/{id}", AreaB, ALL_200),
+        case("GET", "/api/v1/public/venues/{id}/sign", VenueA1, ALL_200),
+        case("GET", "/api/v1/public/venues/{id}/sign", VenueB, ALL_200),
         case("POST", "/api/v1/bans", None, ISSUE_AT_A1)
             .body(|s, n, _| ban_body(s.venue_a1, s.category_a, manual("Smit", &name(n), "1980-02-02"))),
         case("POST", "/api/v1/bans", None, ISSUE_AT_B)
@@ -364,6 +387,10 @@ async fn fresh_category(app: &TestApp, manager: (&str, &str), area: i64, n: usiz
     .unwrap()
 }
 
+fn contact(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"contact_email": "cho@example.nl", "privacy_contact": "privacy@example.nl"})
+}
+
 fn venue(_: &Seeded, n: usize, _: Who) -> Value {
     json!({"name": format!("Venue {n}"), "address": "Straat 1", "kvk_number": "12345678", "admitted_on": "2026-03-01"})
 }
@@ -429,6 +456,7 @@ async fn every_operation_by_every_role(app: TestApp) {
                 Target::None => None,
                 Target::AreaA => Some(s.area_a),
                 Target::AreaB => Some(s.area_b),
+                Target::MunicipalityA => Some(s.municipality_a),
                 Target::VenueA1 => Some(s.venue_a1),
                 Target::VenueB => Some(s.venue_b),
                 Target::BanA => Some(ban_a),
@@ -530,6 +558,28 @@ fn check_scope(s: &Seeded, who: Who, path: &str, answer: &Value) {
             None => assert!(ids.len() >= 2, "the operator sees every area"),
         }
     }
+    if path == "/api/v1/dashboard" {
+        let venues: Vec<i64> = answer["venues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_i64().unwrap())
+            .collect();
+        let expected = match who {
+            Who::OwnerA => vec![s.venue_a1],
+            Who::OwnerA2 => vec![s.venue_a2],
+            Who::OwnerB => vec![s.venue_b],
+            _ => vec![],
+        };
+        assert_eq!(venues, expected, "{who:?}'s dashboard");
+        assert_eq!(answer["area_id"].as_i64(), area_of(who));
+        for d in answer["devices"].as_array().unwrap() {
+            assert!(
+                expected.contains(&d["venue_id"].as_i64().unwrap()),
+                "{who:?}: {d}"
+            );
+        }
+    }
     if path.starts_with("/api/v1/bans") && !path.contains("/bans/") {
         for ban in answer.as_array().unwrap() {
             assert_eq!(
@@ -575,6 +625,9 @@ async fn the_operator_never_sees_personal_data(app: TestApp) {
     for path in [
         "/api/v1/areas".to_owned(),
         format!("/api/v1/areas/{}/statistics", s.area_a),
+        format!("/api/v1/areas/{}/statistics.csv", s.area_a),
+        format!("/api/v1/areas/{}/overview", s.area_a),
+        "/api/v1/operator/overview".to_owned(),
         format!("/api/v1/areas/{}/accounts", s.area_a),
     ] {
         let (status, body) = app.get(&path, &op).await;

@@ -534,6 +534,43 @@ fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
     assert_eq!(server.terminate(), Some(0));
 }
 
+#[test]
+fn demo_takes_the_deployment_name_and_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        dir.path(),
+        "demo",
+        &[
+            "--deployment-name",
+            "Horeca Zwolle",
+            "--contact-email",
+            "cho@horeca-zwolle.example",
+        ],
+    );
+    let (status, body) = http(server.port, "GET", "/api/v1/public/areas", None, None).unwrap();
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body["deployment"],
+        serde_json::json!({"name": "Horeca Zwolle", "contact_email": "cho@horeca-zwolle.example"})
+    );
+    assert_eq!(body["areas"][0]["name"], "Binnenstad Zwolle");
+    assert_eq!(server.terminate(), Some(0));
+
+    let out = run(
+        dir.path(),
+        &[
+            "demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--contact-email",
+            "not an address",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--contact-email"), "{}", stderr(&out));
+}
+
 /// The three forgeries of someone who can write the database but holds no
 /// key file, each caught by `audit verify` against the checkpoint file
 /// that `audit checkpoint` and `serve` append to.

@@ -62,7 +62,15 @@ async fn document_lists_every_operation_and_nothing_else(app: TestApp) {
         .collect();
     assert_eq!(
         public,
-        BTreeSet::from(["/healthz", "/api/v1/auth/login", "/api/v1/devices/enrol"])
+        BTreeSet::from([
+            "/healthz",
+            "/api/v1/auth/login",
+            "/api/v1/devices/enrol",
+            // DOMAIN rule 10: the public page's data and the door signs.
+            "/api/v1/public/areas",
+            "/api/v1/public/areas/{id}",
+            "/api/v1/public/venues/{id}/sign",
+        ])
     );
 }
 

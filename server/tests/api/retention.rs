@@ -52,6 +52,31 @@ async fn statistics(app: &TestApp, area: i64) -> Value {
     body
 }
 
+/// Bans issued per (month, category), purged ones included.
+async fn issued(app: &TestApp, area: i64) -> Vec<(String, i64, i64)> {
+    let stats = statistics(app, area).await;
+    let mut out = Vec::new();
+    for month in stats["months"].as_array().unwrap() {
+        for c in month["by_category"].as_array().unwrap() {
+            out.push((
+                month["month"].as_str().unwrap().to_owned(),
+                c["category_id"].as_i64().unwrap(),
+                c["bans"].as_i64().unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+/// The figure of one (month, category).
+async fn issued_in(app: &TestApp, area: i64, month: &str, category: i64) -> i64 {
+    issued(app, area)
+        .await
+        .iter()
+        .find(|(m, c, _)| m == month && *c == category)
+        .map_or(0, |(_, _, n)| *n)
+}
+
 /// A ban at A1 whose last day is 2026-11-29.
 async fn short_ban(app: &TestApp, s: &Seeded, given: &str) -> i64 {
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
@@ -86,13 +111,9 @@ async fn without_retention_a_ban_goes_the_day_after_it_ends(app: TestApp) {
     assert_eq!(purged(&app).await, 0);
     let (bans, tokens) = rows_of(&app, ban).await;
     assert!(bans == 1 && tokens > 0);
-    assert!(
-        statistics(&app, s.area_a)
-            .await
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    // The demo's Jansen and this ban, both issued in November.
+    let figures = issued(&app, s.area_a).await;
+    assert_eq!(issued_in(&app, s.area_a, "2026-11", s.category_a).await, 2);
 
     // The day after: gone, with its tokens and personal data.
     app.advance_days(1);
@@ -108,10 +129,8 @@ async fn without_retention_a_ban_goes_the_day_after_it_ends(app: TestApp) {
             ban.to_string()
         )]
     );
-    assert_eq!(
-        statistics(&app, s.area_a).await,
-        json!([{"category_id": s.category_a, "month": "2026-11", "purged_bans": 1}])
-    );
+    // Purged, it is still counted in the month it was issued.
+    assert_eq!(issued(&app, s.area_a).await, figures);
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     assert_error(
         &app.get(&format!("/api/v1/bans/{ban}"), &beh).await,
@@ -130,10 +149,7 @@ async fn without_retention_a_ban_goes_the_day_after_it_ends(app: TestApp) {
 
     // Idempotent: a second run purges nothing and counts nothing twice.
     assert_eq!(purged(&app).await, 0);
-    assert_eq!(
-        statistics(&app, s.area_a).await,
-        json!([{"category_id": s.category_a, "month": "2026-11", "purged_bans": 1}])
-    );
+    assert_eq!(issued(&app, s.area_a).await, figures);
     assert_chain_intact(&app).await;
 }
 
@@ -143,6 +159,8 @@ async fn with_retention_a_ban_is_kept_that_many_days(app: TestApp) {
     set_retention(&app, s.area_a, 30).await;
     let first = short_ban(&app, &s, "WILLEKE").await;
     let second = short_ban(&app, &s, "ANNA").await;
+    let figures = issued(&app, s.area_a).await;
+    assert_eq!(issued_in(&app, s.area_a, "2026-11", s.category_a).await, 3);
     // 2026-11-29 + 30 days = 2026-12-29: kept through that day.
     app.clock.set(START + 31 * DAY);
     assert_eq!(purged(&app).await, 0);
@@ -151,17 +169,15 @@ async fn with_retention_a_ban_is_kept_that_many_days(app: TestApp) {
     assert_eq!(purged(&app).await, 2);
     assert_eq!(rows_of(&app, first).await, (0, 0));
     assert_eq!(rows_of(&app, second).await, (0, 0));
-    assert_eq!(
-        statistics(&app, s.area_a).await,
-        json!([{"category_id": s.category_a, "month": "2026-11", "purged_bans": 2}])
-    );
+    assert_eq!(issued(&app, s.area_a).await, figures);
     // Area B's statistics are its own; the operator may read them.
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
     let (status, stats_b) = app
         .get(&format!("/api/v1/areas/{}/statistics", s.area_b), &op)
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(stats_b, json!([]));
+    assert_eq!(stats_b["active_total"], 0);
+    assert_eq!(stats_b["months"], json!([]));
     assert_eq!(purged(&app).await, 0);
     assert_chain_intact(&app).await;
 }
@@ -192,15 +208,17 @@ async fn a_revoked_ban_goes_retention_days_after_revocation(app: TestApp) {
         .await,
         StatusCode::NO_CONTENT,
     );
+    let figures = issued(&app, s.area_a).await;
     app.clock.advance(30 * DAY - 1);
     assert_eq!(purged(&app).await, 0);
     assert_eq!(rows_of(&app, ban).await.0, 1);
     app.clock.advance(1);
     assert_eq!(purged(&app).await, 1);
     assert_eq!(rows_of(&app, ban).await, (0, 0));
+    assert_eq!(issued(&app, s.area_a).await, figures);
     assert_eq!(
-        statistics(&app, s.area_a).await,
-        json!([{"category_id": s.category_a_weapons, "month": "2026-11", "purged_bans": 1}])
+        issued_in(&app, s.area_a, "2026-11", s.category_a_weapons).await,
+        1
     );
 
     // With no retention, a revoked ban goes at the next purge.
@@ -228,12 +246,10 @@ async fn a_revoked_ban_goes_retention_days_after_revocation(app: TestApp) {
     assert_eq!(purged(&app).await, 1);
     assert_eq!(rows_of(&app, next).await, (0, 0));
     // Issued in December: a new month in the statistics.
+    assert_eq!(issued_in(&app, s.area_a, "2026-12", s.category_a).await, 1);
     let stats = statistics(&app, s.area_a).await;
-    assert_eq!(stats.as_array().unwrap().len(), 2, "{stats}");
-    assert_eq!(
-        stats[1],
-        json!({"category_id": s.category_a, "month": "2026-12", "purged_bans": 1})
-    );
+    assert_eq!(stats["months"][1]["month"], "2026-12", "{stats}");
+    assert_eq!(stats["months"][1]["bans"], 1, "{stats}");
     assert_chain_intact(&app).await;
 }
 
