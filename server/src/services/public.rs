@@ -175,9 +175,12 @@ pub async fn area(app: &App, area_id: i64) -> AppResult<PublicArea> {
             address: v.address,
         })
         .collect();
+    // A retired category keeps its bans but is no longer part of the
+    // protocol a visitor is told about.
     let categories = areas::categories(&app.db, area_id)
         .await?
         .into_iter()
+        .filter(|c| c.retired_on.is_none())
         .map(|c| PublicCategory {
             code: c.code,
             name: c.name,

@@ -102,6 +102,20 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
     }
     assert!(!text.contains("kvk") && !text.contains("12345678") && !text.contains(OWNER_A.0));
 
+    // A retired category is no longer part of the protocol shown.
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    assert_status(
+        &app.post(
+            &format!("/api/v1/categories/{}/retire", s.category_a),
+            &beh,
+            json!({}),
+        )
+        .await,
+        StatusCode::NO_CONTENT,
+    );
+    let (_, after) = public(&app, &path).await;
+    assert_eq!(after["categories"].as_array().unwrap().len(), 4);
+
     // The door sign of a participating venue.
     let (status, sign) = public(&app, &format!("/api/v1/public/venues/{}/sign", s.venue_a1)).await;
     assert_eq!(status, StatusCode::OK);
@@ -115,7 +129,6 @@ async fn an_areas_page_names_venues_categories_and_whom_to_ask(app: TestApp) {
     assert_eq!(sign["municipality"]["name"], "Zwolle");
 
     // Withdrawn, a venue leaves the page and its sign is gone.
-    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     assert_status(
         &app.put(
             &format!("/api/v1/venues/{}/admission", s.venue_a2),
