@@ -383,8 +383,7 @@ pub enum WebError {
     LoginRequired { expired: bool },
     /// The password was reset: to the password form until it is changed.
     PasswordChangeRequired,
-    /// Not this page for this person: to another (the operator's start).
-    Redirect(&'static str),
+
     Page {
         status: StatusCode,
         code: &'static str,
@@ -494,7 +493,6 @@ impl IntoResponse for WebError {
                 response
             }
             Self::PasswordChangeRequired => see_other("/account#wachtwoord"),
-            Self::Redirect(location) => see_other(location),
             Self::Page {
                 status,
                 code,

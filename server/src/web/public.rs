@@ -52,12 +52,7 @@ pub async fn landing(
             areas,
         });
     };
-    if viewer.actor.role == crate::domain::roles::Role::Operator
-        && !viewer.actor.must_change_password
-    {
-        // The operator's start is the operator's overview.
-        return Err(WebError::Redirect("/beheer"));
-    }
+
     let summary = auth::account_summary(&app, &viewer.actor)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
