@@ -81,10 +81,19 @@ fn journey(env: &mut Env) {
         // A beheerder for it, then a password reset shown once.
         let username = format!("noord-{lang}");
         b.fill(t("Gebruikersnaam", "Username"), &username);
-        b.fill(t("Eerste wachtwoord", "First password"), "noordoever-wachtwoord");
+        b.fill(
+            t("Eerste wachtwoord", "First password"),
+            "noordoever-wachtwoord",
+        );
         b.press_enter();
-        b.wait_for_text(t("De beheerder is toegevoegd", "The area manager has been added"));
-        press(&b, &format!("{} {username}", t("Nieuw wachtwoord:", "New password:")));
+        b.wait_for_text(t(
+            "De beheerder is toegevoegd",
+            "The area manager has been added",
+        ));
+        press(
+            &b,
+            &format!("{} {username}", t("Nieuw wachtwoord:", "New password:")),
+        );
         b.wait_for(".cho-one-time");
         look(&b, &format!("{lang}-one-time-password"));
 
@@ -93,7 +102,10 @@ fn journey(env: &mut Env) {
         b.click_link(t("Huisstijl van Zwolle", "House style of Zwolle"));
         b.fill(t("Hoofdkleur", "Primary colour"), "#0b5d3b");
         press(&b, t("Huisstijl opslaan", "Save house style"));
-        b.wait_for_text(t("De huisstijl is opgeslagen", "The house style has been saved"));
+        b.wait_for_text(t(
+            "De huisstijl is opgeslagen",
+            "The house style has been saved",
+        ));
         look(&b, &format!("{lang}-look"));
 
         // Anyone: the public area page in Zwolle's look, and a door sign.
@@ -101,7 +113,10 @@ fn journey(env: &mut Env) {
         b.wait_for_text(t("Inloggen", "Log in"));
         b.goto(&format!("{base}/"));
         b.click_link("Binnenstad Zwolle");
-        b.wait_for_text(t("Horecaontzegging in Binnenstad Zwolle", "Hospitality ban in Binnenstad Zwolle"));
+        b.wait_for_text(t(
+            "Horecaontzegging in Binnenstad Zwolle",
+            "Hospitality ban in Binnenstad Zwolle",
+        ));
         assert!(b.exists("link[href^='/thema/']"));
         let text = b.text();
         assert!(text.contains("Café De Kroon"));
@@ -109,7 +124,10 @@ fn journey(env: &mut Env) {
             assert!(!text.contains(person.surname), "{}", person.surname);
         }
         look(&b, &format!("{lang}-public-area"));
-        b.click_link(t("deurbord van Café De Kroon", "door sign of Café De Kroon"));
+        b.click_link(t(
+            "deurbord van Café De Kroon",
+            "door sign of Café De Kroon",
+        ));
         b.wait_for_text("Café De Kroon doet mee.");
         assert!(b.text().contains("Café De Kroon takes part."));
         assert!(b.text().contains(&format!("{base}/gebieden/")));

@@ -88,8 +88,14 @@ pub fn router() -> Router<App> {
         .route("/beheer/gemeenten/{id}/huisstijl", post(operator::set_look))
         .route("/beheer/gebieden", post(operator::create_area))
         .route("/beheer/gebieden/{id}", get(operator::area))
-        .route("/beheer/gebieden/{id}/beheerders", post(operator::create_beheerder))
-        .route("/beheer/accounts/{id}/{action}", post(operator::account_action))
+        .route(
+            "/beheer/gebieden/{id}/beheerders",
+            post(operator::create_beheerder),
+        )
+        .route(
+            "/beheer/accounts/{id}/{action}",
+            post(operator::account_action),
+        )
         .route("/gebieden/{id}", get(public::area_page))
         .route("/gebieden/{area}/deurbord/{venue}", get(public::door_sign))
         .route("/deurbord/{venue}", get(public::door_sign_redirect))

@@ -218,7 +218,10 @@ pub async fn create_area(
     let mut errors = Errors::default();
     let municipality = form.municipality.trim().parse::<i64>().ok();
     if municipality.is_none() {
-        errors.add("area_municipality", tr.t("operator.error.municipality").to_owned());
+        errors.add(
+            "area_municipality",
+            tr.t("operator.error.municipality").to_owned(),
+        );
     }
     if form.name.trim().is_empty() {
         errors.add("area_name", tr.t("operator.error.name").to_owned());
@@ -253,7 +256,10 @@ pub async fn create_area(
             );
         }
         if !(0..=183).contains(&retention) {
-            errors.add("retention_days", tr.t("operator.error.retention").to_owned());
+            errors.add(
+                "retention_days",
+                tr.t("operator.error.retention").to_owned(),
+            );
         }
         if !(5..=7 * 24 * 60).contains(&list_age) {
             errors.add(
@@ -342,7 +348,9 @@ pub async fn set_look(
     let colour = form.colour.trim();
     let colour = (!colour.is_empty()).then_some(colour);
     match look::set_colour(&app, &viewer.actor, id, colour).await {
-        Ok(()) => Ok(see_other(&format!("/beheer/gemeenten/{id}?gedaan=huisstijl"))),
+        Ok(()) => Ok(see_other(&format!(
+            "/beheer/gemeenten/{id}?gedaan=huisstijl"
+        ))),
         Err(AppError::Invalid(_)) => {
             let current = look::look_of_municipality(&app, &viewer.actor, id)
                 .await
@@ -350,11 +358,7 @@ pub async fn set_look(
             let mut errors = Errors::default();
             errors.add("colour", tr.t("operator.error.colour").to_owned());
             let page = MunicipalityPage {
-                page: Page::for_viewer(
-                    &viewer,
-                    &uri,
-                    &tr.t1("operator.look.title", &current.name),
-                ),
+                page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
                 done: None,
                 id,
                 name: current.name,

@@ -52,9 +52,7 @@ async fn the_operator_pages_are_for_the_operator_only(app: TestApp) {
         format!("/beheer/gebieden/{}", s.area_a),
     ];
     // The operator, in both languages, never sees a banned person.
-    let mut nl = Browser::new(&app)
-        .logged_in(OPERATOR.0, OPERATOR.1)
-        .await;
+    let mut nl = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
     let mut en = Browser::new(&app)
         .english()
         .logged_in(OPERATOR.0, OPERATOR.1)
@@ -118,9 +116,7 @@ async fn the_operator_pages_are_for_the_operator_only(app: TestApp) {
 both!(the_operator_creates_a_municipality_an_area_and_a_beheerder);
 async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestApp) {
     app.seed().await;
-    let mut op = Browser::new(&app)
-        .logged_in(OPERATOR.0, OPERATOR.1)
-        .await;
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
     let csrf = op.csrf().await;
 
     // An empty name: the form again, the error at the top and the field.
@@ -140,10 +136,7 @@ async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestAp
     let overview = op.get("/beheer?gedaan=gemeente").await;
     overview.assert_contains("De gemeente is toegevoegd.");
     overview.assert_contains("Kampen");
-    let municipality = app
-        .db()
-        .pool()
-        .clone();
+    let municipality = app.db().pool().clone();
     let kampen: i64 = sqlx::query_scalar("SELECT id FROM municipalities WHERE name = 'Kampen'")
         .fetch_one(&municipality)
         .await
@@ -195,7 +188,11 @@ async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestAp
     let page = op
         .post(
             &format!("{area_path}/beheerders"),
-            &[("csrf", &csrf), ("username", "kampen-beheer"), ("password", "kort")],
+            &[
+                ("csrf", &csrf),
+                ("username", "kampen-beheer"),
+                ("password", "kort"),
+            ],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -294,9 +291,7 @@ async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestAp
 both!(the_operators_forms_refuse_a_foreign_origin_or_a_wrong_token);
 async fn the_operators_forms_refuse_a_foreign_origin_or_a_wrong_token(app: TestApp) {
     let s = app.seed().await;
-    let mut op = Browser::new(&app)
-        .logged_in(OPERATOR.0, OPERATOR.1)
-        .await;
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
     let csrf = op.csrf().await;
     let beheerder = app.account_id(BEHEERDER_A.0).await;
     let area = s.area_a.to_string();
@@ -433,9 +428,7 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
     assert_lacks(&page, "/thema/");
 
     // The operator sets the colour through the page.
-    let mut op = Browser::new(&app)
-        .logged_in(OPERATOR.0, OPERATOR.1)
-        .await;
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
     let look_path = format!("/beheer/gemeenten/{}", s.municipality_a);
     let form = op.get(&look_path).await;
     let csrf = hidden_after(&form, "huisstijl\"");
@@ -498,7 +491,10 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
         .await;
     beh.get("/account").await.assert_contains(&theme);
     assert_lacks(&op.get("/beheer").await, "/thema/");
-    assert_lacks(&anyone.get(&format!("/gebieden/{}", s.area_b)).await, "/thema/");
+    assert_lacks(
+        &anyone.get(&format!("/gebieden/{}", s.area_b)).await,
+        "/thema/",
+    );
 
     // The theme: CSS, a year in any cache, the colour in the theme's
     // custom properties.
@@ -510,11 +506,17 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
         "public, max-age=31536000, immutable"
     );
     assert_eq!(css.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert!(css.body.contains("--utrecht-button-primary-action-background-color: #1d4f91;"));
+    assert!(
+        css.body
+            .contains("--utrecht-button-primary-action-background-color: #1d4f91;")
+    );
     // A stale or forged hash: not found.
     let stale = format!("/thema/{}-0000000000000000.css", s.municipality_a);
     assert_eq!(anyone.get(&stale).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(anyone.get("/thema/zzz.css").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        anyone.get("/thema/zzz.css").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // The logo: its content type, nosniff, immutable, and an SVG's own
     // policy (an SVG is a document).
@@ -578,9 +580,7 @@ async fn every_footer_shows_the_deployments_contact(mut app: TestApp) {
         .get("/")
         .await
         .assert_contains("<title>CHO-deurcontrole · CHO Overijssel</title>");
-    let mut op = Browser::new(&app)
-        .logged_in(OPERATOR.0, OPERATOR.1)
-        .await;
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
     op.get("/beheer")
         .await
         .assert_contains("cho@overijssel.example");
