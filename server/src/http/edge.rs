@@ -35,10 +35,14 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if page {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(PAGE_CSP),
-        );
+        // An answer with a policy of its own keeps it: an SVG logo is a
+        // document with a stricter one (see `web::public::logo`).
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_CSP),
+            );
+        }
         headers.insert(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),

@@ -170,6 +170,12 @@ pub fn router_with(app: App, timeouts: Timeouts) -> Router {
         .merge(crate::web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // The deployment's name and contact for every page's layout,
+        // error pages included.
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            crate::web::site_scope,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             edge::RequestTimeouts {

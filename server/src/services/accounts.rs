@@ -363,3 +363,20 @@ pub async fn set_venues(
     tx.commit().await?;
     Ok(())
 }
+
+/// An area and its beheerder accounts, for the operator's area page (the
+/// operator only: the beheerder has pages of their own).
+pub async fn area_beheerders(
+    app: &App,
+    actor: &Actor,
+    area_id: i64,
+) -> AppResult<(super::admin::AreaView, Vec<AccountView>)> {
+    require(actor.is_operator())?;
+    let area = super::admin::area(app, actor, area_id).await?;
+    let beheerders = of_area(app, actor, area_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.role == Role::Beheerder)
+        .collect();
+    Ok((area, beheerders))
+}

@@ -146,3 +146,43 @@ pub async fn set_look(
     tx.commit().await?;
     Ok(())
 }
+
+/// A municipality's look for the operator's form (the operator only).
+pub async fn look_of_municipality(
+    app: &App,
+    actor: &Actor,
+    municipality_id: i64,
+) -> AppResult<Look> {
+    if !actor.is_operator() {
+        return Err(AppError::Forbidden);
+    }
+    look_for_municipality(app, municipality_id).await
+}
+
+/// The operator sets (or with None clears) a municipality's primary
+/// colour and keeps its logo.
+pub async fn set_colour(
+    app: &App,
+    actor: &Actor,
+    municipality_id: i64,
+    colour: Option<&str>,
+) -> AppResult<()> {
+    if !actor.is_operator() {
+        return Err(AppError::Forbidden);
+    }
+    let current = look_for_municipality(app, municipality_id).await?;
+    let logo = current
+        .logo
+        .as_ref()
+        .map(|l| (l.bytes.as_slice(), l.content_type.as_str()));
+    set_look(
+        app,
+        actor,
+        municipality_id,
+        NewLook {
+            primary_colour: colour,
+            logo,
+        },
+    )
+    .await
+}

@@ -110,6 +110,8 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("account"),
     part!("landing"),
     part!("login"),
+    part!("operator"),
+    part!("public"),
 ];
 
 /// A part's file in `lang`.

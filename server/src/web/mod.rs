@@ -51,6 +51,7 @@
 pub mod account;
 pub mod assets;
 pub mod i18n;
+pub mod operator;
 pub mod public;
 pub mod session;
 
@@ -79,6 +80,61 @@ pub fn router() -> Router<App> {
         .route("/account", get(account::account_page))
         .route("/account/wachtwoord", post(account::change_password))
         .route("/assets/{file}", get(assets::serve))
+        // operator.rs and public.rs (the operator's pages, the public
+        // area pages, door signs and the municipality look).
+        .route("/beheer", get(operator::overview))
+        .route("/beheer/gemeenten", post(operator::create_municipality))
+        .route("/beheer/gemeenten/{id}", get(operator::municipality))
+        .route("/beheer/gemeenten/{id}/huisstijl", post(operator::set_look))
+        .route("/beheer/gebieden", post(operator::create_area))
+        .route("/beheer/gebieden/{id}", get(operator::area))
+        .route(
+            "/beheer/gebieden/{id}/beheerders",
+            post(operator::create_beheerder),
+        )
+        .route(
+            "/beheer/accounts/{id}/{action}",
+            post(operator::account_action),
+        )
+        .route("/gebieden/{id}", get(public::area_page))
+        .route("/gebieden/{area}/deurbord/{venue}", get(public::door_sign))
+        .route("/deurbord/{venue}", get(public::door_sign_redirect))
+        .route("/thema/{file}", get(public::theme_css))
+        .route("/logo/{file}", get(public::logo))
+}
+
+/// What every page's layout shows of the deployment: its name (the
+/// default look) and contact. Set per request by [`site_scope`], so the
+/// pages built without the `App` at hand (error pages) have it too.
+#[derive(Clone, Debug, Default)]
+pub struct Site {
+    pub name: String,
+    pub contact: Option<String>,
+}
+
+tokio::task_local! {
+    static SITE: Site;
+}
+
+/// Middleware: the deployment's [`Site`] for the request's pages.
+pub async fn site_scope(
+    axum::extract::State(app): axum::extract::State<App>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let site = Site {
+        name: app.deployment.name.clone(),
+        contact: app.deployment.contact_email.clone(),
+    };
+    SITE.scope(site, next.run(request)).await
+}
+
+/// The request's site; the defaults outside a request (unit tests).
+fn site() -> Site {
+    SITE.try_with(Clone::clone).unwrap_or_else(|_| Site {
+        name: crate::services::look::DEFAULT_DEPLOYMENT_NAME.to_owned(),
+        contact: None,
+    })
 }
 
 /// How a page looks: the municipality's when the page belongs to an area,
@@ -96,11 +152,54 @@ impl Look {
     /// The deployment's own look.
     pub fn deployment() -> Self {
         Self {
-            name: "CHO".to_owned(),
+            name: site().name,
             colour_css_url: None,
             logo_url: None,
         }
     }
+
+    /// A municipality's look (the deployment's when it has none): its
+    /// name, and content-hashed URLs of its stylesheet and logo.
+    pub fn of(look: &crate::services::look::Look) -> Self {
+        let Some(id) = look.municipality_id else {
+            return Self::deployment();
+        };
+        Self {
+            name: look.name.clone(),
+            colour_css_url: look
+                .primary_colour
+                .as_deref()
+                .map(|colour| theme_url(id, colour)),
+            logo_url: look
+                .logo
+                .as_ref()
+                .map(|logo| format!("/logo/{id}-{}", logo.hash)),
+        }
+    }
+}
+
+/// The stylesheet that gives the theme a municipality's primary colour:
+/// buttons, links and the header's rule (the colour has at least 4.5:1
+/// contrast with white, checked when it is set).
+pub fn theme_css(colour: &str) -> String {
+    format!(
+        ".voorbeeld-theme {{\n\
+         \x20 --basis-color-action-1-inverse-bg-default: {colour};\n\
+         \x20 --basis-color-action-1-inverse-bg-hover: {colour};\n\
+         \x20 --basis-color-action-1-inverse-bg-active: {colour};\n\
+         \x20 --utrecht-button-primary-action-background-color: {colour};\n\
+         \x20 --utrecht-button-primary-action-hover-background-color: {colour};\n\
+         \x20 --utrecht-link-color: {colour};\n\
+         \x20 --cho-primary-colour: {colour};\n\
+         }}\n"
+    )
+}
+
+/// `/thema/{municipality}-{hash}.css`: the hash of the stylesheet itself,
+/// so a new colour is a new URL.
+pub fn theme_url(municipality_id: i64, colour: &str) -> String {
+    let hash = crate::domain::look::content_hash(theme_css(colour).as_bytes());
+    format!("/thema/{municipality_id}-{hash}.css")
 }
 
 /// The navigation of a page: which links `partials/nav.html` shows.
@@ -113,6 +212,10 @@ pub struct Nav {
 impl Nav {
     pub fn logged_in(&self) -> bool {
         self.role.is_some()
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.role == Some(Role::Operator)
     }
 }
 
@@ -137,8 +240,7 @@ pub struct Page {
     /// This page's path, where the language switch returns to.
     pub path: String,
     pub stylesheet: &'static str,
-    /// The deployment's contact for the footer; none until the deployment
-    /// settings exist (the overview work adds `app.deployment`).
+    /// The deployment's contact for the footer (`--contact-email`).
     pub contact: Option<String>,
 }
 
@@ -153,18 +255,38 @@ impl Page {
             csrf: String::new(),
             path: uri.path().to_owned(),
             stylesheet: assets::stylesheet_url(),
-            contact: None,
+            contact: site().contact,
         }
     }
 
-    /// A page for a logged-in person.
+    /// A page for a logged-in person, in their area's look (if any).
     pub fn for_viewer(viewer: &Viewer, uri: &Uri, title: &str) -> Self {
         Self {
             nav: Nav {
                 role: Some(viewer.actor.role),
             },
             csrf: viewer.csrf.clone(),
+            look: viewer.look.clone(),
             ..Self::anonymous(viewer.lang, uri, title)
+        }
+    }
+
+    /// A public page of an area, in its municipality's look: for the
+    /// logged-in person (their navigation) or anyone.
+    pub fn for_area(
+        viewer: Option<&Viewer>,
+        lang: Lang,
+        uri: &Uri,
+        title: &str,
+        look: &crate::services::look::Look,
+    ) -> Self {
+        let page = match viewer {
+            Some(v) => Self::for_viewer(v, uri, title),
+            None => Self::anonymous(lang, uri, title),
+        };
+        Self {
+            look: Look::of(look),
+            ..page
         }
     }
 
@@ -267,6 +389,7 @@ pub enum WebError {
     LoginRequired { expired: bool },
     /// The password was reset: to the password form until it is changed.
     PasswordChangeRequired,
+
     Page {
         status: StatusCode,
         code: &'static str,

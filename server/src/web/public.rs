@@ -1,17 +1,20 @@
-//! Pages anyone may see: the start page (a welcome once logged in), the
-//! accessibility statement, and the language switch.
+//! Pages anyone may see: the start page (a welcome once logged in, the
+//! areas with a public page), the accessibility statement, the language
+//! switch, each area's public page and its venues' door signs (DOMAIN
+//! rule 10), and each municipality's stylesheet and logo.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, Uri, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::i18n::{LANG_COOKIE, Lang, Tr};
 use super::session::MaybeViewer;
 use super::{Page, WebError, role_key, see_other};
-use crate::services::{App, auth};
+use crate::services::public::{DoorSign as DoorSignView, PublicArea, PublicAreaSummary};
+use crate::services::{App, AppError, auth, look, public as public_service};
 
 #[derive(Template, WebTemplate)]
 #[template(path = "public/landing.html")]
@@ -19,6 +22,8 @@ pub struct Landing {
     page: Page,
     /// Who is logged in: name, role, area.
     welcome: Option<Welcome>,
+    /// Every area with a public page.
+    areas: Vec<PublicAreaSummary>,
 }
 
 pub struct Welcome {
@@ -32,17 +37,22 @@ pub struct Welcome {
 pub async fn landing(
     State(app): State<App>,
     MaybeViewer(viewer): MaybeViewer,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Result<Landing, WebError> {
     let Some(viewer) = viewer else {
         let lang = Lang::of(&headers);
         let tr = Tr::new(lang);
+        let areas = public_service::areas(&app)
+            .await
+            .map_err(|e| WebError::app(e, lang))?;
         return Ok(Landing {
             page: Page::anonymous(lang, &uri, tr.t("landing.title")),
             welcome: None,
+            areas,
         });
     };
+
     let summary = auth::account_summary(&app, &viewer.actor)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
@@ -54,7 +64,184 @@ pub async fn landing(
             role: tr.t(role_key(summary.role)),
             area_name: summary.area_name,
         }),
+        areas: Vec::new(),
     })
+}
+
+/// The language of a public page: the logged-in person's, else the
+/// browser's.
+fn lang_of(viewer: Option<&super::session::Viewer>, headers: &HeaderMap) -> Lang {
+    viewer.map_or_else(|| Lang::of(headers), |v| v.lang)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/area.html")]
+pub struct AreaPage {
+    page: Page,
+    area: PublicArea,
+    /// The venues' door signs, by venue id.
+    sign_paths: Vec<String>,
+}
+
+/// `GET /gebieden/{id}`: an area's public page, in its municipality's
+/// look: what the CHO is, the venues taking part, the categories and
+/// their durations, how to object and whom to ask.
+pub async fn area_page(
+    State(app): State<App>,
+    MaybeViewer(viewer): MaybeViewer,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<i64>,
+) -> Result<AreaPage, WebError> {
+    let lang = lang_of(viewer.as_ref(), &headers);
+    let area = public_service::area(&app, id)
+        .await
+        .map_err(|e| WebError::app(e, lang))?;
+    let tr = Tr::new(lang);
+    let title = tr.t1("public.area.title", &area.name);
+    Ok(AreaPage {
+        page: Page::for_area(viewer.as_ref(), lang, &uri, &title, &area.municipality),
+        sign_paths: area
+            .venues
+            .iter()
+            .map(|v| door_sign_path(area.id, v.id))
+            .collect(),
+        area,
+    })
+}
+
+/// The path of a venue's door sign page.
+pub fn door_sign_path(area_id: i64, venue_id: i64) -> String {
+    format!("/gebieden/{area_id}/deurbord/{venue_id}")
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "public/door_sign.html")]
+pub struct DoorSignPage {
+    page: Page,
+    sign: DoorSignView,
+    /// The sign's other language (the sign carries both).
+    other: Tr,
+}
+
+/// `GET /gebieden/{area}/deurbord/{venue}`: a venue's printable door sign
+/// (A4, Dutch and English); a venue not taking part today has none.
+pub async fn door_sign(
+    State(app): State<App>,
+    MaybeViewer(viewer): MaybeViewer,
+    headers: HeaderMap,
+    uri: Uri,
+    Path((area_id, venue_id)): Path<(i64, i64)>,
+) -> Result<DoorSignPage, WebError> {
+    let lang = lang_of(viewer.as_ref(), &headers);
+    let sign = public_service::door_sign(&app, venue_id)
+        .await
+        .and_then(|sign| {
+            if sign.area_id == area_id {
+                Ok(sign)
+            } else {
+                Err(AppError::NotFound("venue"))
+            }
+        })
+        .map_err(|e| WebError::app(e, lang))?;
+    let tr = Tr::new(lang);
+    let title = tr.t1("public.sign.title", &sign.venue_name);
+    Ok(DoorSignPage {
+        page: Page::for_area(viewer.as_ref(), lang, &uri, &title, &sign.municipality),
+        other: Tr::new(lang.other()),
+        sign,
+    })
+}
+
+/// `GET /deurbord/{venue}` (the address the JSON interface names): to the
+/// sign's page under its area.
+pub async fn door_sign_redirect(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(venue_id): Path<i64>,
+) -> Result<Response, WebError> {
+    let sign = public_service::door_sign(&app, venue_id)
+        .await
+        .map_err(|e| WebError::app(e, Lang::of(&headers)))?;
+    Ok(see_other(&door_sign_path(sign.area_id, sign.venue_id)))
+}
+
+/// `{municipality}-{hash}` and the rest of a file name (`.css` or none).
+fn parse_hashed(file: &str, extension: &str) -> Option<(i64, String)> {
+    let stem = file.strip_suffix(extension)?;
+    let (id, hash) = stem.split_once('-')?;
+    Some((id.parse().ok()?, hash.to_owned()))
+}
+
+/// A year in any cache: the URL changes with the content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `GET /thema/{municipality}-{hash}.css`: the municipality's primary
+/// colour as the theme's custom properties. A stale hash is not found
+/// (the pages link to the current one).
+pub async fn theme_css(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let lang = Lang::of(&headers);
+    let not_found = || WebError::app(AppError::NotFound("theme"), lang);
+    let (id, hash) = parse_hashed(&file, ".css").ok_or_else(not_found)?;
+    let current = look::look_for_municipality(&app, id)
+        .await
+        .map_err(|e| WebError::app(e, lang))?;
+    let colour = current.primary_colour.ok_or_else(not_found)?;
+    if super::theme_url(id, &colour) != format!("/thema/{id}-{hash}.css") {
+        return Err(not_found());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, IMMUTABLE),
+        ],
+        super::theme_css(&colour),
+    )
+        .into_response())
+}
+
+/// An SVG is a document: its own policy forbids scripts and anything
+/// fetched, and allows only its inline styles.
+const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+
+/// `GET /logo/{municipality}-{hash}`: the municipality's logo with its
+/// checked content type.
+pub async fn logo(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
+    let lang = Lang::of(&headers);
+    let not_found = || WebError::app(AppError::NotFound("logo"), lang);
+    let (id, hash) = parse_hashed(&file, "").ok_or_else(not_found)?;
+    let current = look::look_for_municipality(&app, id)
+        .await
+        .map_err(|e| WebError::app(e, lang))?;
+    let logo = current
+        .logo
+        .filter(|l| l.hash == hash)
+        .ok_or_else(not_found)?;
+    let mut response = logo.bytes.into_response();
+    let h = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&logo.content_type) {
+        h.insert(header::CONTENT_TYPE, value);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if logo.content_type.starts_with("image/svg") {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(SVG_CSP),
+        );
+    }
+    Ok(response)
 }
 
 #[derive(Template, WebTemplate)]
@@ -66,7 +253,7 @@ pub struct Accessibility {
 /// `GET /toegankelijkheid`: the accessibility statement.
 pub async fn accessibility(
     MaybeViewer(viewer): MaybeViewer,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Accessibility {
     let page = match &viewer {

@@ -165,6 +165,9 @@ pub struct Viewer {
     /// The CSRF token every form of this person's pages carries.
     pub csrf: String,
     pub lang: Lang,
+    /// The look of the person's pages: their area's municipality's, the
+    /// deployment's for the operator.
+    pub look: super::Look,
 }
 
 impl FromRequestParts<App> for Viewer {
@@ -188,6 +191,14 @@ impl FromRequestParts<App> for Viewer {
                 Err(WebError::PasswordChangeRequired)
             }
             Ok(actor) => Ok(Self {
+                look: match actor.area_id {
+                    Some(area) => super::Look::of(
+                        &crate::services::look::look_for_area(app, area)
+                            .await
+                            .map_err(|e| WebError::app(e, lang))?,
+                    ),
+                    None => super::Look::deployment(),
+                },
                 actor,
                 csrf: csrf_token(app, Binding::Session, &token),
                 token,

@@ -1,0 +1,531 @@
+//! The operator's pages (`/beheer`): municipalities and their look, areas
+//! with their protocol settings, and the beheerder accounts of each area.
+//! The operator never sees a banned person: nothing here reads a ban.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::session::{CsrfForm, Viewer};
+use super::{Page, WebError, classify, error_text, see_other};
+use crate::domain::protocol::ProtocolSettings;
+use crate::domain::roles::Role;
+use crate::services::accounts::{self, AccountView, NewAccount};
+use crate::services::overview::{self, OperatorOverview};
+use crate::services::{App, AppError, admin, look};
+
+/// A message after a form (POST-redirect-GET): `?gedaan=<what>`.
+#[derive(Deserialize, Default)]
+pub struct Done {
+    gedaan: Option<String>,
+}
+
+/// The catalogue key of a `gedaan` value; unknown values show nothing.
+fn done_key(done: &Done) -> Option<&'static str> {
+    Some(match done.gedaan.as_deref()? {
+        "gemeente" => "operator.done.municipality",
+        "gebied" => "operator.done.area",
+        "huisstijl" => "operator.done.look",
+        "beheerder" => "operator.done.beheerder",
+        "uitgeschakeld" => "operator.done.disabled",
+        "ingeschakeld" => "operator.done.enabled",
+        "sessies" => "operator.done.sessions",
+        _ => return None,
+    })
+}
+
+/// A form's errors: at the top (linked to the field) and at the field.
+#[derive(Default)]
+pub struct Errors {
+    /// (field id, text); the field id is empty for an error of the whole
+    /// form.
+    pub items: Vec<(&'static str, String)>,
+}
+
+impl Errors {
+    pub fn any(&self) -> bool {
+        !self.items.is_empty()
+    }
+
+    /// The error at field `id`, if any.
+    pub fn at(&self, id: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|(field, _)| *field == id)
+            .map(|(_, text)| text.as_str())
+    }
+
+    fn add(&mut self, field: &'static str, text: String) {
+        self.items.push((field, text));
+    }
+
+    /// A service's refusal of the whole form, in the person's language.
+    fn service(&mut self, tr: &Tr, e: &AppError) {
+        let (_, code, wait) = classify(e);
+        self.items.push(("", error_text(tr, code, wait)));
+    }
+}
+
+/// Whether a service error belongs on the form (the person can fix it) or
+/// is an error page.
+fn is_form_error(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_) | AppError::Conflict(_) | AppError::Protocol(_)
+    )
+}
+
+// ---------------------------------------------------------------- overview
+
+/// What was typed in the overview's two forms (kept on an error).
+#[derive(Default, Deserialize)]
+pub struct MunicipalityForm {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+pub struct AreaForm {
+    #[serde(default)]
+    municipality: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    complaint_window_days: String,
+    #[serde(default)]
+    retention_days: String,
+    #[serde(default)]
+    max_list_age_minutes: String,
+}
+
+impl Default for AreaForm {
+    fn default() -> Self {
+        let d = ProtocolSettings::default();
+        Self {
+            municipality: String::new(),
+            name: String::new(),
+            complaint_window_days: d.complaint_window_days.to_string(),
+            retention_days: d.retention_days.to_string(),
+            max_list_age_minutes: (d.max_list_age_seconds / 60).to_string(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/overview.html")]
+pub struct OverviewPage {
+    page: Page,
+    done: Option<&'static str>,
+    overview: OperatorOverview,
+    municipality_form: MunicipalityForm,
+    municipality_errors: Errors,
+    area_form: AreaForm,
+    area_errors: Errors,
+}
+
+fn overview_page(
+    viewer: &Viewer,
+    uri: &Uri,
+    overview: OperatorOverview,
+    done: Option<&'static str>,
+) -> OverviewPage {
+    let tr = Tr::new(viewer.lang);
+    OverviewPage {
+        page: Page::for_viewer(viewer, uri, tr.t("operator.title")),
+        done,
+        overview,
+        municipality_form: MunicipalityForm::default(),
+        municipality_errors: Errors::default(),
+        area_form: AreaForm::default(),
+        area_errors: Errors::default(),
+    }
+}
+
+/// `GET /beheer`: municipalities, their areas and beheerders; the forms
+/// to add a municipality and an area.
+pub async fn overview(
+    State(app): State<App>,
+    viewer: Viewer,
+    uri: Uri,
+    Query(done): Query<Done>,
+) -> Result<OverviewPage, WebError> {
+    let overview = overview::operator(&app, &viewer.actor)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    Ok(overview_page(&viewer, &uri, overview, done_key(&done)))
+}
+
+/// The overview again with a form's errors (422).
+async fn overview_with(
+    app: &App,
+    viewer: &Viewer,
+    fill: impl FnOnce(&mut OverviewPage),
+) -> Result<Response, WebError> {
+    let overview = overview::operator(app, &viewer.actor)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let mut page = overview_page(viewer, &Uri::from_static("/beheer"), overview, None);
+    fill(&mut page);
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// `POST /beheer/gemeenten`: a new municipality.
+pub async fn create_municipality(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<MunicipalityForm>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let mut errors = Errors::default();
+    if form.name.trim().is_empty() {
+        errors.add("municipality_name", tr.t("operator.error.name").to_owned());
+    } else {
+        match admin::create_municipality(&app, &viewer.actor, &form.name).await {
+            Ok(_) => return Ok(see_other("/beheer?gedaan=gemeente")),
+            Err(e) if is_form_error(&e) => errors.service(&tr, &e),
+            Err(e) => return Err(WebError::app(e, viewer.lang)),
+        }
+    }
+    overview_with(&app, &viewer, |page| {
+        page.municipality_form = form;
+        page.municipality_errors = errors;
+    })
+    .await
+}
+
+/// A whole number typed in a field, or that field's error.
+fn number(text: &str, field: &'static str, key: &str, tr: &Tr, errors: &mut Errors) -> i64 {
+    match text.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            errors.add(field, tr.t(key).to_owned());
+            0
+        }
+    }
+}
+
+/// `POST /beheer/gebieden`: a new area with its protocol settings.
+pub async fn create_area(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<AreaForm>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let mut errors = Errors::default();
+    let municipality = form.municipality.trim().parse::<i64>().ok();
+    if municipality.is_none() {
+        errors.add(
+            "area_municipality",
+            tr.t("operator.error.municipality").to_owned(),
+        );
+    }
+    if form.name.trim().is_empty() {
+        errors.add("area_name", tr.t("operator.error.name").to_owned());
+    }
+    let window = number(
+        &form.complaint_window_days,
+        "complaint_window_days",
+        "operator.error.complaint_window",
+        &tr,
+        &mut errors,
+    );
+    let retention = number(
+        &form.retention_days,
+        "retention_days",
+        "operator.error.retention",
+        &tr,
+        &mut errors,
+    );
+    let list_age = number(
+        &form.max_list_age_minutes,
+        "max_list_age_minutes",
+        "operator.error.list_age",
+        &tr,
+        &mut errors,
+    );
+    if !errors.any() {
+        // The domain's ranges, each at its own field.
+        if !(1..=90).contains(&window) {
+            errors.add(
+                "complaint_window_days",
+                tr.t("operator.error.complaint_window").to_owned(),
+            );
+        }
+        if !(0..=183).contains(&retention) {
+            errors.add(
+                "retention_days",
+                tr.t("operator.error.retention").to_owned(),
+            );
+        }
+        if !(5..=7 * 24 * 60).contains(&list_age) {
+            errors.add(
+                "max_list_age_minutes",
+                tr.t("operator.error.list_age").to_owned(),
+            );
+        }
+    }
+    if let (false, Some(municipality)) = (errors.any(), municipality) {
+        let settings = ProtocolSettings::new(window, retention, list_age.saturating_mul(60))
+            .map_err(AppError::from);
+        let result = match settings {
+            Ok(settings) => {
+                admin::create_area(&app, &viewer.actor, municipality, &form.name, settings).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(id) => return Ok(see_other(&format!("/beheer/gebieden/{id}?gedaan=gebied"))),
+            Err(e) if is_form_error(&e) || matches!(e, AppError::NotFound(_)) => {
+                errors.service(&tr, &e);
+            }
+            Err(e) => return Err(WebError::app(e, viewer.lang)),
+        }
+    }
+    overview_with(&app, &viewer, |page| {
+        page.area_form = form;
+        page.area_errors = errors;
+    })
+    .await
+}
+
+// ------------------------------------------------------------ municipality
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/municipality.html")]
+pub struct MunicipalityPage {
+    page: Page,
+    done: Option<&'static str>,
+    id: i64,
+    name: String,
+    colour: String,
+    has_logo: bool,
+    errors: Errors,
+}
+
+/// `GET /beheer/gemeenten/{id}`: the municipality's look.
+pub async fn municipality(
+    State(app): State<App>,
+    viewer: Viewer,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<MunicipalityPage, WebError> {
+    let current = look::look_of_municipality(&app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let tr = Tr::new(viewer.lang);
+    Ok(MunicipalityPage {
+        page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
+        done: done_key(&done),
+        id,
+        name: current.name,
+        colour: current.primary_colour.unwrap_or_default(),
+        has_logo: current.logo.is_some(),
+        errors: Errors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LookForm {
+    #[serde(default)]
+    colour: String,
+}
+
+/// `POST /beheer/gemeenten/{id}/huisstijl`: the primary colour (empty: the
+/// theme's own); the logo stays as it is.
+pub async fn set_look(
+    State(app): State<App>,
+    viewer: Viewer,
+    uri: Uri,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<LookForm>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let colour = form.colour.trim();
+    let colour = (!colour.is_empty()).then_some(colour);
+    match look::set_colour(&app, &viewer.actor, id, colour).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/beheer/gemeenten/{id}?gedaan=huisstijl"
+        ))),
+        Err(AppError::Invalid(_)) => {
+            let current = look::look_of_municipality(&app, &viewer.actor, id)
+                .await
+                .map_err(|e| WebError::app(e, viewer.lang))?;
+            let mut errors = Errors::default();
+            errors.add("colour", tr.t("operator.error.colour").to_owned());
+            let page = MunicipalityPage {
+                page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
+                done: None,
+                id,
+                name: current.name,
+                colour: form.colour,
+                has_logo: current.logo.is_some(),
+                errors,
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(WebError::app(e, viewer.lang)),
+    }
+}
+
+// -------------------------------------------------------------------- area
+
+#[derive(Default, Deserialize)]
+pub struct BeheerderForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "operator/area.html")]
+pub struct AreaPage {
+    page: Page,
+    done: Option<&'static str>,
+    area: admin::AreaView,
+    beheerders: Vec<AccountView>,
+    form: BeheerderForm,
+    errors: Errors,
+    /// A password just reset: shown once, on this answer only.
+    one_time: Option<(String, String)>,
+}
+
+async fn area_page(
+    app: &App,
+    viewer: &Viewer,
+    uri: &Uri,
+    area_id: i64,
+) -> Result<AreaPage, WebError> {
+    let (area, beheerders) = accounts::area_beheerders(app, &viewer.actor, area_id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let tr = Tr::new(viewer.lang);
+    Ok(AreaPage {
+        page: Page::for_viewer(viewer, uri, &tr.t1("operator.area.title", &area.name)),
+        done: None,
+        area,
+        beheerders,
+        form: BeheerderForm::default(),
+        errors: Errors::default(),
+        one_time: None,
+    })
+}
+
+/// `GET /beheer/gebieden/{id}`: the area's settings and its beheerders.
+pub async fn area(
+    State(app): State<App>,
+    viewer: Viewer,
+    uri: Uri,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<AreaPage, WebError> {
+    let mut page = area_page(&app, &viewer, &uri, id).await?;
+    page.done = done_key(&done);
+    Ok(page)
+}
+
+/// `POST /beheer/gebieden/{id}/beheerders`: a beheerder account for the
+/// area, with the first password the operator hands over (changed at
+/// first login).
+pub async fn create_beheerder(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<BeheerderForm>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let mut errors = Errors::default();
+    if form.username.trim().is_empty() {
+        errors.add("username", tr.t("operator.error.username").to_owned());
+    }
+    if form.password.chars().count() < 12 {
+        errors.add("password", tr.t("operator.error.password").to_owned());
+    }
+    if !errors.any() {
+        let new = NewAccount {
+            username: &form.username,
+            password: &form.password,
+            role: Role::Beheerder,
+            area_id: Some(id),
+            venue_ids: &[],
+        };
+        match accounts::create_account(&app, &viewer.actor, new).await {
+            Ok(_) => {
+                return Ok(see_other(&format!(
+                    "/beheer/gebieden/{id}?gedaan=beheerder"
+                )));
+            }
+            Err(e) if is_form_error(&e) => errors.service(&tr, &e),
+            Err(e) => return Err(WebError::app(e, viewer.lang)),
+        }
+    }
+    let uri = Uri::try_from(format!("/beheer/gebieden/{id}"))
+        .unwrap_or_else(|_| Uri::from_static("/beheer"));
+    let mut page = area_page(&app, &viewer, &uri, id).await?;
+    // The password is never sent back.
+    page.form = BeheerderForm {
+        username: form.username,
+        password: String::new(),
+    };
+    page.errors = errors;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct AccountActionForm {
+    /// The area page to return to.
+    area: i64,
+}
+
+/// `POST /beheer/accounts/{id}/{action}`: `uitschakelen`, `inschakelen`,
+/// `sessies-beeindigen` (back to the area page with a message), or
+/// `wachtwoord` (the area page with the one-time password, shown once).
+pub async fn account_action(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((account, action)): Path<(i64, String)>,
+    CsrfForm(form): CsrfForm<AccountActionForm>,
+) -> Result<Response, WebError> {
+    let lang = viewer.lang;
+    let back = |done: &str| see_other(&format!("/beheer/gebieden/{}?gedaan={done}", form.area));
+    match action.as_str() {
+        "uitschakelen" => accounts::disable(&app, &viewer.actor, account)
+            .await
+            .map(|()| back("uitgeschakeld"))
+            .map_err(|e| WebError::app(e, lang)),
+        "inschakelen" => accounts::enable(&app, &viewer.actor, account)
+            .await
+            .map(|()| back("ingeschakeld"))
+            .map_err(|e| WebError::app(e, lang)),
+        "sessies-beeindigen" => accounts::end_sessions(&app, &viewer.actor, account)
+            .await
+            .map(|()| back("sessies"))
+            .map_err(|e| WebError::app(e, lang)),
+        "wachtwoord" => {
+            let reset = accounts::reset_password(&app, &viewer.actor, account)
+                .await
+                .map_err(|e| WebError::app(e, lang))?;
+            let uri = Uri::try_from(format!("/beheer/gebieden/{}", form.area))
+                .unwrap_or_else(|_| Uri::from_static("/beheer"));
+            let mut page = area_page(&app, &viewer, &uri, form.area).await?;
+            let username = page
+                .beheerders
+                .iter()
+                .find(|b| b.id == account)
+                .map(|b| b.username.clone())
+                .unwrap_or_default();
+            page.one_time = Some((username, reset.password));
+            Ok(page.into_response())
+        }
+        _ => Err(WebError::page(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            lang,
+        )),
+    }
+}
