@@ -110,6 +110,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("account"),
     part!("landing"),
     part!("login"),
+    part!("owner"),
 ];
 
 /// A part's file in `lang`.

@@ -51,6 +51,7 @@
 pub mod account;
 pub mod assets;
 pub mod i18n;
+pub mod owner;
 pub mod public;
 pub mod session;
 
@@ -79,6 +80,20 @@ pub fn router() -> Router<App> {
         .route("/account", get(account::account_page))
         .route("/account/wachtwoord", post(account::change_password))
         .route("/assets/{file}", get(assets::serve))
+        // The owner's pages (web/owner.rs).
+        .route("/zaak", get(owner::dashboard))
+        .route("/verboden", get(owner::ban_list))
+        .route("/verboden/nieuw", get(owner::ban_form).post(owner::issue))
+        .route("/verboden/zoeken", post(owner::find))
+        .route("/verboden/{id}", get(owner::ban_detail))
+        .route("/verboden/{id}/intrekken", post(owner::revoke_ban))
+        .route("/deurtelefoons", get(owner::device_list))
+        .route("/deurtelefoons/code", post(owner::create_code))
+        .route("/deurtelefoons/{id}/naam", post(owner::rename_device))
+        .route(
+            "/deurtelefoons/{id}/intrekken",
+            get(owner::confirm_revoke_device).post(owner::revoke_device),
+        )
 }
 
 /// How a page looks: the municipality's when the page belongs to an area,
@@ -113,6 +128,10 @@ pub struct Nav {
 impl Nav {
     pub fn logged_in(&self) -> bool {
         self.role.is_some()
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role == Some(Role::Owner)
     }
 }
 
