@@ -33,5 +33,6 @@ mod statistics;
 mod usernames;
 mod web_catalogue;
 mod web_client;
+mod web_owner;
 mod web_pages;
 mod web_session;
