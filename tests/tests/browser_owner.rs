@@ -102,7 +102,11 @@ fn journey(env: &mut Env) {
     for line in mrz().lines() {
         assert!(!html.contains(line), "the MRZ is on the ban's page");
     }
-    assert!(b.text().contains("DE BRUIJN, WILLEKE LISELOTTE"), "{}", b.text());
+    assert!(
+        b.text().contains("DE BRUIJN, WILLEKE LISELOTTE"),
+        "{}",
+        b.text()
+    );
     page(&b, "nl-ban");
     let ban_url = url.split('?').next().unwrap().to_owned();
 

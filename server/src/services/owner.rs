@@ -165,7 +165,7 @@ pub async fn bans(app: &App, actor: &Actor, status: Option<BanStatus>) -> AppRes
         },
     )
     .await?;
-    list.sort_by(|a, b| b.id.cmp(&a.id));
+    list.sort_by_key(|b| std::cmp::Reverse(b.id));
     let names = Names::of(app, area_id).await?;
     Ok(list.into_iter().map(|b| names.name(b)).collect())
 }

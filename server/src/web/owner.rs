@@ -309,9 +309,13 @@ fn read_ban_form(tr: &Tr, form: &BanForm) -> Result<IssueBan, Errors> {
     if venue_id.is_none() {
         errors.add("venue_id", tr.t("owner.ban.error.venue"));
     }
-    let person = if form.mrz.trim().is_empty() {
+    let typed = [&form.surname, &form.given_names, &form.birth_date];
+    let person = if form.mrz.trim().is_empty() && typed.iter().all(|t| t.trim().is_empty()) {
+        // Nothing about the person at all: one message, at the MRZ.
+        errors.add("mrz", tr.t("owner.ban.error.person_missing"));
+        None
+    } else if form.mrz.trim().is_empty() {
         if form.surname.trim().is_empty() {
-            errors.add("mrz", tr.t("owner.ban.error.person_missing"));
             errors.add("surname", tr.t("owner.ban.error.surname"));
         }
         if form.given_names.trim().is_empty() {
@@ -694,7 +698,9 @@ async fn ban_page(
         .map_err(|e| page_error(e, viewer.lang))?;
     let tr = Tr::new(viewer.lang);
     let path = format!("/verboden/{id}");
-    let uri = path.parse::<Uri>().unwrap_or_else(|_| Uri::from_static("/"));
+    let uri = path
+        .parse::<Uri>()
+        .unwrap_or_else(|_| Uri::from_static("/"));
     Ok(BanPage {
         page: Page::for_viewer(viewer, &uri, &tr.t1("owner.ban_page.title", id)),
         b,
@@ -923,7 +929,9 @@ pub async fn confirm_revoke_device(
         ))?;
     let tr = Tr::new(viewer.lang);
     let path = format!("/deurtelefoons/{id}/intrekken");
-    let uri = path.parse::<Uri>().unwrap_or_else(|_| Uri::from_static("/"));
+    let uri = path
+        .parse::<Uri>()
+        .unwrap_or_else(|_| Uri::from_static("/"));
     Ok(DeviceRevokePage {
         page: Page::for_viewer(&viewer, &uri, tr.t("owner.device_revoke.title")),
         device,
