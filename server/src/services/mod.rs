@@ -19,6 +19,7 @@ pub mod lists;
 pub mod look;
 pub mod metrics;
 pub mod overview;
+pub mod owner;
 pub mod public;
 pub mod retention;
 pub mod signing;

@@ -112,6 +112,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("login"),
     part!("operator"),
     part!("public"),
+    part!("owner"),
 ];
 
 /// A part's file in `lang`.

@@ -52,6 +52,7 @@ pub mod account;
 pub mod assets;
 pub mod i18n;
 pub mod operator;
+pub mod owner;
 pub mod public;
 pub mod session;
 
@@ -101,6 +102,20 @@ pub fn router() -> Router<App> {
         .route("/deurbord/{venue}", get(public::door_sign_redirect))
         .route("/thema/{file}", get(public::theme_css))
         .route("/logo/{file}", get(public::logo))
+        // The owner's pages (web/owner.rs).
+        .route("/zaak", get(owner::dashboard))
+        .route("/verboden", get(owner::ban_list))
+        .route("/verboden/nieuw", get(owner::ban_form).post(owner::issue))
+        .route("/verboden/zoeken", post(owner::find))
+        .route("/verboden/{id}", get(owner::ban_detail))
+        .route("/verboden/{id}/intrekken", post(owner::revoke_ban))
+        .route("/deurtelefoons", get(owner::device_list))
+        .route("/deurtelefoons/code", post(owner::create_code))
+        .route("/deurtelefoons/{id}/naam", post(owner::rename_device))
+        .route(
+            "/deurtelefoons/{id}/intrekken",
+            get(owner::confirm_revoke_device).post(owner::revoke_device),
+        )
 }
 
 /// What every page's layout shows of the deployment: its name (the
@@ -216,6 +231,10 @@ impl Nav {
 
     pub fn is_operator(&self) -> bool {
         self.role == Some(Role::Operator)
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role == Some(Role::Owner)
     }
 }
 

@@ -34,5 +34,6 @@ mod usernames;
 mod web_catalogue;
 mod web_client;
 mod web_operator;
+mod web_owner;
 mod web_pages;
 mod web_session;
