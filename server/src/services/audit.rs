@@ -50,10 +50,12 @@ pub struct EventPage {
     pub next_after: Option<i64>,
 }
 
-/// Which page: events after `after` (a sequence number), at most `limit`.
+/// Which page: events after `after` (a sequence number), at most `limit`;
+/// or, paging back, the events just before `before` (which wins).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageRequest {
     pub after: Option<i64>,
+    pub before: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -69,12 +71,25 @@ pub async fn page(
         return Err(AppError::Forbidden);
     }
     let limit = page.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let events =
-        store::filtered_page(&app.db, area_id, filter, page.after.unwrap_or(0), limit).await?;
-    let next_after = events
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| events.len() as i64 == limit);
+    let (events, next_after) = match page.before {
+        Some(before) => {
+            let events =
+                store::filtered_page_before(&app.db, area_id, filter, before, limit).await?;
+            // The page we came back from follows this one.
+            let next = events.last().map(|e| e.seq);
+            (events, next)
+        }
+        None => {
+            let events =
+                store::filtered_page(&app.db, area_id, filter, page.after.unwrap_or(0), limit)
+                    .await?;
+            let next = events
+                .last()
+                .map(|e| e.seq)
+                .filter(|_| events.len() as i64 == limit);
+            (events, next)
+        }
+    };
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     Ok(EventPage {
         events: events

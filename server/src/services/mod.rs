@@ -20,6 +20,7 @@ pub mod look;
 pub mod metrics;
 pub mod overview;
 pub mod public;
+pub mod records;
 pub mod retention;
 pub mod signing;
 pub mod statistics;

@@ -52,6 +52,7 @@ pub mod account;
 pub mod assets;
 pub mod i18n;
 pub mod public;
+pub mod records;
 pub mod session;
 
 use askama::Template;
@@ -79,6 +80,19 @@ pub fn router() -> Router<App> {
         .route("/account", get(account::account_page))
         .route("/account/wachtwoord", post(account::change_password))
         .route("/assets/{file}", get(assets::serve))
+        // records.rs: the beheerder's bans, audit trail and statistics;
+        // the operator's view of an area's statistics.
+        .route("/gebied/verboden", get(records::bans))
+        .route("/gebied/verboden/{id}", get(records::ban))
+        .route("/gebied/verboden/{id}/intrekken", post(records::revoke))
+        .route("/gebied/audit", get(records::audit_trail))
+        .route("/gebied/statistiek", get(records::statistics))
+        .route("/gebied/statistiek.csv", get(records::statistics_csv))
+        .route("/gebieden/{id}/statistiek", get(records::area_statistics))
+        .route(
+            "/gebieden/{id}/statistiek.csv",
+            get(records::area_statistics_csv),
+        )
 }
 
 /// How a page looks: the municipality's when the page belongs to an area,
@@ -113,6 +127,11 @@ pub struct Nav {
 impl Nav {
     pub fn logged_in(&self) -> bool {
         self.role.is_some()
+    }
+
+    /// The beheerder's links (their area's pages).
+    pub fn beheerder(&self) -> bool {
+        self.role == Some(Role::Beheerder)
     }
 }
 
