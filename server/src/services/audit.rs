@@ -48,6 +48,10 @@ pub struct EventView {
 pub struct EventPage {
     pub events: Vec<EventView>,
     pub next_after: Option<i64>,
+    /// Whether events that pass the filter come before this page (the
+    /// pages' "previous" link; the API pages forward only).
+    #[serde(skip)]
+    pub has_previous: bool,
 }
 
 /// Which page: events after `after` (a sequence number), at most `limit`;
@@ -90,6 +94,12 @@ pub async fn page(
             (events, next)
         }
     };
+    let has_previous = match events.first() {
+        Some(first) => !store::filtered_page_before(&app.db, area_id, filter, first.seq, 1)
+            .await?
+            .is_empty(),
+        None => page.after.is_some_and(|a| a > 0),
+    };
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     Ok(EventPage {
         events: events
@@ -105,6 +115,7 @@ pub async fn page(
             })
             .collect(),
         next_after,
+        has_previous,
     })
 }
 

@@ -14,8 +14,8 @@ use time::Date;
 
 use super::i18n::{Lang, Tr};
 use super::session::{CsrfForm, Viewer};
-use super::{Page, WebError, classify, error_text, see_other};
-use crate::domain::ban::BanStatus;
+use super::{Page, WebError, classify, see_other};
+use crate::domain::ban::{BanRuleError, BanStatus, MAX_TEXT};
 use crate::services::records::{self, BanDetail, BanLine};
 use crate::services::statistics::{self, Statistics};
 use crate::services::{App, AppError, audit};
@@ -375,13 +375,15 @@ pub async fn revoke(
     let id = parse_id(&id, lang)?;
     match records::revoke(&app, &viewer.actor, id, &form.reason).await {
         Ok(()) => Ok(see_other(&format!("/gebied/verboden/{id}?ingetrokken=1"))),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+        Err(e @ (AppError::Invalid(_) | AppError::BanRule(_) | AppError::Conflict(_))) => {
             let tr = Tr::new(lang);
             let (status, code, _) = classify(&e);
-            let text = if code == "invalid" {
-                tr.t("records.revoke.reason_missing").to_owned()
-            } else {
-                error_text(&tr, code, None)
+            let text = match &e {
+                AppError::BanRule(BanRuleError::TooLongText(_)) => {
+                    tr.t1("records.revoke.reason_too_long", MAX_TEXT)
+                }
+                AppError::Conflict(_) => tr.t("records.revoke.not_active").to_owned(),
+                _ => tr.t("records.revoke.reason_missing").to_owned(),
             };
             let detail = records::ban_detail(&app, &viewer.actor, id)
                 .await
@@ -582,10 +584,6 @@ pub async fn audit_trail(
     let (rows, prev_href, next_href) = match &page {
         Some(p) => {
             let first = p.events.first().map(|e| e.seq);
-            let has_prev = match before {
-                Some(_) => p.events.len() as i64 == PAGE_EVENTS,
-                None => after.is_some_and(|a| a > 0),
-            };
             (
                 p.events
                     .iter()
@@ -599,7 +597,7 @@ pub async fn audit_trail(
                     })
                     .collect(),
                 first
-                    .filter(|_| has_prev)
+                    .filter(|_| p.has_previous)
                     .map(|s| format!("/gebied/audit?{query}voor={s}")),
                 p.next_after.map(|s| format!("/gebied/audit?{query}na={s}")),
             )

@@ -34,4 +34,5 @@ mod usernames;
 mod web_catalogue;
 mod web_client;
 mod web_pages;
+mod web_records;
 mod web_session;
