@@ -377,7 +377,7 @@ pub async fn revoke(
         Ok(()) => Ok(see_other(&format!("/gebied/verboden/{id}?ingetrokken=1"))),
         Err(e @ (AppError::Invalid(_) | AppError::BanRule(_) | AppError::Conflict(_))) => {
             let tr = Tr::new(lang);
-            let (status, code, _) = classify(&e);
+            let (status, _, _) = classify(&e);
             let text = match &e {
                 AppError::BanRule(BanRuleError::TooLongText(_)) => {
                     tr.t1("records.revoke.reason_too_long", MAX_TEXT)
