@@ -41,6 +41,12 @@ pub fn on_both_backends(server_binary: &str, name: &str, story: fn(&mut Env)) {
     on_backends(server_binary, name, backends, story);
 }
 
+/// Runs `story` on SQLite only (the browser journeys: the in-process
+/// route tests cover both databases).
+pub fn on_sqlite(server_binary: &str, name: &str, story: fn(&mut Env)) {
+    on_backends(server_binary, name, vec![Backend::Sqlite], story);
+}
+
 /// Runs `story` on PostgreSQL only (several server instances share one
 /// database only there); skipped as [`on_both_backends`] skips it.
 pub fn on_postgres(server_binary: &str, name: &str, story: fn(&mut Env)) {

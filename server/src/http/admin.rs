@@ -360,6 +360,7 @@ async fn audit_page(
     };
     let page = audit::PageRequest {
         after: q.after,
+        before: None,
         limit: q.limit,
     };
     Ok(axum::Json(

@@ -48,12 +48,18 @@ pub struct EventView {
 pub struct EventPage {
     pub events: Vec<EventView>,
     pub next_after: Option<i64>,
+    /// Whether events that pass the filter come before this page (the
+    /// pages' "previous" link; the API pages forward only).
+    #[serde(skip)]
+    pub has_previous: bool,
 }
 
-/// Which page: events after `after` (a sequence number), at most `limit`.
+/// Which page: events after `after` (a sequence number), at most `limit`;
+/// or, paging back, the events just before `before` (which wins).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PageRequest {
     pub after: Option<i64>,
+    pub before: Option<i64>,
     pub limit: Option<i64>,
 }
 
@@ -69,12 +75,31 @@ pub async fn page(
         return Err(AppError::Forbidden);
     }
     let limit = page.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-    let events =
-        store::filtered_page(&app.db, area_id, filter, page.after.unwrap_or(0), limit).await?;
-    let next_after = events
-        .last()
-        .map(|e| e.seq)
-        .filter(|_| events.len() as i64 == limit);
+    let (events, next_after) = match page.before {
+        Some(before) => {
+            let events =
+                store::filtered_page_before(&app.db, area_id, filter, before, limit).await?;
+            // The page we came back from follows this one.
+            let next = events.last().map(|e| e.seq);
+            (events, next)
+        }
+        None => {
+            let events =
+                store::filtered_page(&app.db, area_id, filter, page.after.unwrap_or(0), limit)
+                    .await?;
+            let next = events
+                .last()
+                .map(|e| e.seq)
+                .filter(|_| events.len() as i64 == limit);
+            (events, next)
+        }
+    };
+    let has_previous = match events.first() {
+        Some(first) => !store::filtered_page_before(&app.db, area_id, filter, first.seq, 1)
+            .await?
+            .is_empty(),
+        None => page.after.is_some_and(|a| a > 0),
+    };
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     Ok(EventPage {
         events: events
@@ -90,6 +115,7 @@ pub async fn page(
             })
             .collect(),
         next_after,
+        has_previous,
     })
 }
 

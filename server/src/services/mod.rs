@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod overview;
 pub mod owner;
 pub mod public;
+pub mod records;
 pub mod retention;
 pub mod signing;
 pub mod statistics;

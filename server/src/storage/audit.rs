@@ -50,7 +50,43 @@ pub async fn filtered_page(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<ChainedEvent>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM audit_events WHERE area_id = $1 AND seq > $2");
+    filtered(db, area_id, filter, Bound::After(after_seq), limit).await
+}
+
+/// The page of an area's events that pass `filter` just before
+/// `before_seq` (the previous page when paging back), oldest first.
+pub async fn filtered_page_before(
+    db: &Db,
+    area_id: i64,
+    filter: &EventFilter,
+    before_seq: i64,
+    limit: i64,
+) -> Result<Vec<ChainedEvent>> {
+    let mut events = filtered(db, area_id, filter, Bound::Before(before_seq), limit).await?;
+    events.reverse();
+    Ok(events)
+}
+
+/// Which side of a sequence number a page lies on.
+enum Bound {
+    After(i64),
+    Before(i64),
+}
+
+async fn filtered(
+    db: &Db,
+    area_id: i64,
+    filter: &EventFilter,
+    bound: Bound,
+    limit: i64,
+) -> Result<Vec<ChainedEvent>> {
+    let (condition, seq, order) = match bound {
+        Bound::After(seq) => (">", seq, "seq"),
+        // Newest first so LIMIT keeps the events nearest the bound.
+        Bound::Before(seq) => ("<", seq, "seq DESC"),
+    };
+    let mut sql =
+        format!("SELECT {COLUMNS} FROM audit_events WHERE area_id = $1 AND seq {condition} $2");
     let mut n = 2;
     let mut texts: Vec<&str> = Vec::new();
     for (column, value) in [
@@ -74,10 +110,10 @@ pub async fn filtered_page(
         }
     }
     n += 1;
-    sql.push_str(&format!(" ORDER BY seq LIMIT ${n}"));
+    sql.push_str(&format!(" ORDER BY {order} LIMIT ${n}"));
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(area_id)
-        .bind(after_seq);
+        .bind(seq);
     for text in texts {
         query = query.bind(text.to_owned());
     }

@@ -113,6 +113,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("operator"),
     part!("public"),
     part!("owner"),
+    part!("records"),
 ];
 
 /// A part's file in `lang`.
@@ -162,6 +163,12 @@ impl Tr {
                 key
             }
         }
+    }
+
+    /// The text of `key`, if the catalogue has it (for keys made from
+    /// data, with a fallback of the caller's).
+    pub fn lookup(&self, key: &str) -> Option<&'static str> {
+        self.lang.catalogue().get(key).map(String::as_str)
     }
 
     /// The text of `key` with `{0}` replaced by `value`.

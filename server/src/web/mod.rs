@@ -54,6 +54,7 @@ pub mod i18n;
 pub mod operator;
 pub mod owner;
 pub mod public;
+pub mod records;
 pub mod session;
 
 use askama::Template;
@@ -115,6 +116,19 @@ pub fn router() -> Router<App> {
         .route(
             "/deurtelefoons/{id}/intrekken",
             get(owner::confirm_revoke_device).post(owner::revoke_device),
+        )
+        // records.rs: the beheerder's bans, audit trail and statistics;
+        // the operator's view of an area's statistics.
+        .route("/gebied/verboden", get(records::bans))
+        .route("/gebied/verboden/{id}", get(records::ban))
+        .route("/gebied/verboden/{id}/intrekken", post(records::revoke))
+        .route("/gebied/audit", get(records::audit_trail))
+        .route("/gebied/statistiek", get(records::statistics))
+        .route("/gebied/statistiek.csv", get(records::statistics_csv))
+        .route("/gebieden/{id}/statistiek", get(records::area_statistics))
+        .route(
+            "/gebieden/{id}/statistiek.csv",
+            get(records::area_statistics_csv),
         )
 }
 
@@ -235,6 +249,11 @@ impl Nav {
 
     pub fn is_owner(&self) -> bool {
         self.role == Some(Role::Owner)
+    }
+
+    /// The beheerder's links (their area's pages).
+    pub fn beheerder(&self) -> bool {
+        self.role == Some(Role::Beheerder)
     }
 }
 

@@ -36,4 +36,5 @@ mod web_client;
 mod web_operator;
 mod web_owner;
 mod web_pages;
+mod web_records;
 mod web_session;
