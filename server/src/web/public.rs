@@ -5,7 +5,9 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+
+use crate::domain::roles::Role;
 use serde::Deserialize;
 
 use super::i18n::{LANG_COOKIE, Lang, Tr};
@@ -34,15 +36,20 @@ pub async fn landing(
     MaybeViewer(viewer): MaybeViewer,
     headers: axum::http::HeaderMap,
     uri: Uri,
-) -> Result<Landing, WebError> {
+) -> Result<Response, WebError> {
     let Some(viewer) = viewer else {
         let lang = Lang::of(&headers);
         let tr = Tr::new(lang);
         return Ok(Landing {
             page: Page::anonymous(lang, &uri, tr.t("landing.title")),
             welcome: None,
-        });
+        }
+        .into_response());
     };
+    // A beheerder starts on the area overview.
+    if viewer.actor.role == Role::Beheerder {
+        return super::area::overview_page(&app, &viewer, &uri).await;
+    }
     let summary = auth::account_summary(&app, &viewer.actor)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
@@ -54,7 +61,8 @@ pub async fn landing(
             role: tr.t(role_key(summary.role)),
             area_name: summary.area_name,
         }),
-    })
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
