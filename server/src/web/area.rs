@@ -106,7 +106,9 @@ impl OverviewPage {
         if minutes < 120 {
             self.page.tr.t1("area.overview.list.age_minutes", minutes)
         } else {
-            self.page.tr.t1("area.overview.list.age_hours", minutes / 60)
+            self.page
+                .tr
+                .t1("area.overview.list.age_hours", minutes / 60)
         }
     }
 }
@@ -207,11 +209,7 @@ impl Field {
     }
 
     fn input_mode(&self) -> &'static str {
-        if self.kind == "number" {
-            "numeric"
-        } else {
-            ""
-        }
+        if self.kind == "number" { "numeric" } else { "" }
     }
 
     /// The first checkbox's id (where the error summary links to).
@@ -487,7 +485,10 @@ pub async fn settings_save(
         Ok(s) => s,
         Err(_) => {
             if !(1..=90).contains(&window) {
-                page.wrong("complaint_window_days", "area.settings.complaint_window_hint");
+                page.wrong(
+                    "complaint_window_days",
+                    "area.settings.complaint_window_hint",
+                );
             }
             if !(0..=crate::domain::protocol::MAX_RETENTION_DAYS).contains(&retention) {
                 page.wrong("retention_days", "area.settings.retention_hint");
@@ -525,8 +526,18 @@ fn permit_form(viewer: &Viewer, uri: &Uri, area: &admin::AreaView) -> FormPage {
             "text",
             reference,
         ),
-        Field::new("granted_on", tr.t("area.permit.granted_on"), "date", granted),
-        Field::new("expires_on", tr.t("area.permit.expires_on"), "date", expires),
+        Field::new(
+            "granted_on",
+            tr.t("area.permit.granted_on"),
+            "date",
+            granted,
+        ),
+        Field::new(
+            "expires_on",
+            tr.t("area.permit.expires_on"),
+            "date",
+            expires,
+        ),
     ];
     page
 }
@@ -670,7 +681,10 @@ pub async fn contact_save(
 
 fn category_fields(page: &mut FormPage, with_code: bool, name: &str, d: i64, m: i64) {
     let tr = page.tr();
-    let max_hint = tr.t1("area.category.max_hint", crate::domain::protocol::MAX_BAN_DAYS);
+    let max_hint = tr.t1(
+        "area.category.max_hint",
+        crate::domain::protocol::MAX_BAN_DAYS,
+    );
     let mut fields = Vec::new();
     if with_code {
         fields.push(
@@ -939,8 +953,13 @@ fn new_venue_form(viewer: &Viewer, uri: &Uri) -> FormPage {
     page.fields = vec![
         Field::new("name", tr.t("area.venue.name"), "text", String::new()),
         Field::new("address", tr.t("area.venue.address"), "text", String::new()),
-        Field::new("kvk_number", tr.t("area.venue.kvk"), "number", String::new())
-            .hint(tr.t("area.venue.kvk_hint").to_owned()),
+        Field::new(
+            "kvk_number",
+            tr.t("area.venue.kvk"),
+            "number",
+            String::new(),
+        )
+        .hint(tr.t("area.venue.kvk_hint").to_owned()),
         Field::new(
             "admitted_on",
             tr.t("area.venue.admitted_on"),
@@ -1205,7 +1224,12 @@ pub async fn accounts_list(
 }
 
 fn venue_choices(tr: &Tr, venues: &[VenueView], checked: &[i64]) -> Field {
-    let mut f = Field::new("venues", tr.t("area.account.venues"), "checkboxes", String::new());
+    let mut f = Field::new(
+        "venues",
+        tr.t("area.account.venues"),
+        "checkboxes",
+        String::new(),
+    );
     f.hint = Some(tr.t("area.account.venues_hint").to_owned());
     f.choices = venues
         .iter()
@@ -1251,7 +1275,10 @@ fn new_account_form(viewer: &Viewer, uri: &Uri, venues: &[VenueView]) -> FormPag
             "password",
             String::new(),
         )
-        .hint(tr.t1("area.account.password_hint", crate::services::auth::MIN_PASSWORD_CHARS)),
+        .hint(tr.t1(
+            "area.account.password_hint",
+            crate::services::auth::MIN_PASSWORD_CHARS,
+        )),
         venue_choices(&tr, venues, &[]),
     ];
     page
@@ -1284,7 +1311,9 @@ pub async fn account_create(
     let mut page = new_account_form(&viewer, &uri, &venues);
     keep_typed(&mut page, &form);
     let chosen = chosen_venues(&form);
-    required(&mut page, &form, "username");
+    if crate::domain::username::Username::parse(field_value(&form, "username")).is_err() {
+        page.wrong("username", "area.account.username_hint");
+    }
     if field_value(&form, "password").chars().count() < crate::services::auth::MIN_PASSWORD_CHARS {
         let text = page.tr().t1(
             "area.account.password_hint",
@@ -1312,10 +1341,6 @@ pub async fn account_create(
         Err(AppError::Conflict(_)) => {
             page.wrong("username", "area.account.error.taken");
             Ok((StatusCode::CONFLICT, page).into_response())
-        }
-        Err(AppError::Invalid(m)) if m.contains("sername") => {
-            page.wrong("username", "area.account.username_hint");
-            Ok(page.refused())
         }
         Err(e) => page.service_error(e, &viewer),
     }
@@ -1367,9 +1392,10 @@ fn account_page_of(
     venues_field.error = error.clone();
     AccountPage {
         state: tr.t(account_state_key(&a)),
-        last_login: a
-            .last_login_at
-            .map_or_else(|| tr.t("area.account.never").to_owned(), |t| tr.date_time(t)),
+        last_login: a.last_login_at.map_or_else(
+            || tr.t("area.account.never").to_owned(),
+            |t| tr.date_time(t),
+        ),
         page,
         a,
         venues_field,

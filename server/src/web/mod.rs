@@ -144,7 +144,10 @@ fn area_routes() -> Router<App> {
             "/gebied/accounts/{id}/wachtwoord",
             post(area::account_reset_password),
         )
-        .route("/gebied/accounts/{id}/sessies", post(area::account_end_sessions))
+        .route(
+            "/gebied/accounts/{id}/sessies",
+            post(area::account_end_sessions),
+        )
 }
 
 /// How a page looks: the municipality's when the page belongs to an area,
