@@ -18,6 +18,33 @@ fn the_beheerder_withdraws_a_venue_and_disables_an_account() {
     on_sqlite(SERVER, "browser_beheerder", journey);
 }
 
+/// Scrolls the `selector` element whose text is `text` into view at once:
+/// the theme scrolls smoothly (`scroll-behavior: smooth` unless reduced
+/// motion is asked), so WebDriver's own scroll would still be moving when
+/// it clicks below the fold.
+fn into_view(b: &Browser, selector: &str, text: &str) {
+    b.script(
+        "const [selector, want] = arguments;\
+         const el = [...document.querySelectorAll(selector)]\
+           .find(x => x.innerText.replace(/\\s+/g, ' ').trim() === want);\
+         if (el) el.scrollIntoView({block: 'center', behavior: 'instant'});\
+         return true;",
+        vec![serde_json::json!(selector), serde_json::json!(text)],
+    );
+}
+
+/// Clicks a button (see [`into_view`]).
+fn press(b: &Browser, text: &str) {
+    into_view(b, "button", text);
+    b.click_button(text);
+}
+
+/// Follows a link (see [`into_view`]).
+fn follow(b: &Browser, text: &str) {
+    into_view(b, "a[href]", text);
+    b.click_link(text);
+}
+
 /// Checks the page with axe and keeps a screenshot.
 fn look(b: &Browser, name: &str) {
     b.assert_accessible(name);
@@ -36,7 +63,7 @@ fn journey(env: &mut Env) {
         b.goto(&format!("{base}/inloggen"));
         b.fill(t("Gebruikersnaam", "Username"), BEHEERDER.0);
         b.fill(t("Wachtwoord", "Password"), BEHEERDER.1);
-        b.click_button(t("Inloggen", "Log in"));
+        press(&b, t("Inloggen", "Log in"));
         b.wait_for_text(t("Overzicht van het gebied", "Area overview"));
         let text = b.text();
         for fact in ["Binnenstad Zwolle", "AP z2025-04711", "Café De Kroon"] {
@@ -45,39 +72,39 @@ fn journey(env: &mut Env) {
         look(&b, &format!("{lang}-overview"));
 
         // The protocol, and a category added after a mistake.
-        b.click_link("Protocol");
+        follow(&b, "Protocol");
         b.wait_for_text(t("Categorieën", "Categories"));
         look(&b, &format!("{lang}-protocol"));
-        b.click_link(t("Categorie toevoegen", "Add a category"));
+        follow(&b, t("Categorie toevoegen", "Add a category"));
         let code = format!("vuurwerk-{lang}");
         b.fill("Code", &code);
         b.fill(t("Naam", "Name"), t("Vuurwerk afsteken", "Setting off fireworks"));
         b.fill(t("Standaardduur (dagen)", "Default duration (days)"), "400");
         b.fill(t("Maximale duur (dagen)", "Maximum duration (days)"), "365");
-        b.click_button(t("Categorie toevoegen", "Add category"));
+        press(&b, t("Categorie toevoegen", "Add category"));
         b.wait_for_text(t("Er is een probleem", "There is a problem"));
         assert_eq!(b.value("Code"), code);
         look(&b, &format!("{lang}-category-error"));
         b.fill(t("Standaardduur (dagen)", "Default duration (days)"), "90");
-        b.click_button(t("Categorie toevoegen", "Add category"));
+        press(&b, t("Categorie toevoegen", "Add category"));
         b.wait_for_text(t("De categorie is toegevoegd", "The category has been added"));
 
         // Withdraw a venue (Dutch: De Kroon, English: De Fabriek).
         let venue = t("Café De Kroon", "Club De Fabriek");
-        b.click_link(t("Zaken", "Venues"));
+        follow(&b, t("Zaken", "Venues"));
         b.wait_for_text(t("KvK-nummer", "Chamber of Commerce (KvK) number"));
         look(&b, &format!("{lang}-venues"));
-        b.click_link(&format!("{} {venue}", t("Toelating intrekken", "Withdraw admission")));
+        follow(&b, &format!("{} {venue}", t("Toelating intrekken", "Withdraw admission")));
         b.wait_for_text(t("Ingetrokken per", "Withdrawn from"));
         look(&b, &format!("{lang}-withdraw"));
-        b.click_button(t("Verder", "Continue"));
+        press(&b, t("Verder", "Continue"));
         b.wait_for_text(t("Intrekken bevestigen", "Confirm the withdrawal"));
         assert!(b.text().contains(t(
             "de deurtelefoons van deze zaak worden ingetrokken",
             "this venue's door phones are revoked"
         )));
         look(&b, &format!("{lang}-withdraw-confirm"));
-        b.click_button(t("Toelating intrekken", "Withdraw admission"));
+        press(&b, t("Toelating intrekken", "Withdraw admission"));
         b.wait_for_text(t(
             "De deurtelefoons van de zaak zijn ingetrokken.",
             "The venue's door phones have been revoked."
@@ -87,31 +114,32 @@ fn journey(env: &mut Env) {
 
         // An owner account, then disable it and reset its password.
         let username = format!("portier-{lang}");
-        b.click_link("Accounts");
+        follow(&b, "Accounts");
         b.wait_for_text(t("Accounts van ondernemers", "Owners' accounts"));
         look(&b, &format!("{lang}-accounts"));
-        b.click_link(t("Account aanmaken", "Create an account"));
+        follow(&b, t("Account aanmaken", "Create an account"));
         b.fill(t("Gebruikersnaam", "Username"), &username);
         b.fill(t("Eerste wachtwoord", "First password"), "portier-wachtwoord-1");
-        b.click_button(t("Account aanmaken", "Create account"));
+        press(&b, t("Account aanmaken", "Create account"));
         b.wait_for_text(t("Er is een probleem", "There is a problem"));
         assert_eq!(b.value(t("Gebruikersnaam", "Username")), username);
         look(&b, &format!("{lang}-account-form-error"));
         b.fill(t("Eerste wachtwoord", "First password"), "portier-wachtwoord-1");
+        into_view(&b, "label", "Club De Fabriek");
         b.check("Club De Fabriek");
-        b.click_button(t("Account aanmaken", "Create account"));
+        press(&b, t("Account aanmaken", "Create account"));
         b.wait_for_text(t("Het account is aangemaakt.", "The account has been created."));
-        b.click_link(&format!("{} {username}", t("Beheren", "Manage")));
+        follow(&b, &format!("{} {username}", t("Beheren", "Manage")));
         b.wait_for_text(t("Overal uitloggen", "Log out everywhere"));
         look(&b, &format!("{lang}-account"));
-        b.click_button(t("Account uitschakelen", "Disable account"));
+        press(&b, t("Account uitschakelen", "Disable account"));
         b.wait_for_text(t(
             "Het account is uitgeschakeld en overal uitgelogd.",
             "The account has been disabled and logged out everywhere."
         ));
         assert!(b.text().contains(t("Uitgeschakeld", "Disabled")));
         look(&b, &format!("{lang}-account-disabled"));
-        b.click_button(t("Wachtwoord opnieuw instellen", "Reset password"));
+        press(&b, t("Wachtwoord opnieuw instellen", "Reset password"));
         b.wait_for(".cho-otp");
         assert!(b.text().contains(t("maar één keer getoond", "shown only once")));
         look(&b, &format!("{lang}-one-time-password"));

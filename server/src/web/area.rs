@@ -36,7 +36,7 @@ type Fields = BTreeMap<String, String>;
 
 /// The messages a redirect may ask for (`?klaar=<code>`); anything else is
 /// ignored. Each has `area.done.<code>` in both catalogues.
-pub const DONE_CODES: [&str; 13] = [
+pub const DONE_CODES: [&str; 14] = [
     "settings",
     "permit",
     "contact",
@@ -50,10 +50,8 @@ pub const DONE_CODES: [&str; 13] = [
     "account_venues",
     "account_disabled",
     "account_enabled",
+    "sessions_ended",
 ];
-
-/// The codes of the one message that needs none of the above.
-pub const SESSIONS_ENDED: &str = "sessions_ended";
 
 #[derive(Deserialize)]
 pub struct Done {
@@ -64,7 +62,8 @@ impl Done {
     /// The status message to show, if the code is one of ours.
     fn message(&self, tr: &Tr) -> Option<String> {
         let code = self.klaar.as_deref()?;
-        (DONE_CODES.contains(&code) || code == SESSIONS_ENDED)
+        DONE_CODES
+            .contains(&code)
             .then(|| tr.t(&format!("area.done.{code}")).to_owned())
     }
 }
@@ -1484,7 +1483,7 @@ pub async fn account_end_sessions(
         .await
         .map_err(err(&viewer))?;
     Ok(see_other(&format!(
-        "/gebied/accounts/{id}?klaar={SESSIONS_ENDED}"
+        "/gebied/accounts/{id}?klaar=sessions_ended"
     )))
 }
 
@@ -1515,4 +1514,40 @@ pub async fn account_reset_password(
         id,
         password: otp.password,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::{Lang, catalogue_of};
+    use time::macros::date;
+
+    #[test]
+    fn every_done_code_has_a_message_in_both_languages() {
+        for lang in Lang::ALL {
+            let catalogue = catalogue_of(lang);
+            for code in DONE_CODES {
+                let key = format!("area.done.{code}");
+                assert!(catalogue.contains_key(&key), "{} lacks {key}", lang.code());
+            }
+        }
+        let tr = Tr::new(Lang::Nl);
+        let unknown = Done {
+            klaar: Some("<script>".to_owned()),
+        };
+        assert_eq!(unknown.message(&tr), None);
+    }
+
+    #[test]
+    fn dates_as_the_date_field_sends_them_and_as_people_type_them() {
+        let d = date!(2026 - 12 - 31);
+        for text in ["2026-12-31", "31-12-2026", "31/12/2026", " 31.12.2026 "] {
+            assert_eq!(parse_date(text), Some(d), "{text}");
+        }
+        assert_eq!(parse_date("1-2-2027"), Some(date!(2027 - 02 - 01)));
+        for text in ["", "morgen", "31-12-26", "32-12-2026", "2026-02-30"] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
 }
