@@ -78,7 +78,10 @@ fn journey(env: &mut Env) {
         follow(&b, t("Categorie toevoegen", "Add a category"));
         let code = format!("vuurwerk-{lang}");
         b.fill("Code", &code);
-        b.fill(t("Naam", "Name"), t("Vuurwerk afsteken", "Setting off fireworks"));
+        b.fill(
+            t("Naam", "Name"),
+            t("Vuurwerk afsteken", "Setting off fireworks"),
+        );
         b.fill(t("Standaardduur (dagen)", "Default duration (days)"), "400");
         b.fill(t("Maximale duur (dagen)", "Maximum duration (days)"), "365");
         press(&b, t("Categorie toevoegen", "Add category"));
@@ -87,14 +90,20 @@ fn journey(env: &mut Env) {
         look(&b, &format!("{lang}-category-error"));
         b.fill(t("Standaardduur (dagen)", "Default duration (days)"), "90");
         press(&b, t("Categorie toevoegen", "Add category"));
-        b.wait_for_text(t("De categorie is toegevoegd", "The category has been added"));
+        b.wait_for_text(t(
+            "De categorie is toegevoegd",
+            "The category has been added",
+        ));
 
         // Withdraw a venue (Dutch: De Kroon, English: De Fabriek).
         let venue = t("Café De Kroon", "Club De Fabriek");
         follow(&b, t("Zaken", "Venues"));
         b.wait_for_text(t("KvK-nummer", "Chamber of Commerce (KvK) number"));
         look(&b, &format!("{lang}-venues"));
-        follow(&b, &format!("{} {venue}", t("Toelating intrekken", "Withdraw admission")));
+        follow(
+            &b,
+            &format!("{} {venue}", t("Toelating intrekken", "Withdraw admission")),
+        );
         b.wait_for_text(t("Ingetrokken per", "Withdrawn from"));
         look(&b, &format!("{lang}-withdraw"));
         press(&b, t("Verder", "Continue"));
@@ -107,7 +116,7 @@ fn journey(env: &mut Env) {
         press(&b, t("Toelating intrekken", "Withdraw admission"));
         b.wait_for_text(t(
             "De deurtelefoons van de zaak zijn ingetrokken.",
-            "The venue's door phones have been revoked."
+            "The venue's door phones have been revoked.",
         ));
         assert!(b.text().contains(t("Ingetrokken op", "Withdrawn on")));
         look(&b, &format!("{lang}-venue-withdrawn"));
@@ -119,29 +128,41 @@ fn journey(env: &mut Env) {
         look(&b, &format!("{lang}-accounts"));
         follow(&b, t("Account aanmaken", "Create an account"));
         b.fill(t("Gebruikersnaam", "Username"), &username);
-        b.fill(t("Eerste wachtwoord", "First password"), "portier-wachtwoord-1");
+        b.fill(
+            t("Eerste wachtwoord", "First password"),
+            "portier-wachtwoord-1",
+        );
         press(&b, t("Account aanmaken", "Create account"));
         b.wait_for_text(t("Er is een probleem", "There is a problem"));
         assert_eq!(b.value(t("Gebruikersnaam", "Username")), username);
         look(&b, &format!("{lang}-account-form-error"));
-        b.fill(t("Eerste wachtwoord", "First password"), "portier-wachtwoord-1");
+        b.fill(
+            t("Eerste wachtwoord", "First password"),
+            "portier-wachtwoord-1",
+        );
         into_view(&b, "label", "Club De Fabriek");
         b.check("Club De Fabriek");
         press(&b, t("Account aanmaken", "Create account"));
-        b.wait_for_text(t("Het account is aangemaakt.", "The account has been created."));
+        b.wait_for_text(t(
+            "Het account is aangemaakt.",
+            "The account has been created.",
+        ));
         follow(&b, &format!("{} {username}", t("Beheren", "Manage")));
         b.wait_for_text(t("Overal uitloggen", "Log out everywhere"));
         look(&b, &format!("{lang}-account"));
         press(&b, t("Account uitschakelen", "Disable account"));
         b.wait_for_text(t(
             "Het account is uitgeschakeld en overal uitgelogd.",
-            "The account has been disabled and logged out everywhere."
+            "The account has been disabled and logged out everywhere.",
         ));
         assert!(b.text().contains(t("Uitgeschakeld", "Disabled")));
         look(&b, &format!("{lang}-account-disabled"));
         press(&b, t("Wachtwoord opnieuw instellen", "Reset password"));
         b.wait_for(".cho-otp");
-        assert!(b.text().contains(t("maar één keer getoond", "shown only once")));
+        assert!(
+            b.text()
+                .contains(t("maar één keer getoond", "shown only once"))
+        );
         look(&b, &format!("{lang}-one-time-password"));
     }
 }
