@@ -480,10 +480,7 @@ mod tests {
     #[test]
     fn every_role_and_month_has_a_name_in_both_languages() {
         for lang in Lang::ALL {
-            let catalogue = i18n::parse_catalogue(match lang {
-                Lang::Nl => i18n::NL_JSON,
-                Lang::En => i18n::EN_JSON,
-            });
+            let catalogue = i18n::catalogue_of(lang);
             let roles = [Role::Operator, Role::Beheerder, Role::Owner].map(role_key);
             for key in roles.iter().chain(i18n::MONTH_KEYS.iter()) {
                 assert!(catalogue.contains_key(*key), "{} lacks {key}", lang.code());
