@@ -473,3 +473,62 @@ pub async fn venues_of_area(app: &App, actor: &Actor, area_id: i64) -> AppResult
 
 // Account creation moved to `accounts`; the old paths stay for callers.
 pub use super::accounts::{NewAccount, create_account, hash_blocking, insert_account};
+
+/// The area a beheerder runs (the pages under `/gebied` have no area in
+/// their path): any other role is refused.
+pub fn managed_area_id(actor: &Actor) -> AppResult<i64> {
+    match (actor.role, actor.area_id) {
+        (Role::Beheerder, Some(area_id)) => Ok(area_id),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// Everything the beheerder's protocol page shows: settings and permit,
+/// the categories, and the area's contact fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProtocolView {
+    pub area: AreaView,
+    pub categories: Categories,
+    pub contact: super::public::Contact,
+}
+
+/// The protocol of the beheerder's own area.
+pub async fn protocol(app: &App, actor: &Actor) -> AppResult<ProtocolView> {
+    let area_id = managed_area_id(actor)?;
+    Ok(ProtocolView {
+        area: area(app, actor, area_id).await?,
+        categories: categories(app, actor, area_id).await?,
+        contact: super::public::contact(app, actor, area_id).await?,
+    })
+}
+
+/// One category of the beheerder's own area (another area's is "not
+/// found", exactly like a missing one).
+pub async fn category(app: &App, actor: &Actor, category_id: i64) -> AppResult<CategoryView> {
+    managed_area_id(actor)?;
+    Ok(managed_category(app, actor, category_id).await?.into())
+}
+
+/// One venue of the beheerder's own area (another area's is "not found").
+pub async fn venue(app: &App, actor: &Actor, venue_id: i64) -> AppResult<VenueView> {
+    managed_area_id(actor)?;
+    venues::venue(&app.db, venue_id)
+        .await?
+        .filter(|v| actor.manages_area(v.area_id))
+        .map(VenueView::from)
+        .ok_or(AppError::NotFound("venue"))
+}
+
+/// Admits a venue from `on` (a withdrawn venue taking part again: the
+/// withdrawal goes).
+pub async fn admit_venue(app: &App, actor: &Actor, venue_id: i64, on: Date) -> AppResult<()> {
+    venue(app, actor, venue_id).await?;
+    set_venue_admission(app, actor, venue_id, Some(on), None).await
+}
+
+/// Withdraws a venue's admission from `on`; its door phones are revoked
+/// (at once when `on` is today or earlier, see `set_venue_admission`).
+pub async fn withdraw_venue(app: &App, actor: &Actor, venue_id: i64, on: Date) -> AppResult<()> {
+    let v = venue(app, actor, venue_id).await?;
+    set_venue_admission(app, actor, venue_id, v.admitted_on, Some(on)).await
+}

@@ -108,6 +108,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("common"),
     part!("a11y"),
     part!("account"),
+    part!("area"),
     part!("landing"),
     part!("login"),
     part!("operator"),

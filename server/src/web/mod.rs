@@ -49,6 +49,7 @@
 //! page in `http/edge.rs`.
 
 pub mod account;
+pub mod area;
 pub mod assets;
 pub mod i18n;
 pub mod operator;
@@ -129,6 +130,74 @@ pub fn router() -> Router<App> {
         .route(
             "/gebieden/{id}/statistiek.csv",
             get(records::area_statistics_csv),
+        )
+        .merge(area_routes())
+}
+
+/// `area.rs`: the beheerder's pages for running the area.
+fn area_routes() -> Router<App> {
+    Router::new()
+        .route("/gebied", get(area::overview))
+        .route("/gebied/protocol", get(area::protocol))
+        .route(
+            "/gebied/protocol/instellingen",
+            get(area::settings_page).post(area::settings_save),
+        )
+        .route(
+            "/gebied/protocol/vergunning",
+            get(area::permit_page).post(area::permit_save),
+        )
+        .route(
+            "/gebied/protocol/contact",
+            get(area::contact_page).post(area::contact_save),
+        )
+        .route(
+            "/gebied/protocol/categorieen/nieuw",
+            get(area::category_new_page).post(area::category_add),
+        )
+        .route(
+            "/gebied/protocol/categorieen/{id}",
+            get(area::category_page).post(area::category_save),
+        )
+        .route(
+            "/gebied/protocol/categorieen/{id}/intrekken",
+            post(area::category_retire),
+        )
+        .route("/gebied/zaken", get(area::venues))
+        .route(
+            "/gebied/zaken/nieuw",
+            get(area::venue_new_page).post(area::venue_add),
+        )
+        .route(
+            "/gebied/zaken/{id}/toelaten",
+            get(area::venue_admit_page).post(area::venue_admit),
+        )
+        .route(
+            "/gebied/zaken/{id}/intrekken",
+            get(area::venue_withdraw_page).post(area::venue_withdraw),
+        )
+        .route("/gebied/accounts", get(area::accounts_list))
+        .route(
+            "/gebied/accounts/nieuw",
+            get(area::account_new_page).post(area::account_create),
+        )
+        .route("/gebied/accounts/{id}", get(area::account_page))
+        .route("/gebied/accounts/{id}/zaken", post(area::account_venues))
+        .route(
+            "/gebied/accounts/{id}/uitschakelen",
+            post(area::account_disable),
+        )
+        .route(
+            "/gebied/accounts/{id}/inschakelen",
+            post(area::account_enable),
+        )
+        .route(
+            "/gebied/accounts/{id}/wachtwoord",
+            post(area::account_reset_password),
+        )
+        .route(
+            "/gebied/accounts/{id}/sessies",
+            post(area::account_end_sessions),
         )
 }
 

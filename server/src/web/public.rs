@@ -8,6 +8,8 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::domain::roles::Role;
 use serde::Deserialize;
 
 use super::i18n::{LANG_COOKIE, Lang, Tr};
@@ -39,7 +41,7 @@ pub async fn landing(
     MaybeViewer(viewer): MaybeViewer,
     headers: HeaderMap,
     uri: Uri,
-) -> Result<Landing, WebError> {
+) -> Result<Response, WebError> {
     let Some(viewer) = viewer else {
         let lang = Lang::of(&headers);
         let tr = Tr::new(lang);
@@ -50,9 +52,13 @@ pub async fn landing(
             page: Page::anonymous(lang, &uri, tr.t("landing.title")),
             welcome: None,
             areas,
-        });
+        }
+        .into_response());
     };
-
+    // A beheerder starts on the area overview.
+    if viewer.actor.role == Role::Beheerder {
+        return super::area::overview_page(&app, &viewer, &uri).await;
+    }
     let summary = auth::account_summary(&app, &viewer.actor)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
@@ -65,7 +71,8 @@ pub async fn landing(
             area_name: summary.area_name,
         }),
         areas: Vec::new(),
-    })
+    }
+    .into_response())
 }
 
 /// The language of a public page: the logged-in person's, else the

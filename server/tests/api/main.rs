@@ -31,6 +31,7 @@ mod seam;
 mod secrets_at_rest;
 mod statistics;
 mod usernames;
+mod web_area;
 mod web_catalogue;
 mod web_client;
 mod web_operator;
