@@ -98,7 +98,7 @@ fn journey(env: &mut Env) {
         // Withdraw a venue (Dutch: De Kroon, English: De Fabriek).
         let venue = t("Café De Kroon", "Club De Fabriek");
         follow(&b, t("Zaken", "Venues"));
-        b.wait_for_text(t("KvK-nummer", "Chamber of Commerce (KvK) number"));
+        b.wait_for_text(t("KvK-nummer", "KvK number"));
         look(&b, &format!("{lang}-venues"));
         follow(
             &b,

@@ -53,11 +53,7 @@ async fn pages(app: &TestApp, s: &Seeded) -> Vec<(String, &'static str, &'static
             "na de wijziging",
             "issued after it",
         ),
-        (
-            "/gebied/zaken".into(),
-            "Café De Kroon",
-            "Chamber of Commerce",
-        ),
+        ("/gebied/zaken".into(), "Café De Kroon", "KvK number"),
         ("/gebied/zaken/nieuw".into(), "KvK-nummer", "Eight digits"),
         (
             format!("/gebied/zaken/{}/toelaten", s.venue_a1),
