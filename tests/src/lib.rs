@@ -55,12 +55,6 @@ pub fn on_postgres(server_binary: &str, name: &str, story: fn(&mut Env)) {
     }
 }
 
-/// Runs `story` on SQLite only (the browser journeys: the in-process
-/// route tests cover both databases).
-pub fn on_sqlite(server_binary: &str, name: &str, story: fn(&mut Env)) {
-    on_backends(server_binary, name, vec![Backend::Sqlite], story);
-}
-
 fn on_backends(server_binary: &str, name: &str, backends: Vec<Backend>, story: fn(&mut Env)) {
     let _ = SERVER_BINARY.set(PathBuf::from(server_binary));
     let handles: Vec<_> = backends
