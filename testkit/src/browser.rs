@@ -734,6 +734,9 @@ fn connect(
             "prefs": { "intl.accept_languages": accept_language },
         }),
     );
+    // Two providers are compiled in when the whole workspace is built, so
+    // rustls picks none by itself; an Err means one is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     // rustls loads the system's CA roots even for plain HTTP to chromedriver.
     let mut builder = ClientBuilder::rustls()
         .map_err(|e| format!("rustls: {e} (apt-get install ca-certificates)"))?;

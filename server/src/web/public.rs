@@ -55,9 +55,15 @@ pub async fn landing(
         }
         .into_response());
     };
-    // A beheerder starts on the area overview.
+    // A beheerder starts on the area overview, an owner on their venue's
+    // dashboard.
     if viewer.actor.role == Role::Beheerder {
         return super::area::overview_page(&app, &viewer, &uri).await;
+    }
+    if viewer.actor.role == Role::Owner {
+        return super::owner::dashboard(State(app), viewer, uri)
+            .await
+            .map(IntoResponse::into_response);
     }
     let summary = auth::account_summary(&app, &viewer.actor)
         .await

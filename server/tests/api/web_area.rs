@@ -594,7 +594,7 @@ async fn owner_accounts_are_created_changed_disabled_and_reset(app: TestApp) {
         .await
         .assert_contains("Uitgeschakeld");
     assert_eq!(portier.get("/").await.status, StatusCode::OK); // landing, logged out
-    assert!(!portier.get("/").await.body.contains("Welkom"));
+    assert!(!portier.get("/").await.body.contains("Uitloggen"));
     let page = b
         .post(
             &format!("/gebied/accounts/{id}/inschakelen"),
@@ -617,7 +617,7 @@ async fn owner_accounts_are_created_changed_disabled_and_reset(app: TestApp) {
     b.get(page.location())
         .await
         .assert_contains("Het account is overal uitgelogd.");
-    assert!(!portier.get("/").await.body.contains("Welkom"));
+    assert!(!portier.get("/").await.body.contains("Uitloggen"));
 
     // Reset: the one-time password is in this answer only, not cached,
     // not in a redirect or cookie; the old password stops working.

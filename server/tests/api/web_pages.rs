@@ -115,14 +115,23 @@ async fn every_logged_in_page_in_dutch_and_english_for_each_role(app: TestApp) {
             let start = browser.get("/").await;
             assert_eq!(start.status, StatusCode::OK);
             assert_page_headers(&start);
+            let starts_elsewhere = who == BEHEERDER_A || who == OWNER_A;
             if who == BEHEERDER_A {
                 // The beheerder starts on the area overview (area.rs).
                 start.assert_contains("href=\"/gebied/zaken\"");
+            } else if who == OWNER_A {
+                // The owner starts on their venue's dashboard (owner.rs).
+                start.assert_contains(if role == role_nl {
+                    "Mijn zaak"
+                } else {
+                    "My venue"
+                });
+                start.assert_contains("Café De Kroon");
             } else {
                 start.assert_contains(&format!(", {}.", who.0));
                 start.assert_contains(role);
             }
-            for text in texts.iter().skip(usize::from(who == BEHEERDER_A)) {
+            for text in texts.iter().skip(usize::from(starts_elsewhere)) {
                 start.assert_contains(text);
             }
             if let Some(area) = area {

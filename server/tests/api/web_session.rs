@@ -38,7 +38,8 @@ async fn a_login_through_the_page_sets_a_strict_http_only_cookie(app: TestApp) {
     assert!(events.iter().any(|e| e.1 == "login"), "{events:?}");
     // The session works for pages, and is a session like the API's.
     let start = browser.get("/").await;
-    start.assert_contains("Welkom, kroon.");
+    start.assert_contains("Mijn zaak");
+    start.assert_contains("Uitloggen");
     let token = browser.cookies["cho_session"].clone();
     let (status, me) = app.get("/api/v1/me", &token).await;
     assert_eq!(status, StatusCode::OK, "{me}");
