@@ -4,10 +4,11 @@
 
 use time::Duration;
 
+use crate::domain::notice::NoticeMethod;
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::domain::roles::{Actor, Role};
 use crate::domain::username::Username;
-use crate::services::bans::{Hearing, IssueBan, Notification, PersonInput};
+use crate::services::bans::{Hearing, IssueBan, NoticeInput, PersonInput};
 use crate::services::{App, AppResult, admin, bans, look, public};
 use crate::storage::accounts;
 
@@ -50,6 +51,7 @@ pub const DEMO_LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox=
 
 fn actor(account_id: i64, role: Role, area_id: Option<i64>, venue_ids: Vec<i64>) -> Actor {
     Actor {
+        municipality_id: None,
         account_id,
         role,
         area_id,
@@ -216,9 +218,10 @@ pub async fn seed(app: &App) -> AppResult<bool> {
                     statement: Some("Demo statement".to_owned()),
                     not_heard_reason: None,
                 },
-                notification: Some(Notification {
+                notice: Some(NoticeInput {
                     notified_on: today,
-                    method: "letter handed over at the door".to_owned(),
+                    method: NoticeMethod::HandedOver,
+                    note: None,
                 }),
             },
         )

@@ -172,6 +172,7 @@ pub async fn on_start(app: &App) -> Result<(), services::AppError> {
     services::audit::check_key(app).await?;
     services::audit::on_open(app).await?;
     services::bans::reseal_legacy(app).await?;
+    services::bans::seal_legacy_notice_texts(app).await?;
     Ok(())
 }
 

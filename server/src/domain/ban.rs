@@ -99,6 +99,9 @@ pub fn may_issue(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BanStatus {
+    /// Four-eyes: issued by an owner, waiting for the beheerder's approval;
+    /// on no list.
+    Requested,
     Active,
     /// Its last day has passed.
     Expired,
@@ -106,6 +109,8 @@ pub enum BanStatus {
     Revoked,
     /// Overturned on complaint.
     Overturned,
+    /// Four-eyes: refused by the beheerder, with a reason; never on a list.
+    Rejected,
 }
 
 impl BanStatus {
@@ -115,6 +120,8 @@ impl BanStatus {
         match stored {
             "active" if ends_on < today => Some(Self::Expired),
             "active" => Some(Self::Active),
+            "requested" => Some(Self::Requested),
+            "rejected" => Some(Self::Rejected),
             "revoked" => Some(Self::Revoked),
             "overturned" => Some(Self::Overturned),
             _ => None,

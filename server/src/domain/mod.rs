@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod ban;
 pub mod look;
+pub mod notice;
 pub mod protocol;
 pub mod roles;
 pub mod username;

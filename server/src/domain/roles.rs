@@ -14,6 +14,9 @@ pub enum Role {
     Beheerder,
     /// Issues and manages the bans of their own venues.
     Owner,
+    /// Reads, for one municipality, its areas' permits, protocols and
+    /// anonymous statistics. Never sees a ban, a name or a token.
+    Municipality,
 }
 
 impl Role {
@@ -22,6 +25,7 @@ impl Role {
             Self::Operator => "operator",
             Self::Beheerder => "beheerder",
             Self::Owner => "owner",
+            Self::Municipality => "municipality",
         }
     }
 
@@ -30,6 +34,7 @@ impl Role {
             "operator" => Some(Self::Operator),
             "beheerder" => Some(Self::Beheerder),
             "owner" => Some(Self::Owner),
+            "municipality" => Some(Self::Municipality),
             _ => None,
         }
     }
@@ -44,6 +49,8 @@ pub struct Actor {
     pub area_id: Option<i64>,
     /// The owner's venues.
     pub venue_ids: Vec<i64>,
+    /// The municipality a `municipality` account reads for.
+    pub municipality_id: Option<i64>,
     /// The account's password was reset: until it chooses a new one it may
     /// only change its password, read who it is, and log out.
     pub must_change_password: bool,
@@ -69,12 +76,13 @@ impl Actor {
         match self.role {
             Role::Beheerder => self.area_id == Some(area_id),
             Role::Owner => self.venue_ids.contains(&venue_id),
-            Role::Operator => false,
+            Role::Operator | Role::Municipality => false,
         }
     }
 
-    /// May see bans' personal data at all (never the operator).
+    /// May see bans' personal data at all (never the operator or the
+    /// municipality).
     pub fn may_read_personal_data(&self) -> bool {
-        self.role != Role::Operator
+        matches!(self.role, Role::Beheerder | Role::Owner)
     }
 }

@@ -10,8 +10,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::ban::BanStatus;
+use crate::domain::notice::NoticeMethod;
 use crate::services::bans::{
-    self, BanView, Hearing, IssueBan, ListQuery, Notification, PersonInput, SearchHit,
+    self, BanView, Hearing, IssueBan, ListQuery, NoticeInput, PersonInput, SearchHit,
 };
 use crate::services::{App, AppError, AppResult};
 
@@ -28,7 +29,7 @@ pub fn routes(api: Api) -> Api {
                     "incident_description": "Struck another guest at the bar",
                     "ends_on": null,
                     "hearing": {"statement": "Says he was provoked"},
-                    "notification": {"notified_on": "2026-11-28", "method": "letter handed over"}
+                    "notice": {"notified_on": "2026-11-28", "method": "handed_over", "note": null}
                 })
             }),
         post(issue),
@@ -54,11 +55,21 @@ struct HearingBody {
     not_heard_reason: Option<String>,
 }
 
+/// The first version's `notification`: a free-text method, kept working
+/// (a text that is no method becomes `other` with the text as sealed note).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NotificationBody {
     notified_on: String,
     method: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NoticeBody {
+    pub(crate) notified_on: String,
+    pub(crate) method: NoticeMethod,
+    pub(crate) note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +83,7 @@ struct IssueBody {
     starts_on: Option<String>,
     ends_on: Option<String>,
     hearing: HearingBody,
+    notice: Option<NoticeBody>,
     notification: Option<NotificationBody>,
 }
 
@@ -90,12 +102,27 @@ async fn issue(
     auth: Auth,
     ApiJson(b): ApiJson<IssueBody>,
 ) -> Result<(StatusCode, axum::Json<BanView>), ApiError> {
-    let notification = match b.notification {
-        Some(n) => Some(Notification {
+    let notice = match (b.notice, b.notification) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::Invalid(
+                "give either notice or the older notification, not both".to_owned(),
+            )
+            .into());
+        }
+        (Some(n), None) => Some(NoticeInput {
             notified_on: iso_date(&n.notified_on, "notified_on")?,
             method: n.method,
+            note: n.note,
         }),
-        None => None,
+        (None, Some(n)) => {
+            let (method, note) = NoticeMethod::from_legacy(&n.method);
+            Some(NoticeInput {
+                notified_on: iso_date(&n.notified_on, "notified_on")?,
+                method,
+                note,
+            })
+        }
+        (None, None) => None,
     };
     let input = IssueBan {
         venue_id: b.venue_id,
@@ -109,7 +136,7 @@ async fn issue(
             statement: b.hearing.statement,
             not_heard_reason: b.hearing.not_heard_reason,
         },
-        notification,
+        notice,
     };
     let id = bans::issue(&app, &auth.actor, input).await?;
     // The issuer typed the person in; the answer need not echo them back.

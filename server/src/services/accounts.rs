@@ -49,6 +49,9 @@ pub async fn create_account(app: &App, actor: &Actor, new: NewAccount<'_>) -> Ap
     let username = Username::parse(new.username).map_err(|e| AppError::Invalid(e.to_string()))?;
     auth::check_password_strength(new.password)?;
     match new.role {
+        // Municipality accounts are created with their municipality
+        // (`accounts::create_municipality_account`), never through here.
+        Role::Municipality => return Err(AppError::Forbidden),
         Role::Operator | Role::Beheerder if !new.venue_ids.is_empty() => {
             return Err(AppError::Invalid(
                 "only an owner account has venues".to_owned(),
@@ -217,7 +220,7 @@ pub async fn accounts_of_area(
 /// Any other account, and a missing one, is "not found"; an owner manages
 /// no account at all.
 async fn managed(app: &App, actor: &Actor, account_id: i64) -> AppResult<AccountRow> {
-    require(actor.role != Role::Owner)?;
+    require(matches!(actor.role, Role::Operator | Role::Beheerder))?;
     accounts::by_id(&app.db, account_id)
         .await?
         .filter(|a| match actor.role {
@@ -225,7 +228,7 @@ async fn managed(app: &App, actor: &Actor, account_id: i64) -> AppResult<Account
             Role::Beheerder => {
                 a.role == Role::Owner && a.area_id.is_some() && a.area_id == actor.area_id
             }
-            Role::Owner => false,
+            Role::Owner | Role::Municipality => false,
         })
         .ok_or(AppError::NotFound("account"))
 }

@@ -14,8 +14,9 @@ use super::admin::identity_key_aad;
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ban::{self, BanStatus, PersonalData};
+use crate::domain::notice::NoticeMethod;
 use crate::domain::roles::{Actor, Role};
-use crate::storage::bans::{self as store, BanFilter, BanRow, NewBan, StoredToken};
+use crate::storage::bans::{self as store, BanFilter, BanRow, NewBan, NewNotice, StoredToken};
 use crate::storage::{WriteTx, areas, venues};
 
 /// Who the ban is for, as the owner enters it.
@@ -37,9 +38,12 @@ pub struct Hearing {
     pub not_heard_reason: Option<String>,
 }
 
-pub struct Notification {
+/// A notice as its recorder enters it.
+pub struct NoticeInput {
     pub notified_on: Date,
-    pub method: String,
+    pub method: NoticeMethod,
+    /// May name people: sealed.
+    pub note: Option<String>,
 }
 
 pub struct IssueBan {
@@ -51,7 +55,7 @@ pub struct IssueBan {
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
     pub hearing: Hearing,
-    pub notification: Option<Notification>,
+    pub notice: Option<NoticeInput>,
 }
 
 /// A person resolved for hashing and for sealing.
@@ -111,6 +115,47 @@ fn personal_data_aad(area_id: i64, record_id: &[u8]) -> Vec<u8> {
     let mut aad = format!("cho-ban-personal-data/2:{area_id}:").into_bytes();
     aad.extend_from_slice(record_id);
     aad
+}
+
+/// The associated data of a sealed free-text field of a ban (the notice's
+/// note, a revocation or refusal reason): bound to the field, the area and
+/// the record id like the personal data, so a blob opens only where it was
+/// sealed.
+fn ban_text_aad(field: &str, area_id: i64, record_id: &[u8]) -> Vec<u8> {
+    let mut aad = format!("cho-ban-text/1:{field}:{area_id}:").into_bytes();
+    aad.extend_from_slice(record_id);
+    aad
+}
+
+/// Seals a free text about a ban that may name people. `field` names what
+/// it is (`notice_note`, `status_reason`, ...).
+pub(crate) fn seal_ban_text(
+    app: &App,
+    area_id: i64,
+    record_id: &[u8],
+    field: &str,
+    text: &str,
+) -> AppResult<Vec<u8>> {
+    Ok(app
+        .master_key()
+        .seal(&ban_text_aad(field, area_id, record_id), text.as_bytes())?)
+}
+
+/// Opens what `seal_ban_text` sealed for this ban's row.
+pub(crate) fn open_ban_text(
+    app: &App,
+    row: &BanRow,
+    field: &str,
+    sealed: &[u8],
+) -> AppResult<String> {
+    let record_id = row
+        .record_id
+        .as_deref()
+        .ok_or(AppError::Internal("ban without record id"))?;
+    let plain = app
+        .master_key()
+        .open(&ban_text_aad(field, row.area_id, record_id), sealed)?;
+    String::from_utf8(plain).map_err(|_| AppError::Internal("sealed text encoding"))
 }
 
 /// Rows sealed before record ids (migration 0032) were bound to the area
@@ -209,15 +254,20 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     if statement.is_none() && not_heard_reason.is_none() {
         return Err(ban::BanRuleError::HearingMissing.into());
     }
-    if let Some(n) = &input.notification
+    if let Some(n) = &input.notice
         && (n.notified_on < incident_day || n.notified_on > today)
     {
         return Err(AppError::Invalid(
             "notified_on must lie between the incident and today".to_owned(),
         ));
     }
-    let method = match &input.notification {
-        Some(n) => Some(ban::text(&n.method, "notification method", true)?.unwrap_or_default()),
+    let notice_note = match &input.notice {
+        Some(n) => n
+            .note
+            .as_deref()
+            .map(|t| ban::text(t, "notice note", false))
+            .transpose()?
+            .flatten(),
         None => None,
     };
     let person = read_person(&input.person, today)?;
@@ -237,6 +287,10 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     let sealed = app
         .master_key()
         .seal(&personal_data_aad(area.id, &record_id), &json)?;
+    let sealed_note = notice_note
+        .as_deref()
+        .map(|t| seal_ban_text(app, area.id, &record_id, NOTICE_NOTE, t))
+        .transpose()?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let id = store::insert(
         &mut tx,
@@ -249,8 +303,11 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
             ends_on,
             incident_at: input.incident_at,
             heard: statement.is_some(),
-            notified_on: input.notification.as_ref().map(|n| n.notified_on),
-            notification_method: method.as_deref(),
+            notice: input.notice.as_ref().map(|n| NewNotice {
+                notified_on: n.notified_on,
+                method: n.method,
+                sealed_note: sealed_note.as_deref(),
+            }),
             name_truncated: person.name_truncated,
             sealed_personal_data: &sealed,
             record_id: &record_id,
@@ -275,14 +332,23 @@ pub struct BanView {
     pub ends_on: String,
     pub incident_at: i64,
     pub heard: bool,
-    pub notified_on: Option<String>,
-    pub notification_method: Option<String>,
+    /// How and when the person was told; `None`: no notice recorded yet.
+    pub notice: Option<NoticeView>,
     pub status_reason: Option<String>,
     pub name_truncated: bool,
     pub issued_at: i64,
     pub person: Option<PersonView>,
     /// For the beheerder: other bans in the area with the same identity.
     pub related_bans: Option<Vec<RelatedBan>>,
+}
+
+#[derive(Serialize)]
+pub struct NoticeView {
+    pub notified_on: String,
+    pub method: NoticeMethod,
+    /// Only for a reader of personal data.
+    pub note: Option<String>,
+    pub recorded_at: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -397,6 +463,37 @@ pub struct Resealed {
     pub refused: usize,
 }
 
+/// The field name binding a notice's sealed note.
+pub(crate) const NOTICE_NOTE: &str = "notice_note";
+
+/// At start (after `reseal_legacy`): the free-text notification methods of
+/// the first version are sealed into the notice's note (migration 0070 kept
+/// them only for this). One audit event per ban.
+pub async fn seal_legacy_notice_texts(app: &App) -> AppResult<usize> {
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let rows = store::with_legacy_notice_text(&mut tx).await?;
+    let mut sealed_count = 0;
+    for row in &rows {
+        let (Some(text), Some(record_id)) = (&row.legacy_notice_text, &row.record_id) else {
+            continue;
+        };
+        let sealed = seal_ban_text(app, row.area_id, record_id, NOTICE_NOTE, text)?;
+        if store::seal_legacy_notice_text(&mut tx, row.id, &sealed).await? {
+            tx.audit(AuditEvent {
+                actor: "system".to_owned(),
+                action: "ban.notice.seal",
+                object_type: "ban",
+                object_id: row.id.to_string(),
+                area_id: Some(row.area_id),
+            })
+            .await?;
+            sealed_count += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(sealed_count)
+}
+
 /// At start: every ban sealed before record ids is re-sealed under a fresh
 /// record id, once its data is checked against its tokens. One audit event
 /// per ban.
@@ -488,8 +585,21 @@ fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
         ends_on: cho_core::dates::format_iso_date(row.ends_on),
         incident_at: row.incident_at,
         heard: row.heard,
-        notified_on: row.notified_on.map(cho_core::dates::format_iso_date),
-        notification_method: row.notification_method.clone(),
+        notice: row
+            .notice
+            .as_ref()
+            .map(|n| -> AppResult<NoticeView> {
+                Ok(NoticeView {
+                    notified_on: cho_core::dates::format_iso_date(n.notified_on),
+                    method: n.method,
+                    note: match (&n.sealed_note, with_person) {
+                        (Some(sealed), true) => Some(open_ban_text(app, row, NOTICE_NOTE, sealed)?),
+                        _ => None,
+                    },
+                    recorded_at: n.recorded_at,
+                })
+            })
+            .transpose()?,
         status_reason: row.status_reason.clone(),
         name_truncated: row.name_truncated,
         issued_at: row.created_at,
@@ -585,7 +695,7 @@ pub struct ListQuery {
 /// Lists bans in the caller's scope, with names: an audited read.
 pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> AppResult<Vec<BanView>> {
     let (area_id, venue_ids) = match actor.role {
-        Role::Operator => return Err(AppError::Forbidden),
+        Role::Operator | Role::Municipality => return Err(AppError::Forbidden),
         Role::Beheerder => {
             let area = actor.area_id.ok_or(AppError::Forbidden)?;
             if q.area_id.is_some_and(|a| a != area) {

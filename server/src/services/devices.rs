@@ -480,7 +480,7 @@ fn may_manage(actor: &Actor, device: &DeviceRow) -> bool {
     match actor.role {
         Role::Owner => actor.venue_ids.contains(&device.venue_id),
         Role::Beheerder => actor.area_id == Some(device.area_id),
-        Role::Operator => false,
+        Role::Operator | Role::Municipality => false,
     }
 }
 

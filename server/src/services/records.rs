@@ -60,7 +60,7 @@ pub struct BanDetail {
 pub fn own_area(actor: &Actor) -> AppResult<i64> {
     match actor.role {
         Role::Beheerder => actor.area_id.ok_or(AppError::Forbidden),
-        Role::Operator | Role::Owner => Err(AppError::Forbidden),
+        Role::Operator | Role::Owner | Role::Municipality => Err(AppError::Forbidden),
     }
 }
 

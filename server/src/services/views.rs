@@ -28,6 +28,6 @@ pub fn may_read_area_figures(actor: &Actor, area_id: i64) -> AppResult<()> {
         Role::Operator => Ok(()),
         Role::Beheerder if actor.manages_area(area_id) => Ok(()),
         Role::Beheerder => Err(AppError::NotFound("area")),
-        Role::Owner => Err(AppError::Forbidden),
+        Role::Owner | Role::Municipality => Err(AppError::Forbidden),
     }
 }

@@ -11,6 +11,8 @@ pub struct AccountRow {
     pub password_hash: String,
     pub role: Role,
     pub area_id: Option<i64>,
+    /// Only for a `municipality` account: the municipality it reads for.
+    pub municipality_id: Option<i64>,
     pub disabled: bool,
     /// Set by a password reset: the account must choose a new password
     /// before it may do anything else.
@@ -26,14 +28,14 @@ fn account_from(row: &sqlx::any::AnyRow) -> Result<AccountRow> {
         password_hash: row.try_get("password_hash")?,
         role: Role::parse(&role).ok_or(StorageError::Inconsistent("account role"))?,
         area_id: row.try_get("area_id")?,
+        municipality_id: row.try_get("municipality_id")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         last_login_at: row.try_get("last_login_at")?,
     })
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, username, password_hash, role, area_id, disabled, must_change_password, last_login_at";
+const ACCOUNT_COLUMNS: &str = "id, username, password_hash, role, area_id, municipality_id, disabled, must_change_password, last_login_at";
 
 pub async fn create(
     tx: &mut WriteTx,
@@ -256,7 +258,7 @@ pub async fn actor_for_session(db: &Db, token_hash: &[u8], now: i64) -> Result<O
 /// absolute limit and, when it has one, within its idle limit.
 pub async fn live_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option<LiveSession>> {
     let row = sqlx::query(
-        "SELECT a.id, a.role, a.area_id, a.must_change_password, s.last_seen_at FROM sessions s JOIN accounts a ON a.id = s.account_id \
+        "SELECT a.id, a.role, a.area_id, a.municipality_id, a.must_change_password, s.last_seen_at FROM sessions s JOIN accounts a ON a.id = s.account_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0 \
          AND (s.idle_seconds IS NULL OR s.last_seen_at + s.idle_seconds > $2)",
     )
@@ -279,6 +281,7 @@ pub async fn live_session(db: &Db, token_hash: &[u8], now: i64) -> Result<Option
             role,
             area_id: row.try_get("area_id")?,
             venue_ids,
+            municipality_id: row.try_get("municipality_id")?,
             must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         },
         last_seen_at: row.try_get("last_seen_at")?,

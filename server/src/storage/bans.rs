@@ -7,6 +7,7 @@ use time::Date;
 use super::areas::{format_date, parse_date};
 use super::{Db, Result, StorageError, WriteTx};
 use crate::domain::ban::BanStatus;
+use crate::domain::notice::NoticeMethod;
 
 /// A ban as stored; the personal data stays sealed.
 pub struct BanRow {
@@ -22,8 +23,10 @@ pub struct BanRow {
     pub status_reason: Option<String>,
     pub incident_at: i64,
     pub heard: bool,
-    pub notified_on: Option<Date>,
-    pub notification_method: Option<String>,
+    pub notice: Option<StoredNotice>,
+    /// A free-text notification method of the first version, waiting to be
+    /// sealed into the notice's note at start (migration 0070).
+    pub legacy_notice_text: Option<String>,
     pub name_truncated: bool,
     pub sealed_personal_data: Vec<u8>,
     /// Random, fixed before insert, bound into the sealed data's associated
@@ -39,6 +42,22 @@ impl BanRow {
     }
 }
 
+/// The notice of a ban as stored: its note stays sealed.
+pub struct StoredNotice {
+    pub notified_on: Date,
+    pub method: NoticeMethod,
+    pub sealed_note: Option<Vec<u8>>,
+    pub recorded_by: Option<i64>,
+    pub recorded_at: Option<i64>,
+}
+
+/// A notice to record (at issue, or later).
+pub struct NewNotice<'a> {
+    pub notified_on: Date,
+    pub method: NoticeMethod,
+    pub sealed_note: Option<&'a [u8]>,
+}
+
 pub struct NewBan<'a> {
     pub area_id: i64,
     pub venue_id: i64,
@@ -48,8 +67,7 @@ pub struct NewBan<'a> {
     pub ends_on: Date,
     pub incident_at: i64,
     pub heard: bool,
-    pub notified_on: Option<Date>,
-    pub notification_method: Option<&'a str>,
+    pub notice: Option<NewNotice<'a>>,
     pub name_truncated: bool,
     pub sealed_personal_data: &'a [u8],
     pub record_id: &'a [u8],
@@ -66,8 +84,8 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     let now = tx.now();
     let row = sqlx::query(
         "INSERT INTO bans (area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, incident_at, heard, \
-         notified_on, notification_method, name_truncated, personal_data, created_at, record_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+         notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, name_truncated, personal_data, created_at, record_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(ban.area_id)
     .bind(ban.venue_id)
@@ -77,8 +95,11 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     .bind(format_date(ban.ends_on))
     .bind(ban.incident_at)
     .bind(i64::from(ban.heard))
-    .bind(ban.notified_on.map(format_date))
-    .bind(ban.notification_method)
+    .bind(ban.notice.as_ref().map(|n| format_date(n.notified_on)))
+    .bind(ban.notice.as_ref().map(|n| n.method.as_str()))
+    .bind(ban.notice.as_ref().and_then(|n| n.sealed_note.map(<[u8]>::to_vec)))
+    .bind(ban.notice.as_ref().map(|_| ban.issued_by))
+    .bind(ban.notice.as_ref().map(|_| now))
     .bind(i64::from(ban.name_truncated))
     .bind(ban.sealed_personal_data.to_vec())
     .bind(now)
@@ -91,12 +112,26 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
 }
 
 const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, \
-     incident_at, heard, notified_on, notification_method, name_truncated, personal_data, created_at, record_id";
+     incident_at, heard, notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, legacy_notice_text, \
+     name_truncated, personal_data, created_at, record_id";
 
 fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
     let starts_on: String = row.try_get("starts_on")?;
     let ends_on: String = row.try_get("ends_on")?;
-    let notified_on: Option<String> = row.try_get("notified_on")?;
+    let notice_on: Option<String> = row.try_get("notice_on")?;
+    let notice_method: Option<String> = row.try_get("notice_method")?;
+    let notice = match (notice_on, notice_method) {
+        (Some(on), Some(method)) => Some(StoredNotice {
+            notified_on: parse_date(&on)?,
+            method: NoticeMethod::parse(&method)
+                .ok_or(StorageError::Inconsistent("notice method"))?,
+            sealed_note: row.try_get("notice_note")?,
+            recorded_by: row.try_get("notice_recorded_by")?,
+            recorded_at: row.try_get("notice_recorded_at")?,
+        }),
+        (None, None) => None,
+        _ => return Err(StorageError::Inconsistent("notice")),
+    };
     Ok(BanRow {
         id: row.try_get("id")?,
         area_id: row.try_get("area_id")?,
@@ -110,8 +145,8 @@ fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
         status_reason: row.try_get("status_reason")?,
         incident_at: row.try_get("incident_at")?,
         heard: row.try_get::<i64, _>("heard")? != 0,
-        notified_on: notified_on.as_deref().map(parse_date).transpose()?,
-        notification_method: row.try_get("notification_method")?,
+        notice,
+        legacy_notice_text: row.try_get("legacy_notice_text")?,
         name_truncated: row.try_get::<i64, _>("name_truncated")? != 0,
         sealed_personal_data: row.try_get("personal_data")?,
         record_id: row.try_get("record_id")?,
@@ -226,6 +261,8 @@ pub async fn list(db: &Db, filter: &BanFilter, today: Date) -> Result<Vec<BanRow
         }
         Some(BanStatus::Revoked) => sql += " AND status = 'revoked'",
         Some(BanStatus::Overturned) => sql += " AND status = 'overturned'",
+        Some(BanStatus::Requested) => sql += " AND status = 'requested'",
+        Some(BanStatus::Rejected) => sql += " AND status = 'rejected'",
         None => {}
     }
     if let Some(from) = filter.issued_from {
@@ -337,6 +374,33 @@ pub async fn set_record_id(
     )
     .bind(record_id.to_vec())
     .bind(sealed_personal_data.to_vec())
+    .bind(ban_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Bans whose first-version free-text notification method still waits to
+/// be sealed (migration 0070), with a record id to bind it to.
+pub async fn with_legacy_notice_text(tx: &mut WriteTx) -> Result<Vec<BanRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM bans WHERE legacy_notice_text IS NOT NULL AND record_id IS NOT NULL ORDER BY id"
+    )))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(ban_from).collect()
+}
+
+/// Stores the sealed note in place of the legacy text, and forgets the text.
+pub async fn seal_legacy_notice_text(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    sealed_note: &[u8],
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE bans SET notice_note = $1, legacy_notice_text = NULL WHERE id = $2 AND legacy_notice_text IS NOT NULL",
+    )
+    .bind(sealed_note.to_vec())
     .bind(ban_id)
     .execute(tx.conn())
     .await?;

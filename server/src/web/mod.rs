@@ -332,6 +332,7 @@ pub fn role_key(role: Role) -> &'static str {
         Role::Operator => "role.operator",
         Role::Beheerder => "role.beheerder",
         Role::Owner => "role.owner",
+        Role::Municipality => "role.municipality",
     }
 }
 
@@ -637,7 +638,13 @@ mod tests {
     fn every_role_and_month_has_a_name_in_both_languages() {
         for lang in Lang::ALL {
             let catalogue = i18n::catalogue_of(lang);
-            let roles = [Role::Operator, Role::Beheerder, Role::Owner].map(role_key);
+            let roles = [
+                Role::Operator,
+                Role::Beheerder,
+                Role::Owner,
+                Role::Municipality,
+            ]
+            .map(role_key);
             for key in roles.iter().chain(i18n::MONTH_KEYS.iter()) {
                 assert!(catalogue.contains_key(*key), "{} lacks {key}", lang.code());
             }

@@ -16,7 +16,8 @@ use super::i18n::{Lang, Tr};
 use super::session::{CsrfForm, Viewer};
 use super::{Page, WebError, see_other};
 use crate::domain::ban::{BanRuleError, BanStatus};
-use crate::services::bans::{self, Hearing, IssueBan, Notification, PersonInput};
+use crate::domain::notice::NoticeMethod;
+use crate::services::bans::{self, Hearing, IssueBan, NoticeInput, PersonInput};
 use crate::services::overview::{self, Dashboard};
 use crate::services::owner::{self as pages, CategoryChoice, FoundBan, NamedBan, VenueChoice};
 use crate::services::{App, AppError, devices};
@@ -92,6 +93,8 @@ fn status_key(status: BanStatus) -> &'static str {
         BanStatus::Expired => "owner.status.expired",
         BanStatus::Revoked => "owner.status.revoked",
         BanStatus::Overturned => "owner.status.overturned",
+        BanStatus::Requested => "owner.status.requested",
+        BanStatus::Rejected => "owner.status.rejected",
     }
 }
 
@@ -101,6 +104,8 @@ fn parse_status(text: &str) -> Option<BanStatus> {
         "expired" => Some(BanStatus::Expired),
         "revoked" => Some(BanStatus::Revoked),
         "overturned" => Some(BanStatus::Overturned),
+        "requested" => Some(BanStatus::Requested),
+        "rejected" => Some(BanStatus::Rejected),
         _ => None,
     }
 }
@@ -216,6 +221,32 @@ impl BanFormPage {
 
     fn category_checked(&self, id: &i64) -> bool {
         self.form.category_id == id.to_string()
+    }
+
+    /// The notice methods as (value, label, selected).
+    fn notice_methods(&self) -> Vec<(&'static str, &str, bool)> {
+        NoticeMethod::ALL
+            .into_iter()
+            .map(|m| {
+                (
+                    m.as_str(),
+                    self.page.tr.t(notice_method_key(m)),
+                    self.form.notice_method == m.as_str(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The catalogue key naming a notice method (in `common`: the owner's and
+/// the beheerder's pages both show it).
+pub fn notice_method_key(method: NoticeMethod) -> &'static str {
+    match method {
+        NoticeMethod::HandedOver => "notice.method.handed_over",
+        NoticeMethod::Refused => "notice.method.refused",
+        NoticeMethod::Post => "notice.method.post",
+        NoticeMethod::Email => "notice.method.email",
+        NoticeMethod::Other => "notice.method.other",
     }
 }
 
@@ -365,19 +396,24 @@ fn read_ban_form(tr: &Tr, form: &BanForm) -> Result<IssueBan, Errors> {
     if statement.is_none() && not_heard_reason.is_none() {
         errors.add("hearing_statement", tr.t("owner.ban.error.hearing"));
     }
-    let notification = match (non_empty(&form.notified_on), non_empty(&form.notice_method)) {
+    let notice = match (
+        non_empty(&form.notified_on),
+        non_empty(&form.notice_method).map(|m| NoticeMethod::parse(&m)),
+    ) {
         (None, None) => None,
         (on, method) => {
             let day = on.as_deref().and_then(parse_day);
             if day.is_none() {
                 errors.add("notified_on", tr.t("owner.ban.error.notified_on"));
             }
+            let method = method.flatten();
             if method.is_none() {
                 errors.add("notice_method", tr.t("owner.ban.error.notice_method"));
             }
-            day.zip(method).map(|(notified_on, method)| Notification {
+            day.zip(method).map(|(notified_on, method)| NoticeInput {
                 notified_on,
                 method,
+                note: None,
             })
         }
     };
@@ -397,7 +433,7 @@ fn read_ban_form(tr: &Tr, form: &BanForm) -> Result<IssueBan, Errors> {
                     statement,
                     not_heard_reason,
                 },
-                notification,
+                notice,
             })
         }
         _ => Err(errors),
@@ -443,7 +479,7 @@ fn ban_error_field(e: &AppError, by_mrz: bool) -> Option<(&'static str, &'static
                     "incident_description" => "description",
                     "hearing statement" => "hearing_statement",
                     "not_heard_reason" => "not_heard_reason",
-                    "notification method" => "notice_method",
+                    "notice note" => "notice_method",
                     _ => return None,
                 };
                 (
@@ -666,6 +702,10 @@ pub struct BanPage {
 }
 
 impl BanPage {
+    fn notice_method_key(&self, method: &NoticeMethod) -> &'static str {
+        notice_method_key(*method)
+    }
+
     fn status_text(&self) -> &'static str {
         self.page.tr.t(status_key(self.b.ban.status))
     }

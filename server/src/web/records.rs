@@ -29,6 +29,8 @@ fn status_parts(status: BanStatus) -> (&'static str, &'static str, &'static str)
         BanStatus::Expired => ("records.status.expired", "inactive", "expired"),
         BanStatus::Revoked => ("records.status.revoked", "neutral", "revoked"),
         BanStatus::Overturned => ("records.status.overturned", "neutral", "overturned"),
+        BanStatus::Requested => ("records.status.requested", "warning", "requested"),
+        BanStatus::Rejected => ("records.status.rejected", "neutral", "rejected"),
     }
 }
 
@@ -278,12 +280,21 @@ fn ban_page(
             (None, None) => fact(&tr, "records.ban.hearing", "—"),
         });
     }
-    let notice_fact = match (&b.notified_on, &b.notification_method) {
-        (Some(on), method) => tr
+    let notice_fact = match &b.notice {
+        Some(n) => tr
             .t("records.ban.notified_value")
-            .replace("{0}", &day(&tr, on))
-            .replace("{1}", method.as_deref().unwrap_or("")),
-        (None, _) => tr.t("records.ban.not_notified").to_owned(),
+            .replace("{0}", &day(&tr, &n.notified_on))
+            .replace(
+                "{1}",
+                &match &n.note {
+                    Some(note) => format!(
+                        "{}: {note}",
+                        tr.t(super::owner::notice_method_key(n.method))
+                    ),
+                    None => tr.t(super::owner::notice_method_key(n.method)).to_owned(),
+                },
+            ),
+        None => tr.t("records.ban.not_notified").to_owned(),
     };
     let mut ban = vec![
         fact(&tr, "records.col.number", b.id.to_string()),

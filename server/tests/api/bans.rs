@@ -56,8 +56,11 @@ async fn issue_from_manual_entry(app: TestApp) {
     assert_eq!(ban["starts_on"], "2026-11-28");
     assert_eq!(ban["ends_on"], "2027-05-28");
     assert_eq!(ban["heard"], true);
-    assert_eq!(ban["notified_on"], "2026-11-28");
-    assert_eq!(ban["notification_method"], "letter handed over");
+    // The first version's free-text method becomes `other`, its text the
+    // sealed note (shown only where personal data is read).
+    assert_eq!(ban["notice"]["notified_on"], "2026-11-28");
+    assert_eq!(ban["notice"]["method"], "other");
+    assert_eq!(ban["notice"]["note"], Value::Null);
     assert_eq!(ban["incident_at"], 1_795_825_800);
     assert_eq!(ban["issued_at"], START);
     // The answer does not echo the person back (no audited read).
@@ -81,6 +84,7 @@ async fn issue_from_manual_entry(app: TestApp) {
             "Anna Maria",
             "1990-07-01",
             "Struck another guest",
+            "letter handed over",
         ] {
             assert!(!contains(&value, secret), "{column} holds {secret}");
         }
@@ -89,6 +93,7 @@ async fn issue_from_manual_entry(app: TestApp) {
     let (status, read) = app.get(&format!("/api/v1/bans/{id}"), &owner).await;
     assert_eq!(status, StatusCode::OK, "{read}");
     assert_eq!(read["person"]["surname"], "van den Berg");
+    assert_eq!(read["notice"]["note"], "letter handed over");
     assert_eq!(read["person"]["given_names"], "Anna Maria");
     assert_eq!(read["person"]["birth_date"], "1990-07-01");
     assert_eq!(
@@ -118,7 +123,7 @@ async fn issue_from_manual_entry(app: TestApp) {
     assert_eq!(ban["heard"], false);
     assert_eq!(ban["starts_on"], "2026-11-29");
     assert_eq!(ban["ends_on"], "2027-11-28");
-    assert_eq!(ban["notified_on"], Value::Null);
+    assert_eq!(ban["notice"], Value::Null);
     let (_, read) = app
         .get(&format!("/api/v1/bans/{}", ban["id"]), &owner)
         .await;
