@@ -166,6 +166,30 @@ fn journey(env: &mut Env) {
         assert!(logo.contains("/logo/") && logo != demo_logo, "{logo}");
         look(&b, &format!("{lang}-logo"));
 
+        // The area's statistics: on a phone each table fits its column
+        // (no scrolling) and the numbers' heading stays on one line.
+        b.goto(&format!("{base}/gebieden/1/statistiek"));
+        b.wait_for_text(t("Actieve verboden per categorie", "Active bans per category"));
+        b.set_viewport(Viewport::Mobile);
+        let fits = b.script(
+            "return [...document.querySelectorAll('.cho-figure .cho-table-wrap')].map(w => { \
+               const th = w.querySelector('th[scope=col]:last-child'); \
+               const r = document.createRange(); r.selectNodeContents(th); \
+               return [th.textContent.trim(), w.scrollWidth <= w.clientWidth, r.getClientRects().length]; });",
+            vec![],
+        );
+        let heading = t("Verboden", "Bans");
+        assert_eq!(
+            fits,
+            serde_json::json!([[heading, true, 1], [heading, true, 1], [heading, true, 1]]),
+            "statistics tables on a phone"
+        );
+        look(&b, &format!("{lang}-statistics-phone"));
+        b.set_viewport(Viewport::Desktop);
+        b.goto(&format!("{base}/beheer"));
+        b.click_link(t("Huisstijl van Zwolle", "House style of Zwolle"));
+        b.wait_for(".cho-logo-preview__image");
+
         // Anyone: the public area page in Zwolle's look, and a door sign.
         press(&b, t("Uitloggen", "Log out"));
         b.wait_for_text(t("Inloggen", "Log in"));
