@@ -323,7 +323,10 @@ impl Browser {
     pub fn choose_file(&self, field: &str, path: &std::path::Path) {
         let element = self.field(field);
         let path = path.to_str().expect("a file path in UTF-8");
-        self.block(element.send_keys(path), &format!("choose a file for {field:?}"));
+        self.block(
+            element.send_keys(path),
+            &format!("choose a file for {field:?}"),
+        );
     }
 
     /// The current value of the field labelled `field`.

@@ -158,7 +158,11 @@ fn journey(env: &mut Env) {
         look(&b, &format!("{lang}-logo-error"));
         // A drawn shield: saved and shown.
         let shield = env.data_dir.path().join(format!("zwolle-{lang}.svg"));
-        std::fs::write(&shield, shield_svg(if lang == "nl" { "#0b5d3b" } else { "#8a1538" })).unwrap();
+        std::fs::write(
+            &shield,
+            shield_svg(if lang == "nl" { "#0b5d3b" } else { "#8a1538" }),
+        )
+        .unwrap();
         b.choose_file(t("Nieuw logo", "New logo"), &shield);
         b.click_button(t("Logo opslaan", "Save logo"));
         b.wait_for_text(t("Het logo is opgeslagen", "The logo has been saved"));
@@ -169,7 +173,10 @@ fn journey(env: &mut Env) {
         // The area's statistics: on a phone each table fits its column
         // (no scrolling) and the numbers' heading stays on one line.
         b.goto(&format!("{base}/gebieden/1/statistiek"));
-        b.wait_for_text(t("Actieve verboden per categorie", "Active bans per category"));
+        b.wait_for_text(t(
+            "Actieve verboden per categorie",
+            "Active bans per category",
+        ));
         b.set_viewport(Viewport::Mobile);
         let fits = b.script(
             "return [...document.querySelectorAll('.cho-figure .cho-table-wrap')].map(w => { \

@@ -120,10 +120,7 @@ pub async fn set_look(
     if !actor.is_operator() {
         return Err(AppError::Forbidden);
     }
-    let colour = new
-        .primary_colour
-        .map(look::primary_colour)
-        .transpose()?;
+    let colour = new.primary_colour.map(look::primary_colour).transpose()?;
     let logo = new
         .logo
         .map(|(bytes, content_type)| look::logo(bytes, content_type).map(|t| (bytes, t)))

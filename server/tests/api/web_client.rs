@@ -214,4 +214,3 @@ impl<'a> Browser<'a> {
         self.get("/account").await.csrf()
     }
 }
-

@@ -627,7 +627,10 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
         .post(&format!("{look_path}/logo/verwijderen"), &[("csrf", &csrf)])
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), format!("{look_path}?gedaan=logo-verwijderd"));
+    assert_eq!(
+        page.location(),
+        format!("{look_path}?gedaan=logo-verwijderd")
+    );
     let page = op.get(page.location()).await;
     page.assert_contains("Het logo is verwijderd.");
     page.assert_contains("Deze gemeente heeft geen logo.");
@@ -774,7 +777,9 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
         assert_eq!(page.status, status, "{file_name} {content_type}");
         assert_lang(&page, "nl");
         page.assert_contains("Er is een probleem:");
-        page.assert_contains(&format!("<a class=\"utrecht-link utrecht-link--html-a\" href=\"#logo\">{nl}"));
+        page.assert_contains(&format!(
+            "<a class=\"utrecht-link utrecht-link--html-a\" href=\"#logo\">{nl}"
+        ));
         page.assert_contains(&format!("id=\"logo_error\">{nl}"));
         page.assert_contains("aria-invalid=\"true\" aria-describedby=\"logo_hint logo_error\"");
         // The current logo is still shown.
@@ -867,11 +872,19 @@ async fn the_logo_form_refuses_a_missing_token_a_foreign_origin_and_other_roles(
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     // A municipality that does not exist: 404.
     let page = op
-        .post_multipart("/beheer/gemeenten/999999/logo", &[("csrf", &csrf)], &png, Some(&origin))
+        .post_multipart(
+            "/beheer/gemeenten/999999/logo",
+            &[("csrf", &csrf)],
+            &png,
+            Some(&origin),
+        )
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     let page = op
-        .post("/beheer/gemeenten/999999/logo/verwijderen", &[("csrf", &csrf)])
+        .post(
+            "/beheer/gemeenten/999999/logo/verwijderen",
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     // A beheerder and an owner, with their own valid tokens: 403.
@@ -893,5 +906,8 @@ async fn the_logo_form_refuses_a_missing_token_a_foreign_origin_and_other_roles(
             .iter()
             .all(|(_, action, _, _)| action != "municipality.look")
     );
-    assert_eq!(logo_url(&Browser::new(&app).get(&area_path).await), demo_logo);
+    assert_eq!(
+        logo_url(&Browser::new(&app).get(&area_path).await),
+        demo_logo
+    );
 }
