@@ -155,6 +155,7 @@ mod tests {
     /// every block closes, and a rule opens only at the top or inside an
     /// at-rule (`@media`).
     #[test]
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
     fn our_stylesheet_closes_every_block() {
         let css = std::str::from_utf8(SITE_CSS[2]).unwrap();
         let mut open: Vec<bool> = Vec::new(); // Whether each is an at-rule.

@@ -709,7 +709,9 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
     };
     // Far over the route's body limit too.
     let far_too_large = vec![0u8; 4 * cho_server::domain::look::MAX_LOGO_BYTES];
-    let cases: [(&str, &str, &[u8], StatusCode, &str, &str); 6] = [
+    // (file name, declared type, bytes, status, Dutch text, English text)
+    type Case<'a> = (&'a str, &'a str, &'a [u8], StatusCode, &'a str, &'a str);
+    let cases: [Case; 6] = [
         (
             "logo.svg",
             "image/svg+xml",
