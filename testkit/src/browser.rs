@@ -317,6 +317,18 @@ impl Browser {
         }
     }
 
+    /// Chooses the file at `path` in the file input labelled `field`
+    /// (found as [`Browser::fill`] finds fields): WebDriver types the path
+    /// into the input, as a person picks it in the file dialog.
+    pub fn choose_file(&self, field: &str, path: &std::path::Path) {
+        let element = self.field(field);
+        let path = path.to_str().expect("a file path in UTF-8");
+        self.block(
+            element.send_keys(path),
+            &format!("choose a file for {field:?}"),
+        );
+    }
+
     /// The current value of the field labelled `field`.
     pub fn value(&self, field: &str) -> String {
         let element = self.field(field);

@@ -1,6 +1,7 @@
 //! The operator's journey in a real browser against a real `cho-server
 //! demo` process: log in as the demo operator, add an area, give the
-//! municipality a colour, then the public area page and a door sign as
+//! municipality a colour and a logo (through the file input), then the
+//! public area page and a door sign as
 //! anyone sees them; axe (WCAG 2.1 A/AA) on every page, screenshots in
 //! Dutch and English under target/screenshots/browser_operator/.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -33,6 +34,24 @@ fn press(b: &Browser, text: &str) {
         vec![serde_json::json!(text)],
     );
     b.click_button(text);
+}
+
+/// The `src` of the image `selector` (absolute, as the browser has it).
+fn logo_src(b: &Browser, selector: &str) -> String {
+    b.script(
+        "const e = document.querySelector(arguments[0]); return e ? e.src : '';",
+        vec![serde_json::json!(selector)],
+    )
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// A plain drawn logo: a shield in `colour` with a white band.
+fn shield_svg(colour: &str) -> String {
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 48" width="40" height="48"><path d="M0 0h40v26c0 12-10 18-20 22C10 44 0 38 0 26z" fill="{colour}"/><rect x="0" y="14" width="40" height="8" fill="#fff"/></svg>"##
+    )
 }
 
 fn journey(env: &mut Env) {
@@ -108,6 +127,76 @@ fn journey(env: &mut Env) {
         ));
         look(&b, &format!("{lang}-look"));
 
+        // The theme's smooth scrolling is off, so a plain click on a
+        // button below the fold lands on it.
+        assert_eq!(
+            b.script(
+                "return getComputedStyle(document.documentElement).scrollBehavior;",
+                vec![]
+            ),
+            "auto"
+        );
+
+        // The municipality's logo through the file input. An SVG with a
+        // script first: refused, at the top and at the field.
+        let demo_logo = logo_src(&b, ".cho-logo-preview__image");
+        let unsafe_svg = env.data_dir.path().join(format!("unsafe-{lang}.svg"));
+        std::fs::write(
+            &unsafe_svg,
+            r#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#,
+        )
+        .unwrap();
+        b.choose_file(t("Nieuw logo", "New logo"), &unsafe_svg);
+        b.click_button(t("Logo opslaan", "Save logo"));
+        b.wait_for_text(t(
+            "Dit SVG-bestand bevat iets wat een logo niet mag bevatten",
+            "This SVG file contains something a logo may not contain",
+        ));
+        assert!(b.exists(".cho-error-summary a[href='#logo']"));
+        assert!(b.exists("#logo_error"));
+        assert_eq!(logo_src(&b, ".cho-logo-preview__image"), demo_logo);
+        look(&b, &format!("{lang}-logo-error"));
+        // A drawn shield: saved and shown.
+        let shield = env.data_dir.path().join(format!("zwolle-{lang}.svg"));
+        std::fs::write(
+            &shield,
+            shield_svg(if lang == "nl" { "#0b5d3b" } else { "#8a1538" }),
+        )
+        .unwrap();
+        b.choose_file(t("Nieuw logo", "New logo"), &shield);
+        b.click_button(t("Logo opslaan", "Save logo"));
+        b.wait_for_text(t("Het logo is opgeslagen", "The logo has been saved"));
+        let logo = logo_src(&b, ".cho-logo-preview__image");
+        assert!(logo.contains("/logo/") && logo != demo_logo, "{logo}");
+        look(&b, &format!("{lang}-logo"));
+
+        // The area's statistics: on a phone each table fits its column
+        // (no scrolling) and the numbers' heading stays on one line.
+        b.goto(&format!("{base}/gebieden/1/statistiek"));
+        b.wait_for_text(t(
+            "Actieve verboden per categorie",
+            "Active bans per category",
+        ));
+        b.set_viewport(Viewport::Mobile);
+        let fits = b.script(
+            "return [...document.querySelectorAll('.cho-figure .cho-table-wrap')].map(w => { \
+               const th = w.querySelector('th[scope=col]:last-child'); \
+               const r = document.createRange(); r.selectNodeContents(th); \
+               return [th.textContent.trim(), w.scrollWidth <= w.clientWidth, r.getClientRects().length]; });",
+            vec![],
+        );
+        let heading = t("Verboden", "Bans");
+        assert_eq!(
+            fits,
+            serde_json::json!([[heading, true, 1], [heading, true, 1], [heading, true, 1]]),
+            "statistics tables on a phone"
+        );
+        look(&b, &format!("{lang}-statistics-phone"));
+        b.set_viewport(Viewport::Desktop);
+        b.goto(&format!("{base}/beheer"));
+        b.click_link(t("Huisstijl van Zwolle", "House style of Zwolle"));
+        b.wait_for(".cho-logo-preview__image");
+
         // Anyone: the public area page in Zwolle's look, and a door sign.
         press(&b, t("Uitloggen", "Log out"));
         b.wait_for_text(t("Inloggen", "Log in"));
@@ -118,6 +207,7 @@ fn journey(env: &mut Env) {
             "Hospitality ban in Binnenstad Zwolle",
         ));
         assert!(b.exists("link[href^='/thema/']"));
+        assert_eq!(logo_src(&b, ".cho-brand__logo"), logo);
         let text = b.text();
         assert!(text.contains("Café De Kroon"));
         for person in [JANSEN, DE_VRIES, OZTURK] {

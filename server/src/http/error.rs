@@ -57,7 +57,9 @@ impl From<AppError> for ApiError {
             AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            AppError::Invalid(_) | AppError::Look(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
             AppError::BanRule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ban_rule"),
             AppError::Protocol(_) => (StatusCode::UNPROCESSABLE_ENTITY, "protocol_rule"),
             AppError::Storage(_) | AppError::Secrets(_) | AppError::Internal(_) => {

@@ -120,17 +120,11 @@ pub async fn set_look(
     if !actor.is_operator() {
         return Err(AppError::Forbidden);
     }
-    let invalid = |e: look::LookError| AppError::Invalid(e.to_string());
-    let colour = new
-        .primary_colour
-        .map(look::primary_colour)
-        .transpose()
-        .map_err(invalid)?;
+    let colour = new.primary_colour.map(look::primary_colour).transpose()?;
     let logo = new
         .logo
         .map(|(bytes, content_type)| look::logo(bytes, content_type).map(|t| (bytes, t)))
-        .transpose()
-        .map_err(invalid)?;
+        .transpose()?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     if !public::set_look(&mut tx, municipality_id, colour.as_deref(), logo).await? {
         return Err(AppError::NotFound("municipality"));
@@ -181,6 +175,31 @@ pub async fn set_colour(
         municipality_id,
         NewLook {
             primary_colour: colour,
+            logo,
+        },
+    )
+    .await
+}
+
+/// The operator sets (or with None removes) a municipality's logo, the
+/// bytes with the content type the browser declared, and keeps its
+/// colour. The logo is checked as on the API (`domain::look::logo`).
+pub async fn set_logo(
+    app: &App,
+    actor: &Actor,
+    municipality_id: i64,
+    logo: Option<(&[u8], &str)>,
+) -> AppResult<()> {
+    if !actor.is_operator() {
+        return Err(AppError::Forbidden);
+    }
+    let current = look_for_municipality(app, municipality_id).await?;
+    set_look(
+        app,
+        actor,
+        municipality_id,
+        NewLook {
+            primary_colour: current.primary_colour.as_deref(),
             logo,
         },
     )

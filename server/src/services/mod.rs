@@ -31,6 +31,7 @@ use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::domain::ban::BanRuleError;
+use crate::domain::look::LookError;
 use crate::domain::protocol::ProtocolError;
 use crate::secrets::{MasterKey, Secrets, SecretsError};
 use crate::storage::{Db, StorageError};
@@ -103,6 +104,10 @@ pub enum AppError {
     BanRule(#[from] BanRuleError),
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
+    /// A municipality's colour or logo refused (the pages name which
+    /// check failed; the API answers `invalid` with the same message).
+    #[error(transparent)]
+    Look(#[from] LookError),
     #[error("storage failure")]
     Storage(#[source] StorageError),
     #[error("key failure")]

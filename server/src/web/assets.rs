@@ -150,6 +150,46 @@ mod tests {
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
+    /// An unclosed block swallows every rule after it without a word from
+    /// the browser (cho.css once lost a `}` that way): outside comments,
+    /// every block closes, and a rule opens only at the top or inside an
+    /// at-rule (`@media`).
+    #[test]
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    fn our_stylesheet_closes_every_block() {
+        let css = std::str::from_utf8(SITE_CSS[2]).unwrap();
+        let mut open: Vec<bool> = Vec::new(); // Whether each is an at-rule.
+        let mut prelude = String::new();
+        let mut rest = css;
+        while let Some(c) = rest.chars().next() {
+            if let Some(after) = rest.strip_prefix("/*") {
+                let end = after.find("*/").expect("a comment that ends");
+                rest = &after[end + 2..];
+                continue;
+            }
+            match c {
+                '{' => {
+                    let at_rule = prelude.trim_start().starts_with('@');
+                    assert!(
+                        open.iter().all(|&at| at),
+                        "a rule inside a rule (a lost `}}`?) at {:?}",
+                        prelude.trim()
+                    );
+                    open.push(at_rule);
+                    prelude.clear();
+                }
+                '}' => {
+                    assert!(open.pop().is_some(), "a `}}` too many");
+                    prelude.clear();
+                }
+                ';' => prelude.clear(),
+                _ => prelude.push(c),
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        assert!(open.is_empty(), "cho.css leaves a block open");
+    }
+
     #[test]
     fn the_stylesheet_is_hashed_and_compressed() {
         let site = &all()[0];

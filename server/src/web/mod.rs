@@ -61,6 +61,7 @@ pub mod session;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -89,6 +90,17 @@ pub fn router() -> Router<App> {
         .route("/beheer/gemeenten", post(operator::create_municipality))
         .route("/beheer/gemeenten/{id}", get(operator::municipality))
         .route("/beheer/gemeenten/{id}/huisstijl", post(operator::set_look))
+        // The logo form is multipart and larger than the site's body
+        // limit: its own, from the domain's logo limit.
+        .route(
+            "/beheer/gemeenten/{id}/logo",
+            post(operator::upload_logo)
+                .layer(DefaultBodyLimit::max(operator::LOGO_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/beheer/gemeenten/{id}/logo/verwijderen",
+            post(operator::remove_logo),
+        )
         .route("/beheer/gebieden", post(operator::create_area))
         .route("/beheer/gebieden/{id}", get(operator::area))
         .route(
@@ -474,7 +486,9 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str, Option<i64>) {
         AppError::NotAdmitted => (StatusCode::FORBIDDEN, "not_admitted", None),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
-        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None),
+        AppError::Invalid(_) | AppError::Look(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid", None)
+        }
         AppError::BanRule(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ban_rule", None),
         AppError::Protocol(_) => (StatusCode::UNPROCESSABLE_ENTITY, "protocol_rule", None),
         AppError::Storage(_) | AppError::Secrets(_) | AppError::Internal(_) => {

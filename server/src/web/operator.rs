@@ -5,13 +5,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::session::{CsrfForm, Viewer};
+use super::session::{CsrfForm, CsrfMultipart, Viewer};
 use super::{Page, WebError, classify, error_text, see_other};
+use crate::domain::look::{self as domain_look, LookError};
 use crate::domain::protocol::ProtocolSettings;
 use crate::domain::roles::Role;
 use crate::services::accounts::{self, AccountView, NewAccount};
@@ -30,6 +31,8 @@ fn done_key(done: &Done) -> Option<&'static str> {
         "gemeente" => "operator.done.municipality",
         "gebied" => "operator.done.area",
         "huisstijl" => "operator.done.look",
+        "logo" => "operator.done.logo",
+        "logo-verwijderd" => "operator.done.logo_removed",
         "beheerder" => "operator.done.beheerder",
         "uitgeschakeld" => "operator.done.disabled",
         "ingeschakeld" => "operator.done.enabled",
@@ -302,31 +305,52 @@ pub struct MunicipalityPage {
     id: i64,
     name: String,
     colour: String,
-    has_logo: bool,
+    /// The current logo's URL, for its preview.
+    logo_url: Option<String>,
+    /// The largest logo, in KiB, for the field's hint.
+    max_logo_kib: usize,
+    /// The errors of the colour or the logo form (one is posted at a
+    /// time): at the top of the page and at their field.
     errors: Errors,
+}
+
+/// The municipality's look page: `colour` as typed when the colour form
+/// is shown again, else the current one.
+async fn municipality_page(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    colour: Option<String>,
+    errors: Errors,
+) -> Result<MunicipalityPage, WebError> {
+    let current = look::look_of_municipality(app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let tr = Tr::new(viewer.lang);
+    let uri = Uri::try_from(format!("/beheer/gemeenten/{id}"))
+        .unwrap_or_else(|_| Uri::from_static("/beheer"));
+    Ok(MunicipalityPage {
+        page: Page::for_viewer(viewer, &uri, &tr.t1("operator.look.title", &current.name)),
+        done: None,
+        id,
+        colour: colour.unwrap_or_else(|| current.primary_colour.clone().unwrap_or_default()),
+        logo_url: super::Look::of(&current).logo_url,
+        max_logo_kib: domain_look::MAX_LOGO_BYTES / 1024,
+        name: current.name,
+        errors,
+    })
 }
 
 /// `GET /beheer/gemeenten/{id}`: the municipality's look.
 pub async fn municipality(
     State(app): State<App>,
     viewer: Viewer,
-    uri: Uri,
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<MunicipalityPage, WebError> {
-    let current = look::look_of_municipality(&app, &viewer.actor, id)
-        .await
-        .map_err(|e| WebError::app(e, viewer.lang))?;
-    let tr = Tr::new(viewer.lang);
-    Ok(MunicipalityPage {
-        page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
-        done: done_key(&done),
-        id,
-        name: current.name,
-        colour: current.primary_colour.unwrap_or_default(),
-        has_logo: current.logo.is_some(),
-        errors: Errors::default(),
-    })
+    let mut page = municipality_page(&app, &viewer, id, None, Errors::default()).await?;
+    page.done = done_key(&done);
+    Ok(page)
 }
 
 #[derive(Deserialize)]
@@ -340,7 +364,6 @@ pub struct LookForm {
 pub async fn set_look(
     State(app): State<App>,
     viewer: Viewer,
-    uri: Uri,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<LookForm>,
 ) -> Result<Response, WebError> {
@@ -351,25 +374,100 @@ pub async fn set_look(
         Ok(()) => Ok(see_other(&format!(
             "/beheer/gemeenten/{id}?gedaan=huisstijl"
         ))),
-        Err(AppError::Invalid(_)) => {
-            let current = look::look_of_municipality(&app, &viewer.actor, id)
-                .await
-                .map_err(|e| WebError::app(e, viewer.lang))?;
+        Err(AppError::Look(_)) => {
             let mut errors = Errors::default();
             errors.add("colour", tr.t("operator.error.colour").to_owned());
-            let page = MunicipalityPage {
-                page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
-                done: None,
-                id,
-                name: current.name,
-                colour: form.colour,
-                has_logo: current.logo.is_some(),
-                errors,
-            };
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            let page = municipality_page(&app, &viewer, id, Some(form.colour), errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(WebError::app(e, viewer.lang)),
     }
+}
+
+/// The logo form's body limit: the largest logo the domain accepts and
+/// room for the multipart framing and the CSRF field (the route's
+/// `DefaultBodyLimit`; the site's own is smaller).
+pub const LOGO_BODY_LIMIT_BYTES: usize = domain_look::MAX_LOGO_BYTES + 16 * 1024;
+
+/// The logo form's text fields: only its `csrf`, which the extractor
+/// checks.
+#[derive(Deserialize)]
+pub struct LogoForm {}
+
+/// Why a logo was refused, in the person's words (the check itself is the
+/// domain's, through the service).
+fn logo_error_key(e: &LookError) -> &'static str {
+    match e {
+        LookError::LogoTooLarge => "operator.error.logo_too_large",
+        LookError::LogoType => "operator.error.logo_type",
+        LookError::NotPng => "operator.error.logo_not_png",
+        LookError::NotSvg => "operator.error.logo_not_svg",
+        LookError::UnsafeSvg(_) => "operator.error.logo_unsafe",
+        LookError::ColourFormat | LookError::LowContrast { .. } => "operator.error.colour",
+    }
+}
+
+/// `POST /beheer/gemeenten/{id}/logo` (`multipart/form-data`): a new logo
+/// from the file input `logo`; the colour stays as it is.
+pub async fn upload_logo(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    upload: Result<CsrfMultipart<LogoForm>, WebError>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let upload = match upload {
+        Ok(upload) => Some(upload),
+        // A body over the route's limit (which is above the domain's logo
+        // limit) was refused unread: say so at the field.
+        Err(WebError::Page { status, .. }) if status == StatusCode::PAYLOAD_TOO_LARGE => None,
+        Err(e) => return Err(e),
+    };
+    let (status, key) = match upload.as_ref().map(|u| u.file("logo")) {
+        None => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            logo_error_key(&LookError::LogoTooLarge),
+        ),
+        Some(None) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "operator.error.logo_missing",
+        ),
+        Some(Some(file)) => {
+            let logo = (file.bytes.as_slice(), file.content_type.as_str());
+            match look::set_logo(&app, &viewer.actor, id, Some(logo)).await {
+                Ok(()) => return Ok(see_other(&format!("/beheer/gemeenten/{id}?gedaan=logo"))),
+                Err(AppError::Look(e)) => {
+                    let status = if e == LookError::LogoTooLarge {
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    } else {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    };
+                    (status, logo_error_key(&e))
+                }
+                Err(e) => return Err(WebError::app(e, viewer.lang)),
+            }
+        }
+    };
+    let mut errors = Errors::default();
+    errors.add("logo", tr.t1(key, domain_look::MAX_LOGO_BYTES / 1024));
+    let page = municipality_page(&app, &viewer, id, None, errors).await?;
+    Ok((status, page).into_response())
+}
+
+/// `POST /beheer/gemeenten/{id}/logo/verwijderen`: no logo any more (the
+/// pages show the municipality's name alone); the colour stays.
+pub async fn remove_logo(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(LogoForm {}): CsrfForm<LogoForm>,
+) -> Result<Response, WebError> {
+    look::set_logo(&app, &viewer.actor, id, None)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    Ok(see_other(&format!(
+        "/beheer/gemeenten/{id}?gedaan=logo-verwijderd"
+    )))
 }
 
 // -------------------------------------------------------------------- area

@@ -11,12 +11,14 @@
 //!   origin, and its `csrf` field is the HMAC of one of the browser's own
 //!   cookies (the session, or before login the login cookie) under a key
 //!   derived from the deployment secret. Anything else is a 403 page.
+//! - [`CsrfMultipart`]: the same for a `multipart/form-data` form
+//!   with files (the municipality's logo).
 //!
 //! The session itself lives in the database (`services::auth`): 12 hours
 //! at most, and 30 minutes without a request.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use base64::Engine;
@@ -227,6 +229,18 @@ impl FromRequestParts<App> for MaybeViewer {
     }
 }
 
+/// Whether `csrf` is the token of one of the browser's own cookies.
+fn csrf_bound(app: &App, headers: &HeaderMap, csrf: &str) -> bool {
+    [
+        (Binding::Session, session_cookie(app)),
+        (Binding::Login, login_cookie(app)),
+    ]
+    .into_iter()
+    .any(|(binding, name)| {
+        cookie(headers, name).is_some_and(|value| csrf_matches(app, binding, &value, csrf))
+    })
+}
+
 #[derive(Deserialize)]
 struct CsrfField {
     #[serde(default)]
@@ -262,20 +276,93 @@ impl<T: DeserializeOwned> FromRequest<App> for CsrfForm<T> {
             .map_err(|r| WebError::page(r.status(), "bad_request", lang))?;
         let CsrfField { csrf } = serde_urlencoded::from_bytes(&body)
             .map_err(|_| WebError::page(StatusCode::BAD_REQUEST, "bad_request", lang))?;
-        let bound = [
-            (Binding::Session, session_cookie(app)),
-            (Binding::Login, login_cookie(app)),
-        ]
-        .into_iter()
-        .any(|(binding, name)| {
-            cookie(&headers, name).is_some_and(|value| csrf_matches(app, binding, &value, &csrf))
-        });
-        if !bound {
+        if !csrf_bound(app, &headers, &csrf) {
             return Err(WebError::page(StatusCode::FORBIDDEN, "csrf", lang));
         }
         let form = serde_urlencoded::from_bytes(&body)
             .map_err(|_| WebError::page(StatusCode::BAD_REQUEST, "bad_request", lang))?;
         Ok(Self(form))
+    }
+}
+
+/// A file sent with a [`CsrfMultipart`] form.
+pub struct Upload {
+    /// The form field's name.
+    pub field: String,
+    /// The content type the browser declared for the file (it goes by the
+    /// file name's extension); empty when it declared none.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A verified `multipart/form-data` form that changes something: the same
+/// `Origin` and `csrf` checks as [`CsrfForm`], the text fields parsed into
+/// `T` (ignoring `csrf`), and its files (a file input left empty is no
+/// upload). The route sets the body limit (`DefaultBodyLimit`); a larger
+/// body is refused with a 413 page, which a handler may take as
+/// `Result<CsrfMultipart<T>, WebError>` to show at the file's field
+/// instead (nothing was read or changed).
+pub struct CsrfMultipart<T> {
+    pub form: T,
+    pub files: Vec<Upload>,
+}
+
+impl<T> CsrfMultipart<T> {
+    /// The file sent in field `name`, if one was chosen.
+    pub fn file(&self, name: &str) -> Option<&Upload> {
+        self.files.iter().find(|f| f.field == name)
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<App> for CsrfMultipart<T> {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let lang = Lang::of(&headers);
+        if !same_origin(&headers, &app.public_url) {
+            return Err(WebError::page(StatusCode::FORBIDDEN, "csrf", lang));
+        }
+        // 400, or 413 over the body limit.
+        let bad = |status: StatusCode| WebError::page(status, "bad_request", lang);
+        let mut multipart = Multipart::from_request(request, app)
+            .await
+            .map_err(|r| bad(r.status()))?;
+        let mut text: Vec<(String, String)> = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(|e| bad(e.status()))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name() {
+                None => {
+                    let value = field.text().await.map_err(|e| bad(e.status()))?;
+                    text.push((name, value));
+                }
+                Some(file_name) => {
+                    let chosen = !file_name.is_empty();
+                    let content_type = field.content_type().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.map_err(|e| bad(e.status()))?;
+                    if chosen || !bytes.is_empty() {
+                        files.push(Upload {
+                            field: name,
+                            content_type,
+                            bytes: bytes.to_vec(),
+                        });
+                    }
+                }
+            }
+        }
+        let csrf = text
+            .iter()
+            .find(|(name, _)| name == "csrf")
+            .map_or("", |(_, value)| value.as_str());
+        if !csrf_bound(app, &headers, csrf) {
+            return Err(WebError::page(StatusCode::FORBIDDEN, "csrf", lang));
+        }
+        let encoded =
+            serde_urlencoded::to_string(&text).map_err(|_| bad(StatusCode::BAD_REQUEST))?;
+        let form =
+            serde_urlencoded::from_str(&encoded).map_err(|_| bad(StatusCode::BAD_REQUEST))?;
+        Ok(Self { form, files })
     }
 }
 

@@ -144,6 +144,47 @@ impl<'a> Browser<'a> {
         self.send(builder, Body::from(body)).await
     }
 
+    /// A `multipart/form-data` post from this browser's origin (or, with
+    /// `origin` None, from none): text fields first, then files as
+    /// (field, file name, content type, bytes), as a browser sends them.
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+        origin: Option<&str>,
+    ) -> Page {
+        const BOUNDARY: &str = "----cho-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, file_name, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let mut builder = Request::post(path).header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        );
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        self.send(builder, Body::from(body)).await
+    }
+
     /// Opens the login page and logs in; answers the login's answer.
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/inloggen").await;

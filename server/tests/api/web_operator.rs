@@ -453,7 +453,7 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
         .await
         .assert_contains("value=\"#1d4f91\"");
 
-    // And a logo through the API (the page sets only the colour).
+    // And a logo through the API.
     let token = app.login(OPERATOR.0, OPERATOR.1).await;
     let b64 = base64::engine::general_purpose::STANDARD.encode(SVG.as_bytes());
     assert_status(
@@ -584,4 +584,332 @@ async fn every_footer_shows_the_deployments_contact(mut app: TestApp) {
     op.get("/beheer")
         .await
         .assert_contains("cho@overijssel.example");
+}
+
+/// A real 16×16 PNG (one colour).
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x10, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x91, 0x68,
+    0x36, 0x00, 0x00, 0x00, 0x16, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x90, 0xf5, 0x9f, 0x48,
+    0x12, 0x62, 0x18, 0xd5, 0x30, 0xaa, 0x61, 0xf8, 0x6a, 0x00, 0x00, 0x0d, 0xbd, 0xfd, 0x01, 0x04,
+    0xaa, 0x60, 0xbd, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The `/logo/...` URL in a page, if any.
+fn logo_url(page: &Page) -> Option<String> {
+    let at = page.body.find("\"/logo/")?;
+    page.body[at + 1..].split('"').next().map(str::to_owned)
+}
+
+both!(the_operator_uploads_and_removes_a_logo_on_the_municipality_page);
+async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: TestApp) {
+    let s = app.seed().await;
+    let look_path = format!("/beheer/gemeenten/{}", s.municipality_a);
+    let upload = format!("{look_path}/logo");
+    let area_path = format!("/gebieden/{}", s.area_a);
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
+    let mut anyone = Browser::new(&app);
+    // The demo's logo: a preview, a button to remove it, the file input.
+    let form = op.get(&look_path).await;
+    let demo_logo = logo_url(&form).expect("the demo's logo");
+    form.assert_contains("alt=\"Logo van Zwolle\"");
+    form.assert_contains("enctype=\"multipart/form-data\"");
+    form.assert_contains("type=\"file\" accept=\"image/png,image/svg+xml\"");
+    form.assert_contains("<label class=\"utrecht-form-label\" for=\"logo\">Nieuw logo</label>");
+    let csrf = form.csrf();
+    let origin = app.app.public_url.clone();
+    assert_eq!(
+        logo_url(&anyone.get(&area_path).await).as_deref(),
+        Some(demo_logo.as_str())
+    );
+    // Removed: no logo on either page.
+    let page = op
+        .post(&format!("{look_path}/logo/verwijderen"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location(),
+        format!("{look_path}?gedaan=logo-verwijderd")
+    );
+    let page = op.get(page.location()).await;
+    page.assert_contains("Het logo is verwijderd.");
+    page.assert_contains("Deze gemeente heeft geen logo.");
+    assert_lacks(&page, "Logo verwijderen");
+    assert_eq!(logo_url(&page), None);
+    assert_eq!(logo_url(&anyone.get(&area_path).await), None);
+    assert_eq!(anyone.get(&demo_logo).await.status, StatusCode::NOT_FOUND);
+    // A colour first: the logo form keeps it.
+    let page = op
+        .post(
+            &format!("{look_path}/huisstijl"),
+            &[("csrf", &csrf), ("colour", "#1d4f91")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+    // A PNG: saved, audited like the API path, back to the page with a
+    // message and the preview.
+    let before = app.last_seq().await;
+    let page = op
+        .post_multipart(
+            &upload,
+            &[("csrf", &csrf)],
+            &[("logo", "zwolle.png", "image/png", PNG)],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), format!("{look_path}?gedaan=logo"));
+    let op_id = app.account_id(OPERATOR.0).await;
+    assert_eq!(
+        app.events_after(before).await,
+        vec![(
+            format!("account:{op_id}"),
+            "municipality.look".to_owned(),
+            "municipality".to_owned(),
+            s.municipality_a.to_string()
+        )]
+    );
+    let page = op.get(page.location()).await;
+    page.assert_contains("Het logo is opgeslagen.");
+    page.assert_contains("alt=\"Logo van Zwolle\"");
+    page.assert_contains("Logo verwijderen");
+    page.assert_contains("value=\"#1d4f91\"");
+    let logo = logo_url(&page).expect("a preview");
+    assert_eq!(
+        logo,
+        format!(
+            "/logo/{}-{}",
+            s.municipality_a,
+            cho_server::domain::look::content_hash(PNG)
+        )
+    );
+    // The public area page shows it in its header, with the theme.
+    let public = anyone.get(&area_path).await;
+    assert_eq!(logo_url(&public).as_deref(), Some(logo.as_str()));
+    public.assert_contains("/thema/");
+    let (status, headers, body) = app
+        .send(
+            axum::http::Request::get(&logo)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(body, PNG);
+
+    // Refusals: each its own words, at the top and at the field, in the
+    // person's language; nothing stored, nothing audited.
+    let script = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#;
+    let too_large = {
+        let mut png = PNG.to_vec();
+        png.resize(cho_server::domain::look::MAX_LOGO_BYTES + 1, 0);
+        png
+    };
+    // Far over the route's body limit too.
+    let far_too_large = vec![0u8; 4 * cho_server::domain::look::MAX_LOGO_BYTES];
+    // (file name, declared type, bytes, status, Dutch text, English text)
+    type Case<'a> = (&'a str, &'a str, &'a [u8], StatusCode, &'a str, &'a str);
+    let cases: [Case; 6] = [
+        (
+            "logo.svg",
+            "image/svg+xml",
+            script,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Dit SVG-bestand bevat iets wat een logo niet mag bevatten",
+            "This SVG file contains something a logo may not contain",
+        ),
+        (
+            "logo.png",
+            "image/png",
+            &too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Het bestand is groter dan 64 KB.",
+            "The file is larger than 64 KB.",
+        ),
+        (
+            "logo.png",
+            "image/png",
+            &far_too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Het bestand is groter dan 64 KB.",
+            "The file is larger than 64 KB.",
+        ),
+        (
+            "logo.gif",
+            "image/gif",
+            b"GIF89a....",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Dit soort bestand kan niet.",
+            "This kind of file cannot be used.",
+        ),
+        (
+            "logo.png",
+            "image/png",
+            SVG.as_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Het bestand is geen PNG-afbeelding",
+            "The file is not a PNG image",
+        ),
+        (
+            "logo.svg",
+            "image/svg+xml",
+            b"<html></html>",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Het bestand is geen SVG-afbeelding",
+            "The file is not an SVG image",
+        ),
+    ];
+    let mut op_en = Browser::new(&app)
+        .english()
+        .logged_in(OPERATOR.0, OPERATOR.1)
+        .await;
+    let csrf_en = op_en.get(&look_path).await.csrf();
+    let before = app.last_seq().await;
+    for (file_name, content_type, bytes, status, nl, en) in cases {
+        let page = op
+            .post_multipart(
+                &upload,
+                &[("csrf", &csrf)],
+                &[("logo", file_name, content_type, bytes)],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(page.status, status, "{file_name} {content_type}");
+        assert_lang(&page, "nl");
+        page.assert_contains("Er is een probleem:");
+        page.assert_contains(&format!(
+            "<a class=\"utrecht-link utrecht-link--html-a\" href=\"#logo\">{nl}"
+        ));
+        page.assert_contains(&format!("id=\"logo_error\">{nl}"));
+        page.assert_contains("aria-invalid=\"true\" aria-describedby=\"logo_hint logo_error\"");
+        // The current logo is still shown.
+        assert_eq!(logo_url(&page).as_deref(), Some(logo.as_str()));
+        let page = op_en
+            .post_multipart(
+                &upload,
+                &[("csrf", &csrf_en)],
+                &[("logo", file_name, content_type, bytes)],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(page.status, status, "{file_name} {content_type}");
+        assert_lang(&page, "en");
+        page.assert_contains(&format!("id=\"logo_error\">{en}"));
+    }
+    // No file chosen (a browser sends an empty part without a name).
+    let page = op
+        .post_multipart(
+            &upload,
+            &[("csrf", &csrf)],
+            &[("logo", "", "application/octet-stream", b"")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    page.assert_contains("id=\"logo_error\">Kies een PNG- of SVG-bestand.");
+    assert_eq!(app.last_seq().await, before);
+    assert_eq!(
+        logo_url(&anyone.get(&area_path).await).as_deref(),
+        Some(logo.as_str())
+    );
+
+    // An SVG replaces the PNG.
+    let page = op
+        .post_multipart(
+            &upload,
+            &[("csrf", &csrf)],
+            &[("logo", "zwolle.svg", "image/svg+xml", SVG.as_bytes())],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let svg_logo = logo_url(&anyone.get(&area_path).await).expect("a logo");
+    assert_ne!(svg_logo, logo);
+
+    // Removed again: the colour stays.
+    let page = op
+        .post(&format!("{look_path}/logo/verwijderen"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let public = anyone.get(&area_path).await;
+    assert_eq!(logo_url(&public), None);
+    public.assert_contains("/thema/");
+    assert_eq!(anyone.get(&svg_logo).await.status, StatusCode::NOT_FOUND);
+}
+
+both!(the_logo_form_refuses_a_missing_token_a_foreign_origin_and_other_roles);
+async fn the_logo_form_refuses_a_missing_token_a_foreign_origin_and_other_roles(app: TestApp) {
+    let s = app.seed().await;
+    let look_path = format!("/beheer/gemeenten/{}", s.municipality_a);
+    let upload = format!("{look_path}/logo");
+    let remove = format!("{look_path}/logo/verwijderen");
+    let origin = app.app.public_url.clone();
+    let png = [("logo", "logo.png", "image/png", PNG)];
+    let area_path = format!("/gebieden/{}", s.area_a);
+    let demo_logo = logo_url(&Browser::new(&app).get(&area_path).await);
+    assert!(demo_logo.is_some());
+    let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
+    let csrf = op.csrf().await;
+    let before = app.last_seq().await;
+    // No token, a wrong one, a foreign origin, no origin: a 403 page.
+    for (fields, from) in [
+        (vec![], Some(origin.as_str())),
+        (vec![("csrf", "wrong")], Some(origin.as_str())),
+        (vec![("csrf", csrf.as_str())], Some("https://evil.example")),
+        (vec![("csrf", csrf.as_str())], None),
+    ] {
+        let page = op.post_multipart(&upload, &fields, &png, from).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{fields:?} {from:?}");
+        page.assert_contains("Formulier geweigerd");
+    }
+    // Removing: the same checks.
+    let page = op.post(&remove, &[("csrf", "wrong")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = op.post(&remove, &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // Not multipart: refused.
+    let page = op.post(&upload, &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    // A municipality that does not exist: 404.
+    let page = op
+        .post_multipart(
+            "/beheer/gemeenten/999999/logo",
+            &[("csrf", &csrf)],
+            &png,
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let page = op
+        .post(
+            "/beheer/gemeenten/999999/logo/verwijderen",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // A beheerder and an owner, with their own valid tokens: 403.
+    for who in [BEHEERDER_A, OWNER_A] {
+        let mut b = Browser::new(&app).logged_in(who.0, who.1).await;
+        let csrf = b.csrf().await;
+        let page = b
+            .post_multipart(&upload, &[("csrf", &csrf)], &png, Some(&origin))
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", who.0);
+        page.assert_contains("Geen toegang");
+        let page = b.post(&remove, &[("csrf", &csrf)]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", who.0);
+    }
+    // Nothing happened (but the logins).
+    assert!(
+        app.events_after(before)
+            .await
+            .iter()
+            .all(|(_, action, _, _)| action != "municipality.look")
+    );
+    assert_eq!(
+        logo_url(&Browser::new(&app).get(&area_path).await),
+        demo_logo
+    );
 }

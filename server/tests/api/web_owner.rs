@@ -442,6 +442,71 @@ async fn finding_a_person_by_mrz_or_typed_details(app: TestApp) {
     page.assert_contains("value=\"Jansen\"");
 }
 
+both!(a_possible_match_is_marked_and_its_person_not_shown);
+async fn a_possible_match_is_marked_and_its_person_not_shown(app: TestApp) {
+    let s = app.seed().await;
+    // The demo bans Jansen, Piet Hendrik, born 17-05-1994, at the owner's
+    // Café De Kroon. The core's probes: the full name says "same person";
+    // surname, first initial and birth date only "possible match".
+    let jansen = s.demo_bans[0];
+    let search = |given: &str| {
+        vec![
+            ("surname", "Jansen".to_owned()),
+            ("given_names", given.to_owned()),
+            ("birth_date", "17-05-1994".to_owned()),
+        ]
+    };
+    for (mut b, texts) in [
+        (
+            owner(&app).await,
+            [
+                "Gevonden ontzeggingen: 1.",
+                "<strong class=\"cho-warning\">Mogelijke overeenkomst</strong>",
+                "Niet getoond: mogelijk iemand anders",
+                "Een mogelijke overeenkomst lijkt op deze persoon",
+            ],
+        ),
+        (
+            Browser::new(&app)
+                .english()
+                .logged_in(OWNER_A.0, OWNER_A.1)
+                .await,
+            [
+                "Bans found: 1.",
+                "<strong class=\"cho-warning\">Possible match</strong>",
+                "Not shown: may be someone else",
+                "A possible match resembles this person",
+            ],
+        ),
+    ] {
+        // Other given names with the same initial: Pieter.
+        let page = post_form(&mut b, "/verboden/zoeken", &search("Pieter")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for text in texts {
+            page.assert_contains(text);
+        }
+        // Neither the banned person's details nor a link to the ban.
+        for hidden in [
+            "Piet Hendrik".to_owned(),
+            "Jansen,".to_owned(),
+            format!("href=\"/verboden/{jansen}\""),
+            "Dezelfde persoon".to_owned(),
+            "Same person".to_owned(),
+        ] {
+            assert!(!page.body.contains(&hidden), "{hidden}:\n{}", page.body);
+        }
+    }
+    // Another initial is another person: no hit at all.
+    let mut b = owner(&app).await;
+    let page = post_form(&mut b, "/verboden/zoeken", &search("Klaas")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Geen ontzeggingen gevonden voor deze persoon.");
+    // The full name is the same person, linked.
+    let page = post_form(&mut b, "/verboden/zoeken", &search("Piet Hendrik")).await;
+    page.assert_contains("Dezelfde persoon");
+    page.assert_contains(&format!("href=\"/verboden/{jansen}\""));
+}
+
 both!(every_owner_form_refuses_a_foreign_origin_or_a_missing_token);
 async fn every_owner_form_refuses_a_foreign_origin_or_a_missing_token(app: TestApp) {
     let s = app.seed().await;
