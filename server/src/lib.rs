@@ -173,6 +173,7 @@ pub async fn on_start(app: &App) -> Result<(), services::AppError> {
     services::audit::on_open(app).await?;
     services::bans::reseal_legacy(app).await?;
     services::bans::seal_legacy_notice_texts(app).await?;
+    services::bans::seal_legacy_status_reasons(app).await?;
     Ok(())
 }
 

@@ -812,7 +812,8 @@ fn statistics_page(viewer: &Viewer, uri: &Uri, s: &Statistics, csv_href: String)
         "records.col.venue",
         s.active_by_venue
             .iter()
-            .map(|v| (v.venue_name.clone(), v.bans))
+            // The beheerder's figures are exact (never "<5").
+            .map(|v| (v.venue_name.clone(), v.bans.exact().unwrap_or(0)))
             .collect(),
     );
     add(
