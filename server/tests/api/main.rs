@@ -27,6 +27,7 @@ mod ops;
 mod overview;
 mod public;
 mod retention;
+mod retention_holes;
 mod seam;
 mod secrets_at_rest;
 mod statistics;
