@@ -16,6 +16,7 @@ use crate::domain::protocol::ProtocolSettings;
 use crate::domain::roles::Role;
 use crate::services::accounts::{self, AccountView, NewAccount};
 use crate::services::overview::{self, OperatorOverview};
+use crate::services::municipality as municipality_service;
 use crate::services::{App, AppError, admin, look};
 
 /// A message after a form (POST-redirect-GET): `?gedaan=<what>`.
@@ -304,9 +305,42 @@ pub struct MunicipalityPage {
     colour: String,
     has_logo: bool,
     errors: Errors,
+    /// The municipality's read-only accounts (issue 9, item 7).
+    accounts: Vec<AccountView>,
+    account_username: String,
+    account_errors: Errors,
+    /// An account just made: (username, one-time password), shown once,
+    /// on this answer only.
+    one_time: Option<(String, String)>,
 }
 
-/// `GET /beheer/gemeenten/{id}`: the municipality's look.
+async fn municipality_page(
+    app: &App,
+    viewer: &Viewer,
+    uri: &Uri,
+    id: i64,
+) -> Result<MunicipalityPage, WebError> {
+    let admin = municipality_service::for_operator(app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let tr = Tr::new(viewer.lang);
+    Ok(MunicipalityPage {
+        page: Page::for_viewer(viewer, uri, &tr.t1("operator.look.title", &admin.look.name)),
+        done: None,
+        id,
+        name: admin.look.name,
+        colour: admin.look.primary_colour.unwrap_or_default(),
+        has_logo: admin.look.logo.is_some(),
+        errors: Errors::default(),
+        accounts: admin.accounts,
+        account_username: String::new(),
+        account_errors: Errors::default(),
+        one_time: None,
+    })
+}
+
+/// `GET /beheer/gemeenten/{id}`: the municipality's look and its
+/// read-only accounts.
 pub async fn municipality(
     State(app): State<App>,
     viewer: Viewer,
@@ -314,19 +348,48 @@ pub async fn municipality(
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<MunicipalityPage, WebError> {
-    let current = look::look_of_municipality(&app, &viewer.actor, id)
-        .await
-        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let mut page = municipality_page(&app, &viewer, &uri, id).await?;
+    page.done = done_key(&done);
+    Ok(page)
+}
+
+#[derive(Deserialize)]
+pub struct MunicipalityAccountForm {
+    #[serde(default)]
+    username: String,
+}
+
+/// `POST /beheer/gemeenten/{id}/accounts`: a read-only account for the
+/// municipality; the answer shows its one-time password once (never in a
+/// URL: no redirect).
+pub async fn create_municipality_account(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MunicipalityAccountForm>,
+) -> Result<Response, WebError> {
     let tr = Tr::new(viewer.lang);
-    Ok(MunicipalityPage {
-        page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
-        done: done_key(&done),
-        id,
-        name: current.name,
-        colour: current.primary_colour.unwrap_or_default(),
-        has_logo: current.logo.is_some(),
-        errors: Errors::default(),
-    })
+    let uri = Uri::try_from(format!("/beheer/gemeenten/{id}"))
+        .unwrap_or_else(|_| Uri::from_static("/beheer"));
+    let mut errors = Errors::default();
+    if form.username.trim().is_empty() {
+        errors.add("account_username", tr.t("operator.error.username").to_owned());
+    } else {
+        match municipality_service::create_account(&app, &viewer.actor, id, &form.username).await
+        {
+            Ok(created) => {
+                let mut page = municipality_page(&app, &viewer, &uri, id).await?;
+                page.one_time = Some((created.username, created.password));
+                return Ok(page.into_response());
+            }
+            Err(e) if is_form_error(&e) => errors.service(&tr, &e),
+            Err(e) => return Err(WebError::app(e, viewer.lang)),
+        }
+    }
+    let mut page = municipality_page(&app, &viewer, &uri, id).await?;
+    page.account_username = form.username;
+    page.account_errors = errors;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(Deserialize)]
@@ -352,20 +415,10 @@ pub async fn set_look(
             "/beheer/gemeenten/{id}?gedaan=huisstijl"
         ))),
         Err(AppError::Invalid(_)) => {
-            let current = look::look_of_municipality(&app, &viewer.actor, id)
-                .await
-                .map_err(|e| WebError::app(e, viewer.lang))?;
-            let mut errors = Errors::default();
-            errors.add("colour", tr.t("operator.error.colour").to_owned());
-            let page = MunicipalityPage {
-                page: Page::for_viewer(&viewer, &uri, &tr.t1("operator.look.title", &current.name)),
-                done: None,
-                id,
-                name: current.name,
-                colour: form.colour,
-                has_logo: current.logo.is_some(),
-                errors,
-            };
+            let mut page = municipality_page(&app, &viewer, &uri, id).await?;
+            page.errors
+                .add("colour", tr.t("operator.error.colour").to_owned());
+            page.colour = form.colour;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(e) => Err(WebError::app(e, viewer.lang)),
