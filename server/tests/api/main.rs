@@ -22,6 +22,7 @@ mod limits;
 mod list_keys;
 mod lists;
 mod look;
+mod municipality;
 mod openapi;
 mod ops;
 mod overview;
