@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod privacy;
 pub mod proxies;
 pub mod secrets;
 pub mod services;

@@ -18,6 +18,7 @@ mod cli;
 mod concurrency;
 mod devices;
 mod edge;
+mod inventory;
 mod limits;
 mod list_keys;
 mod lists;
