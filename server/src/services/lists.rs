@@ -133,7 +133,8 @@ pub async fn forget_purged(app: &App, area_id: i64, off_list_at: i64) -> AppResu
     .await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let versions = lists::prune(&mut tx, area_id, published.version, off_list_at + 1).await?;
-    let announcements = lists::delete_announcements_before(&mut tx, area_id, off_list_at + 1).await?;
+    let announcements =
+        lists::delete_announcements_before(&mut tx, area_id, off_list_at + 1).await?;
     if versions + announcements > 0 {
         tx.audit(AuditEvent {
             actor: "system".to_owned(),

@@ -227,6 +227,7 @@ pub async fn for_operator(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::domain::protocol::Permit;

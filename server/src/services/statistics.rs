@@ -424,7 +424,10 @@ pub fn to_csv(s: &Statistics) -> String {
             ("venue_revoked", v.revoked),
             ("venue_overturned", v.overturned),
         ] {
-            row(&mut out, [figure, &v.month, "", &v.venue_name, &n.to_string()]);
+            row(
+                &mut out,
+                [figure, &v.month, "", &v.venue_name, &n.to_string()],
+            );
         }
     }
     out
@@ -451,6 +454,7 @@ fn csv_cell(text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -617,7 +617,11 @@ pub fn figures(ban: &BanFacts, today: Date) -> Result<Vec<(Figure, String)>> {
     match ban.stored_status.as_str() {
         "active" if ban.ends_on < today => out.push((
             Figure::Expired,
-            format!("{:04}-{:02}", ban.ends_on.year(), u8::from(ban.ends_on.month())),
+            format!(
+                "{:04}-{:02}",
+                ban.ends_on.year(),
+                u8::from(ban.ends_on.month())
+            ),
         )),
         "revoked" => out.push((Figure::Revoked, ended_at("revocation time")?)),
         "overturned" => out.push((Figure::Overturned, ended_at("decision time")?)),
@@ -776,8 +780,7 @@ pub async fn counts(db: &Db, area_id: i64) -> Result<Vec<CountRow>> {
             let figure: String = r.try_get("figure")?;
             Ok(CountRow {
                 month: r.try_get("month")?,
-                figure: Figure::parse(&figure)
-                    .ok_or(StorageError::Inconsistent("count figure"))?,
+                figure: Figure::parse(&figure).ok_or(StorageError::Inconsistent("count figure"))?,
                 category_id: r.try_get("category_id")?,
                 venue_id: r.try_get("venue_id")?,
                 bans: r.try_get("bans")?,

@@ -144,7 +144,10 @@ pub fn router() -> Router<App> {
 fn municipality_routes() -> Router<App> {
     Router::new()
         .route("/gemeente", get(municipality::overview))
-        .route("/gemeente/gebieden/{id}", get(municipality::area_statistics))
+        .route(
+            "/gemeente/gebieden/{id}",
+            get(municipality::area_statistics),
+        )
         .route(
             "/gemeente/gebieden/{id}/statistiek.csv",
             get(municipality::area_statistics_csv),

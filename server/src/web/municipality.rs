@@ -14,9 +14,9 @@ use super::i18n::Tr;
 use super::records::{csv, month_name, parse_id};
 use super::session::Viewer;
 use super::{Page, WebError};
+use crate::services::App;
 use crate::services::municipality::{self, MunicipalOverview, PermitState};
 use crate::services::statistics::{self, Statistics};
-use crate::services::App;
 
 /// The catalogue key of a permit's state (said in words, never by colour
 /// alone).

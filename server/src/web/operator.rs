@@ -15,8 +15,8 @@ use super::{Page, WebError, classify, error_text, see_other};
 use crate::domain::protocol::ProtocolSettings;
 use crate::domain::roles::Role;
 use crate::services::accounts::{self, AccountView, NewAccount};
-use crate::services::overview::{self, OperatorOverview};
 use crate::services::municipality as municipality_service;
+use crate::services::overview::{self, OperatorOverview};
 use crate::services::{App, AppError, admin, look};
 
 /// A message after a form (POST-redirect-GET): `?gedaan=<what>`.
@@ -373,10 +373,12 @@ pub async fn create_municipality_account(
         .unwrap_or_else(|_| Uri::from_static("/beheer"));
     let mut errors = Errors::default();
     if form.username.trim().is_empty() {
-        errors.add("account_username", tr.t("operator.error.username").to_owned());
+        errors.add(
+            "account_username",
+            tr.t("operator.error.username").to_owned(),
+        );
     } else {
-        match municipality_service::create_account(&app, &viewer.actor, id, &form.username).await
-        {
+        match municipality_service::create_account(&app, &viewer.actor, id, &form.username).await {
             Ok(created) => {
                 let mut page = municipality_page(&app, &viewer, &uri, id).await?;
                 page.one_time = Some((created.username, created.password));

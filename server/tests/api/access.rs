@@ -554,12 +554,16 @@ async fn every_operation_by_every_role(app: TestApp) {
 fn municipality_own(method: &str, path: &str, target: Target) -> Option<u16> {
     match (method, path, target) {
         ("GET", "/api/v1/municipality", Target::None) => Some(200),
-        ("GET", "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv", Target::AreaA) => {
-            Some(200)
-        }
-        ("GET", "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv", Target::AreaB) => {
-            Some(404)
-        }
+        (
+            "GET",
+            "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv",
+            Target::AreaA,
+        ) => Some(200),
+        (
+            "GET",
+            "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv",
+            Target::AreaB,
+        ) => Some(404),
         _ => None,
     }
 }
@@ -579,13 +583,21 @@ async fn every_operation_by_a_municipality_account(app: TestApp) {
     let ban_a = app
         .issue(
             &owner_a,
-            ban_body(s.venue_a1, s.category_a, manual("Visser", "Tom", "1990-01-01")),
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
         )
         .await;
     let ban_b = app
         .issue(
             &app.login(OWNER_B.0, OWNER_B.1).await,
-            ban_body(s.venue_b, s.category_b, manual("Visser", "Tom", "1990-01-01")),
+            ban_body(
+                s.venue_b,
+                s.category_b,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
         )
         .await;
     let device_a = enrol_device_a(&app, &s).await;
@@ -614,7 +626,8 @@ async fn every_operation_by_a_municipality_account(app: TestApp) {
         let signed_in = &c.expect[1..];
         // Public, or the same for everyone (a device endpoint refuses
         // every session alike): as for anyone.
-        let expected: Vec<u16> = if c.expect[0] != 401 || c.expect.iter().all(|e| *e == c.expect[0]) {
+        let expected: Vec<u16> = if c.expect[0] != 401 || c.expect.iter().all(|e| *e == c.expect[0])
+        {
             vec![c.expect[0]]
         } else if let Some(own) = municipality_own(c.method, c.path, c.target) {
             vec![own]

@@ -388,4 +388,6 @@ impl TestApp {
 
 /// Surnames of people banned in the fixtures: never in what the operator
 /// or a municipality account gets.
-pub const BANNED_SURNAMES: [&str; 7] = ["Jansen", "Vries", "Öztürk", "Visser", "Smit", "BRUIJN", "Bakker"];
+pub const BANNED_SURNAMES: [&str; 7] = [
+    "Jansen", "Vries", "Öztürk", "Visser", "Smit", "BRUIJN", "Bakker",
+];

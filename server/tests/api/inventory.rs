@@ -42,7 +42,10 @@ async fn every_column_of_the_schema_is_declared_in_the_inventory(app: TestApp) {
         "columns not in the data inventory (server/src/privacy.rs): {undeclared:?}"
     );
     let stale: Vec<_> = declared.difference(&schema).collect();
-    assert!(stale.is_empty(), "declared but not in the schema: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "declared but not in the schema: {stale:?}"
+    );
 }
 
 fn inventory(args: &[&str]) -> String {
@@ -52,7 +55,11 @@ fn inventory(args: &[&str]) -> String {
         .env_remove("CHO_DATA_DIR")
         .output()
         .expect("run cho-server");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -82,8 +89,18 @@ fn the_inventory_command_prints_markdown_and_json() {
         .unwrap();
     assert_eq!(personal_data["personal"], true);
     assert_eq!(personal_data["protection"], "sealed");
-    assert!(personal_data["legal_basis"].as_str().unwrap().contains("6(1)(f)"));
-    assert!(personal_data["retention"].as_str().unwrap().contains("retention"));
+    assert!(
+        personal_data["legal_basis"]
+            .as_str()
+            .unwrap()
+            .contains("6(1)(f)")
+    );
+    assert!(
+        personal_data["retention"]
+            .as_str()
+            .unwrap()
+            .contains("retention")
+    );
     assert!(!personal_data["readers"].as_array().unwrap().is_empty());
     let not_personal = columns
         .iter()

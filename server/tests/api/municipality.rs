@@ -24,7 +24,10 @@ async fn the_operator_makes_a_municipality_account_that_reads_only_its_own_areas
     let id = app.municipality_account(s.municipality_a).await;
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
     let (status, accounts) = app
-        .get(&format!("/api/v1/municipalities/{}/accounts", s.municipality_a), &op)
+        .get(
+            &format!("/api/v1/municipalities/{}/accounts", s.municipality_a),
+            &op,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(accounts[0]["id"], id);
@@ -43,9 +46,13 @@ async fn the_operator_makes_a_municipality_account_that_reads_only_its_own_areas
     );
     // A municipality that does not exist.
     assert_eq!(
-        app.post("/api/v1/municipalities/999/accounts", &op, json!({"username": "nergens"}))
-            .await
-            .0,
+        app.post(
+            "/api/v1/municipalities/999/accounts",
+            &op,
+            json!({"username": "nergens"})
+        )
+        .await
+        .0,
         StatusCode::NOT_FOUND
     );
 
@@ -67,12 +74,16 @@ async fn the_operator_makes_a_municipality_account_that_reads_only_its_own_areas
     assert_eq!(status, StatusCode::OK);
     // Another municipality's area: as if it did not exist.
     assert_error(
-        &app.get(&format!("/api/v1/areas/{}/statistics", s.area_b), &token).await,
+        &app.get(&format!("/api/v1/areas/{}/statistics", s.area_b), &token)
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     // Never a ban.
-    for path in ["/api/v1/bans".to_owned(), format!("/api/v1/bans/{}", s.demo_bans[0])] {
+    for path in [
+        "/api/v1/bans".to_owned(),
+        format!("/api/v1/bans/{}", s.demo_bans[0]),
+    ] {
         let (status, body) = app.get(&path, &token).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
         assert_no_personal_data(&path, &body.to_string());
@@ -104,14 +115,22 @@ async fn small_counts_per_venue_are_hidden_from_the_municipality_only_and_figure
         bans.push(
             app.issue(
                 &owner,
-                ban_body(s.venue_a1, s.category_a, manual("Bakker", given, "1990-01-01")),
+                ban_body(
+                    s.venue_a1,
+                    s.category_a,
+                    manual("Bakker", given, "1990-01-01"),
+                ),
             )
             .await,
         );
     }
     assert_status(
-        &app.post(&format!("/api/v1/bans/{}/revoke", bans[0]), &owner, json!({"reason": "vergissing"}))
-            .await,
+        &app.post(
+            &format!("/api/v1/bans/{}/revoke", bans[0]),
+            &owner,
+            json!({"reason": "vergissing"}),
+        )
+        .await,
         StatusCode::NO_CONTENT,
     );
 
@@ -153,7 +172,10 @@ async fn small_counts_per_venue_are_hidden_from_the_municipality_only_and_figure
     // Active per venue: the same rule.
     for v in hidden["active_by_venue"].as_array().unwrap() {
         let n = v["bans"].clone();
-        assert!(n == "<5" || n == 0 || n.as_i64().is_some_and(|n| n >= 5), "{v}");
+        assert!(
+            n == "<5" || n == 0 || n.as_i64().is_some_and(|n| n >= 5),
+            "{v}"
+        );
     }
     // CSV for the municipality: the same rule.
     let (status, _, csv) = app
@@ -166,13 +188,18 @@ async fn small_counts_per_venue_are_hidden_from_the_municipality_only_and_figure
         .await;
     assert_eq!(status, StatusCode::OK);
     let csv = csv.as_str().unwrap().to_owned();
-    assert!(csv.contains("venue_revoked,2026-11,,Café De Kroon,<5"), "{csv}");
+    assert!(
+        csv.contains("venue_revoked,2026-11,,Café De Kroon,<5"),
+        "{csv}"
+    );
     assert_no_personal_data("csv", &csv);
 
     // A year on, every ban of November is purged: the figures stay.
     let before = november(&hidden);
     app.advance_days(800);
-    let purged = cho_server::services::retention::purge(&app.app).await.unwrap();
+    let purged = cho_server::services::retention::purge(&app.app)
+        .await
+        .unwrap();
     assert!(purged.bans_purged >= 5);
     let municipality = app.login(MUNICIPALITY_A.0, MUNICIPALITY_A.1).await;
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
@@ -189,8 +216,18 @@ async fn the_municipality_pages_in_dutch_and_english_without_names(app: TestApp)
     let s = app.seed().await;
     app.municipality_account(s.municipality_a).await;
     for (english, title, stats, few) in [
-        (false, "Gemeente", "Cijfers van", "worden getoond als &#60;5"),
-        (true, "Municipality of", "Figures for", "are shown as &#60;5"),
+        (
+            false,
+            "Gemeente",
+            "Cijfers van",
+            "worden getoond als &#60;5",
+        ),
+        (
+            true,
+            "Municipality of",
+            "Figures for",
+            "are shown as &#60;5",
+        ),
     ] {
         let b = Browser::new(&app);
         let mut b = if english { b.english() } else { b }
@@ -241,7 +278,11 @@ async fn the_municipality_pages_in_dutch_and_english_without_names(app: TestApp)
     // The other roles do not get the municipality's page.
     for login in [OPERATOR, BEHEERDER_A, OWNER_A] {
         let mut b = Browser::new(&app).logged_in(login.0, login.1).await;
-        assert_eq!(b.get("/gemeente").await.status, StatusCode::FORBIDDEN, "{login:?}");
+        assert_eq!(
+            b.get("/gemeente").await.status,
+            StatusCode::FORBIDDEN,
+            "{login:?}"
+        );
     }
 }
 
@@ -257,7 +298,9 @@ async fn the_operator_adds_a_municipality_account_on_the_municipality_page(app: 
         let mut b = if english { b.english() } else { b }
             .logged_in(OPERATOR.0, OPERATOR.1)
             .await;
-        let page = b.get(&format!("/beheer/gemeenten/{}", s.municipality_a)).await;
+        let page = b
+            .get(&format!("/beheer/gemeenten/{}", s.municipality_a))
+            .await;
         assert_eq!(page.status, StatusCode::OK);
         page.assert_contains(heading);
         page.assert_contains(&format!("action=\"{path}\""));
@@ -266,7 +309,9 @@ async fn the_operator_adds_a_municipality_account_on_the_municipality_page(app: 
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         // An empty name: the error at the top and at the field.
         let csrf = b.csrf().await;
-        let page = b.post(&path, &[("csrf", csrf.as_str()), ("username", " ")]).await;
+        let page = b
+            .post(&path, &[("csrf", csrf.as_str()), ("username", " ")])
+            .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         page.assert_contains("href=\"#account_username\"");
         page.assert_contains("id=\"account_username_error\"");
@@ -279,6 +324,8 @@ async fn the_operator_adds_a_municipality_account_on_the_municipality_page(app: 
         page.assert_contains(created);
         page.assert_contains("cho-one-time");
         // Listed, with a password still to change.
-        page.assert_contains(&format!("<td class=\"utrecht-table__cell cho-nowrap\">{username}</td>"));
+        page.assert_contains(&format!(
+            "<td class=\"utrecht-table__cell cho-nowrap\">{username}</td>"
+        ));
     }
 }

@@ -74,12 +74,19 @@ async fn list_versions_older_than_the_max_list_age_are_pruned_and_an_older_door_
     app.clock.advance(600);
     app.issue(
         &owner,
-        ban_body(s.venue_a1, s.category_a, manual("Bakker", "Bob", "1990-01-01")),
+        ban_body(
+            s.venue_a1,
+            s.category_a,
+            manual("Bakker", "Bob", "1990-01-01"),
+        ),
     )
     .await;
     let v2 = lists::publish(&app.app, s.area_a).await.unwrap().version;
     assert_eq!(versions(&app, s.area_a).await, vec![v1, v2]);
-    assert_eq!(sync_kind(&app, &credential, v1).await, (StatusCode::OK, "delta".to_owned()));
+    assert_eq!(
+        sync_kind(&app, &credential, v1).await,
+        (StatusCode::OK, "delta".to_owned())
+    );
 
     // Two hours on, the next version prunes every version but itself that
     // is older than the maximum list age.
@@ -94,7 +101,10 @@ async fn list_versions_older_than_the_max_list_age_are_pruned_and_an_older_door_
             "door at v{old}"
         );
     }
-    assert_eq!(sync_kind(&app, &credential, v3).await.0, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        sync_kind(&app, &credential, v3).await.0,
+        StatusCode::NOT_MODIFIED
+    );
 }
 
 both!(no_token_of_a_purged_ban_survives_in_any_table);
@@ -130,21 +140,34 @@ async fn no_token_of_a_purged_ban_survives_in_any_table(app: TestApp) {
     let holding = |values: &[(String, Vec<u8>)]| -> Vec<String> {
         values
             .iter()
-            .filter(|(_, v)| tokens.iter().any(|t| v.windows(t.len()).any(|w| w == t.as_slice())))
+            .filter(|(_, v)| {
+                tokens
+                    .iter()
+                    .any(|t| v.windows(t.len()).any(|w| w == t.as_slice()))
+            })
             .map(|(c, _)| c.clone())
             .collect()
     };
     lists::publish(&app.app, s.area_a).await.unwrap();
     // The scan finds them where they are: the tokens table and the list.
     let before = holding(&app.all_stored_values().await);
-    assert!(before.contains(&"ban_tokens.token".to_owned()), "{before:?}");
-    assert!(before.contains(&"list_versions.snapshot".to_owned()), "{before:?}");
+    assert!(
+        before.contains(&"ban_tokens.token".to_owned()),
+        "{before:?}"
+    );
+    assert!(
+        before.contains(&"list_versions.snapshot".to_owned()),
+        "{before:?}"
+    );
 
     // Two days on it ended and its retention (0 days) passed: purged.
     app.advance_days(2);
     assert_eq!(retention::purge(&app.app).await.unwrap().bans_purged, 1);
     let after = holding(&app.all_stored_values().await);
-    assert!(after.is_empty(), "the purged ban's tokens remain in {after:?}");
+    assert!(
+        after.is_empty(),
+        "the purged ban's tokens remain in {after:?}"
+    );
     // The area still has a list: a version without it.
     assert_eq!(versions(&app, s.area_a).await.len(), 1);
     // And its figures survive the purge.
@@ -169,17 +192,28 @@ async fn a_revocation_reason_is_sealed_and_shown_only_with_the_personal_data(app
     let ban = app
         .issue(
             &owner,
-            ban_body(s.venue_a1, s.category_a, manual("Bakker", "Bob", "1990-01-01")),
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Bakker", "Bob", "1990-01-01"),
+            ),
         )
         .await;
     let reason = "Verwisseld met Gerrit Zwanenburg";
     assert_status(
-        &app.post(&format!("/api/v1/bans/{ban}/revoke"), &owner, json!({"reason": reason}))
-            .await,
+        &app.post(
+            &format!("/api/v1/bans/{ban}/revoke"),
+            &owner,
+            json!({"reason": reason}),
+        )
+        .await,
         StatusCode::NO_CONTENT,
     );
     for (column, value) in app.all_stored_values().await {
-        assert!(!contains(&value, "Zwanenburg"), "{column} holds the reason in plain text");
+        assert!(
+            !contains(&value, "Zwanenburg"),
+            "{column} holds the reason in plain text"
+        );
     }
     let (status, view) = app.get(&format!("/api/v1/bans/{ban}"), &owner).await;
     assert_eq!(status, StatusCode::OK);
@@ -201,7 +235,10 @@ async fn a_plain_reason_of_an_earlier_version_is_sealed_at_start(app: TestApp) {
         .unwrap();
     let app = app.reopen().await;
     for (column, value) in app.all_stored_values().await {
-        assert!(!contains(&value, "Zwanenburg"), "{column} still holds the reason");
+        assert!(
+            !contains(&value, "Zwanenburg"),
+            "{column} still holds the reason"
+        );
     }
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let (status, view) = app.get(&format!("/api/v1/bans/{ban}"), &beh).await;
@@ -209,7 +246,9 @@ async fn a_plain_reason_of_an_earlier_version_is_sealed_at_start(app: TestApp) {
     assert_eq!(view["status_reason"], "Verwisseld met Gerrit Zwanenburg");
     let sealed: Vec<(String, String, String, String)> = app.events_after(0).await;
     assert!(
-        sealed.iter().any(|e| e.1 == "ban.status_reason.seal" && e.3 == ban.to_string()),
+        sealed
+            .iter()
+            .any(|e| e.1 == "ban.status_reason.seal" && e.3 == ban.to_string()),
         "{sealed:?}"
     );
 }
@@ -220,14 +259,28 @@ async fn implausible_dates_are_refused_with_a_precise_answer(app: TestApp) {
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     let person = |birth: &str| manual("Bakker", "Bob", birth);
     let cases = [
-        (ban_body(s.venue_a1, s.category_a, person("1899-12-31")), "before 1900"),
-        (ban_body(s.venue_a1, s.category_a, person("2026-11-29")), "birth date may not be in the future"),
         (
-            with(ban_body(s.venue_a1, s.category_a, person("1990-01-01")), "incident_at", json!("2026-11-29T01:30:00+01:00")),
+            ban_body(s.venue_a1, s.category_a, person("1899-12-31")),
+            "before 1900",
+        ),
+        (
+            ban_body(s.venue_a1, s.category_a, person("2026-11-29")),
+            "birth date may not be in the future",
+        ),
+        (
+            with(
+                ban_body(s.venue_a1, s.category_a, person("1990-01-01")),
+                "incident_at",
+                json!("2026-11-29T01:30:00+01:00"),
+            ),
             "incident may not be in the future",
         ),
         (
-            with(ban_body(s.venue_a1, s.category_a, person("1990-01-01")), "incident_at", json!("2025-11-27T23:30:00+01:00")),
+            with(
+                ban_body(s.venue_a1, s.category_a, person("1990-01-01")),
+                "incident_at",
+                json!("2025-11-27T23:30:00+01:00"),
+            ),
             "more than a year ago",
         ),
     ];
@@ -243,12 +296,19 @@ async fn implausible_dates_are_refused_with_a_precise_answer(app: TestApp) {
         "incident_at",
         json!("2025-11-28T12:00:00+01:00"),
     );
-    assert_eq!(app.post("/api/v1/bans", &owner, body).await.0, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/v1/bans", &owner, body).await.0,
+        StatusCode::CREATED
+    );
 
     // The ban form says the same at the field, in Dutch and English.
     for (english, birth_text, incident_text) in [
         (false, "niet vóór 1900", "niet langer dan een jaar geleden"),
-        (true, "cannot be before 1900", "cannot be more than a year ago"),
+        (
+            true,
+            "cannot be before 1900",
+            "cannot be more than a year ago",
+        ),
     ] {
         let b = Browser::new(&app);
         let mut b = if english { b.english() } else { b }
@@ -280,7 +340,12 @@ async fn implausible_dates_are_refused_with_a_precise_answer(app: TestApp) {
                     ],
                 )
                 .await;
-            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                page.body
+            );
             page.assert_contains(expected);
         }
     }
