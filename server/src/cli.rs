@@ -141,6 +141,32 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Personal data: `privacy inventory` prints every column that can hold
+    /// personal data or tokens (for the DPIA).
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Print every column that can hold personal data or tokens: table,
+    /// column, purpose, legal basis, retention rule, sealed/hashed/plain,
+    /// which roles can read it; then the other columns with why they are
+    /// not personal. Needs no database.
+    Inventory {
+        #[arg(long, value_enum, default_value_t = InventoryFormat::Md)]
+        format: InventoryFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum InventoryFormat {
+    /// Markdown tables, for the DPIA.
+    Md,
+    /// JSON: `{"columns": [...]}`.
+    Json,
 }
 
 /// How `serve` and `demo` run: background job intervals, the metrics
@@ -366,6 +392,15 @@ async fn open_existing(cli: &Cli) -> Result<App, CliError> {
 
 async fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match &cli.command {
+        Command::Privacy {
+            command: PrivacyCommand::Inventory { format },
+        } => match format {
+            InventoryFormat::Md => print!("{}", crate::privacy::markdown()),
+            InventoryFormat::Json => println!(
+                "{}",
+                crate::privacy::json().map_err(|e| CliError::Message(e.to_string()))?
+            ),
+        },
         Command::Serve { bind, options } => {
             if cli.public_url.is_none() {
                 return Err(CliError::Message(

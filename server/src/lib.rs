@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod privacy;
 pub mod proxies;
 pub mod secrets;
 pub mod services;
@@ -173,6 +174,7 @@ pub async fn on_start(app: &App) -> Result<(), services::AppError> {
     services::audit::on_open(app).await?;
     services::bans::reseal_legacy(app).await?;
     services::bans::seal_legacy_notice_texts(app).await?;
+    services::bans::seal_legacy_status_reasons(app).await?;
     Ok(())
 }
 

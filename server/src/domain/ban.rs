@@ -24,6 +24,12 @@ pub enum BanRuleError {
     StartOutOfRange,
     #[error("the incident may not be in the future")]
     IncidentInFuture,
+    #[error("the incident may not be more than a year ago")]
+    IncidentTooLongAgo,
+    #[error("the birth date may not be before 1900")]
+    BirthDateBefore1900,
+    #[error("the birth date may not be in the future")]
+    BirthDateInFuture,
     #[error("record the hearing statement, or why the person was not heard")]
     HearingMissing,
     #[error("{0} may not be empty")]
@@ -43,6 +49,42 @@ pub fn duration_days(starts_on: Date, ends_on: Date) -> i64 {
     (ends_on - starts_on).whole_days() + 1
 }
 
+/// The first birth date a person may have: anything earlier is a typing
+/// error (or a date field's default), not a guest.
+pub const EARLIEST_BIRTH_DATE: Date = time::macros::date!(1900 - 01 - 01);
+
+/// A birth date must be plausible: not before 1900, not after today.
+pub fn plausible_birth_date(birth_date: Date, today: Date) -> Result<(), BanRuleError> {
+    if birth_date < EARLIEST_BIRTH_DATE {
+        Err(BanRuleError::BirthDateBefore1900)
+    } else if birth_date > today {
+        Err(BanRuleError::BirthDateInFuture)
+    } else {
+        Ok(())
+    }
+}
+
+/// The same day a year before `today` (28 February for 29 February).
+pub fn a_year_before(today: Date) -> Date {
+    let year = today.year() - 1;
+    today
+        .replace_year(year)
+        .or_else(|_| (today - Duration::days(1)).replace_year(year))
+        .unwrap_or(today - Duration::days(365))
+}
+
+/// An incident must lie between a year ago and today: older, and the ban
+/// comes too late to be proportionate (and the date is more likely a typo).
+pub fn plausible_incident_day(incident_day: Date, today: Date) -> Result<(), BanRuleError> {
+    if incident_day > today {
+        Err(BanRuleError::IncidentInFuture)
+    } else if incident_day < a_year_before(today) {
+        Err(BanRuleError::IncidentTooLongAgo)
+    } else {
+        Ok(())
+    }
+}
+
 /// Checks the period of a new ban against the category and the 2-year cap,
 /// filling in the default duration when no end is given.
 pub fn ban_period(
@@ -52,9 +94,7 @@ pub fn ban_period(
     starts_on: Option<Date>,
     ends_on: Option<Date>,
 ) -> Result<(Date, Date), BanRuleError> {
-    if incident_day > today {
-        return Err(BanRuleError::IncidentInFuture);
-    }
+    plausible_incident_day(incident_day, today)?;
     let starts_on = starts_on.unwrap_or(today);
     if starts_on < incident_day || starts_on > today + Duration::days(30) {
         return Err(BanRuleError::StartOutOfRange);

@@ -16,6 +16,8 @@ mod edge;
 pub mod error;
 mod extract;
 pub mod metrics;
+// Issue 9, item 7: the municipality's view.
+mod municipality;
 mod openapi;
 mod ops;
 mod overview;
@@ -95,6 +97,8 @@ fn api() -> Api {
     let api = accounts::routes(api);
     let api = bans::routes(api);
     let api = overview::routes(api);
+    // Issue 9, item 7: the municipality's view (nine-municipality).
+    let api = municipality::routes(api);
     devices::routes(api)
 }
 

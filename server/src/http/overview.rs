@@ -21,12 +21,13 @@ const LOOK_BODY_LIMIT_BYTES: usize = 96 * 1024;
 
 pub fn routes(api: Api) -> Api {
     const FIGURES: &str = "operator; the area's beheerder (another area's: 404)";
+    const STATISTICS: &str = "operator; the area's beheerder; a municipality account for its municipality's areas, per-venue counts of 1 to 4 as \"<5\" (another area's: 404)";
     api.route(
-        Operation::new("GET", "/api/v1/areas/{id}/statistics", "Active bans per category and venue today, and bans per month of issue (purged bans included)").roles(FIGURES),
+        Operation::new("GET", "/api/v1/areas/{id}/statistics", "Active bans per category and venue today; per month bans issued, expired, revoked and overturned, for the area and per venue (purged bans included)").roles(STATISTICS),
         get(area_statistics),
     )
     .route(
-        Operation::new("GET", "/api/v1/areas/{id}/statistics.csv", "The statistics as CSV").roles(FIGURES),
+        Operation::new("GET", "/api/v1/areas/{id}/statistics.csv", "The statistics as CSV").roles(STATISTICS),
         get(area_statistics_csv),
     )
     .route(

@@ -148,7 +148,7 @@ pub struct AccountView {
     pub last_login_at: Option<i64>,
 }
 
-async fn view(app: &App, a: AccountRow, names: &[VenueRef]) -> AppResult<AccountView> {
+pub(crate) async fn view(app: &App, a: AccountRow, names: &[VenueRef]) -> AppResult<AccountView> {
     let venue_ids = accounts::venue_ids(&app.db, a.id).await?;
     let venues = venue_ids
         .iter()
@@ -270,7 +270,7 @@ pub struct OneTimePassword {
 const ALPHABET: &[u8; 32] = b"abcdefghjkmnpqrstuvwxyz23456789X";
 
 /// 20 symbols of 5 bits: 100 bits, in groups of four.
-fn one_time_password() -> AppResult<String> {
+pub(crate) fn one_time_password() -> AppResult<String> {
     let mut raw = [0u8; 20];
     SystemRandom::new()
         .fill(&mut raw)

@@ -97,11 +97,7 @@ fn read_person(input: &PersonInput, today: Date) -> AppResult<Person> {
             }
         }
     };
-    if person.birth_date > today {
-        return Err(AppError::Invalid(
-            "person: birth date is in the future".to_owned(),
-        ));
-    }
+    ban::plausible_birth_date(person.birth_date, today)?;
     Ok(person)
 }
 
@@ -466,6 +462,36 @@ pub struct Resealed {
 /// The field name binding a notice's sealed note.
 pub(crate) const NOTICE_NOTE: &str = "notice_note";
 
+/// The field name binding a sealed revocation, refusal or decision reason.
+pub(crate) const STATUS_REASON: &str = "status_reason";
+
+/// At start: the plain status reasons of earlier versions are sealed
+/// (migration 0111). One audit event per ban.
+pub async fn seal_legacy_status_reasons(app: &App) -> AppResult<usize> {
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let rows = store::with_legacy_status_reason(&mut tx).await?;
+    let mut sealed_count = 0;
+    for row in &rows {
+        let (Some(text), Some(record_id)) = (&row.legacy_status_reason, &row.record_id) else {
+            continue;
+        };
+        let sealed = seal_ban_text(app, row.area_id, record_id, STATUS_REASON, text)?;
+        if store::seal_legacy_status_reason(&mut tx, row.id, &sealed).await? {
+            tx.audit(AuditEvent {
+                actor: "system".to_owned(),
+                action: "ban.status_reason.seal",
+                object_type: "ban",
+                object_id: row.id.to_string(),
+                area_id: Some(row.area_id),
+            })
+            .await?;
+            sealed_count += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(sealed_count)
+}
+
 /// At start (after `reseal_legacy`): the free-text notification methods of
 /// the first version are sealed into the notice's note (migration 0070 kept
 /// them only for this). One audit event per ban.
@@ -600,7 +626,11 @@ fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
                 })
             })
             .transpose()?,
-        status_reason: row.status_reason.clone(),
+        // A reason may name people: only with the personal data.
+        status_reason: match (&row.sealed_status_reason, with_person) {
+            (Some(sealed), true) => Some(open_ban_text(app, row, STATUS_REASON, sealed)?),
+            _ => None,
+        },
         name_truncated: row.name_truncated,
         issued_at: row.created_at,
         person,
@@ -817,8 +847,13 @@ pub async fn revoke(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResul
             "only an active ban can be revoked".to_owned(),
         ));
     }
+    let record_id = row
+        .record_id
+        .as_deref()
+        .ok_or(AppError::Internal("ban without record id"))?;
+    let sealed = seal_ban_text(app, row.area_id, record_id, STATUS_REASON, &reason)?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    if !store::end(&mut tx, id, BanStatus::Revoked, &reason).await? {
+    if !store::end(&mut tx, id, BanStatus::Revoked, &sealed).await? {
         return Err(AppError::Conflict(
             "only an active ban can be revoked".to_owned(),
         ));

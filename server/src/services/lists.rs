@@ -117,6 +117,39 @@ pub fn signer(app: &App) -> AppResult<ListSigner> {
         .map_err(|_| AppError::Internal("signing key"))
 }
 
+/// After bans of the area were purged: a new version without them, and
+/// every older version and key announcement that may still hold their
+/// tokens (issued before `off_list_at`, the latest moment one of them was
+/// on a list) deleted. No token of a purged ban survives anywhere.
+pub async fn forget_purged(app: &App, area_id: i64, off_list_at: i64) -> AppResult<()> {
+    let published = publish_with(
+        app,
+        area_id,
+        PublishOptions {
+            force: true,
+            ..PublishOptions::default()
+        },
+    )
+    .await?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let versions = lists::prune(&mut tx, area_id, published.version, off_list_at + 1).await?;
+    let announcements =
+        lists::delete_announcements_before(&mut tx, area_id, off_list_at + 1).await?;
+    if versions + announcements > 0 {
+        tx.audit(AuditEvent {
+            actor: "system".to_owned(),
+            action: "list.prune",
+            object_type: "area",
+            object_id: area_id.to_string(),
+            area_id: Some(area_id),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    app.sync_cache.forget_latest(area_id);
+    Ok(())
+}
+
 pub async fn publish(app: &App, area_id: i64) -> AppResult<Published> {
     publish_with(app, area_id, PublishOptions::default()).await
 }
@@ -226,6 +259,10 @@ pub async fn publish_with(
         format: i64::from(FORMAT_VERSION),
     };
     lists::insert(&mut tx, &row, &snapshot).await?;
+    // Retention: older versions are kept only while a door may still hold
+    // them as its current list (the area's maximum list age); a door with
+    // an older one gets this snapshot instead of a delta.
+    lists::prune(&mut tx, area_id, version, issued_at - max_age).await?;
     let action = if let Some(next) = options.announce {
         lists::insert_announcement(
             &mut tx,

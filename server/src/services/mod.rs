@@ -18,6 +18,7 @@ pub mod limits;
 pub mod lists;
 pub mod look;
 pub mod metrics;
+pub mod municipality;
 pub mod overview;
 pub mod owner;
 pub mod public;

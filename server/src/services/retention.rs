@@ -1,9 +1,15 @@
 //! Retention: personal data and tokens of bans that ended longer ago than
 //! their area's retention period are deleted, leaving anonymous counts per
-//! area, category and month. Idempotent, so `serve`'s job and a cron
-//! `cho-server purge` can both run it.
+//! area, month, figure, category and venue. Idempotent, so `serve`'s job
+//! and a cron `cho-server purge` can both run it.
+//!
+//! The purged bans' tokens also leave the published lists: the area gets a
+//! new version without them and every older version and key announcement
+//! that may hold them is deleted (`lists::forget_purged`).
 
-use super::{App, AppResult};
+use std::collections::BTreeMap;
+
+use super::{App, AppResult, lists};
 use crate::domain::audit::AuditEvent;
 use crate::storage::{accounts, bans};
 
@@ -29,6 +35,15 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     }
     let sessions_removed = accounts::purge_expired_sessions(&mut tx).await?;
     tx.commit().await?;
+    // Per area, the latest moment a purged ban was on a list.
+    let mut off_list: BTreeMap<i64, i64> = BTreeMap::new();
+    for ban in &due {
+        let at = off_list.entry(ban.area_id).or_insert(ban.off_list_at);
+        *at = (*at).max(ban.off_list_at);
+    }
+    for (area_id, off_list_at) in off_list {
+        lists::forget_purged(app, area_id, off_list_at).await?;
+    }
     Ok(PurgeReport {
         bans_purged: due.len() as u64,
         sessions_removed,

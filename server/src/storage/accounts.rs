@@ -296,3 +296,36 @@ pub async fn purge_expired_sessions(tx: &mut WriteTx) -> Result<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// A `municipality` account: read-only for its municipality, with a
+/// one-time password it must change at its first login.
+pub async fn create_municipality_account(
+    tx: &mut WriteTx,
+    username: &str,
+    password_hash: &str,
+    municipality_id: i64,
+) -> Result<i64> {
+    let now = tx.now();
+    let row = sqlx::query(
+        "INSERT INTO accounts (username, password_hash, role, municipality_id, must_change_password, created_at) \
+         VALUES ($1, $2, 'municipality', $3, 1, $4) RETURNING id",
+    )
+    .bind(username)
+    .bind(password_hash)
+    .bind(municipality_id)
+    .bind(now)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+/// The `municipality` accounts of a municipality.
+pub async fn of_municipality(db: &Db, municipality_id: i64) -> Result<Vec<AccountRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE municipality_id = $1 ORDER BY username"
+    )))
+    .bind(municipality_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(account_from).collect()
+}

@@ -20,7 +20,12 @@ pub struct BanRow {
     pub ends_on: Date,
     pub stored_status: String,
     pub status_changed_at: Option<i64>,
-    pub status_reason: Option<String>,
+    /// A plain reason of an earlier version, waiting to be sealed at start
+    /// (migration 0111); None once sealed.
+    pub legacy_status_reason: Option<String>,
+    /// The revocation (or refusal, or decision) reason, sealed with
+    /// `seal_ban_text(.., "status_reason", ..)`.
+    pub sealed_status_reason: Option<Vec<u8>>,
     pub incident_at: i64,
     pub heard: bool,
     pub notice: Option<StoredNotice>,
@@ -111,7 +116,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     Ok(id)
 }
 
-const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, \
+const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, status_reason_sealed, \
      incident_at, heard, notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, legacy_notice_text, \
      name_truncated, personal_data, created_at, record_id";
 
@@ -142,7 +147,8 @@ fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
         ends_on: parse_date(&ends_on)?,
         stored_status: row.try_get("status")?,
         status_changed_at: row.try_get("status_changed_at")?,
-        status_reason: row.try_get("status_reason")?,
+        legacy_status_reason: row.try_get("status_reason")?,
+        sealed_status_reason: row.try_get("status_reason_sealed")?,
         incident_at: row.try_get("incident_at")?,
         heard: row.try_get::<i64, _>("heard")? != 0,
         notice,
@@ -428,9 +434,42 @@ pub async fn tokens_of(db: &Db, ban_id: i64) -> Result<Vec<([u8; 16], u8)>> {
         .collect()
 }
 
-/// Moves an active ban to `revoked` or `overturned`; false when it was not
-/// active.
-pub async fn end(tx: &mut WriteTx, id: i64, status: BanStatus, reason: &str) -> Result<bool> {
+/// Bans whose plain status reason of an earlier version still waits to be
+/// sealed (migration 0111), with a record id to bind it to.
+pub async fn with_legacy_status_reason(tx: &mut WriteTx) -> Result<Vec<BanRow>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM bans WHERE status_reason IS NOT NULL AND record_id IS NOT NULL ORDER BY id"
+    )))
+    .fetch_all(tx.conn())
+    .await?;
+    rows.iter().map(ban_from).collect()
+}
+
+/// Stores the sealed reason in place of the plain one, and forgets it.
+pub async fn seal_legacy_status_reason(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    sealed_reason: &[u8],
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE bans SET status_reason_sealed = $1, status_reason = NULL WHERE id = $2 AND status_reason IS NOT NULL",
+    )
+    .bind(sealed_reason.to_vec())
+    .bind(ban_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves an active ban to `revoked` or `overturned` with its reason, sealed
+/// by the caller (`services::bans::seal_ban_text(.., "status_reason", ..)`);
+/// false when it was not active.
+pub async fn end(
+    tx: &mut WriteTx,
+    id: i64,
+    status: BanStatus,
+    sealed_reason: &[u8],
+) -> Result<bool> {
     let status = match status {
         BanStatus::Revoked => "revoked",
         BanStatus::Overturned => "overturned",
@@ -441,10 +480,10 @@ pub async fn end(tx: &mut WriteTx, id: i64, status: BanStatus, reason: &str) -> 
         }
     };
     let now = tx.now();
-    let done = sqlx::query("UPDATE bans SET status = $1, status_changed_at = $2, status_reason = $3 WHERE id = $4 AND status = 'active'")
+    let done = sqlx::query("UPDATE bans SET status = $1, status_changed_at = $2, status_reason = NULL, status_reason_sealed = $3 WHERE id = $4 AND status = 'active'")
         .bind(status)
         .bind(now)
-        .bind(reason)
+        .bind(sealed_reason.to_vec())
         .bind(id)
         .execute(tx.conn())
         .await?;
@@ -495,17 +534,100 @@ pub async fn active_by_category_and_venue(
         .collect()
 }
 
-/// Every stored ban of an area as (category id, issued at): the month of
-/// issue is the Netherlands' calendar month of `issued at`, which SQL
-/// cannot tell the same way on both databases.
-pub async fn issue_times(db: &Db, area_id: i64) -> Result<Vec<(i64, i64)>> {
-    let rows = sqlx::query("SELECT category_id, created_at FROM bans WHERE area_id = $1")
-        .bind(area_id)
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("category_id")?, r.try_get("created_at")?)))
-        .collect()
+/// What the statistics count of a ban: one figure in one month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Figure {
+    /// Issued (put on the list), in the month of issue.
+    Issued,
+    /// Ran to its last day, in the month of that day.
+    Expired,
+    /// Revoked by its owner or the beheerder, in the month of revocation.
+    Revoked,
+    /// Overturned on a complaint, in the month of the decision.
+    Overturned,
+}
+
+impl Figure {
+    pub const ALL: [Self; 4] = [Self::Issued, Self::Expired, Self::Revoked, Self::Overturned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issued => "issued",
+            Self::Expired => "expired",
+            Self::Revoked => "revoked",
+            Self::Overturned => "overturned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// What the statistics need of a stored ban (nothing personal).
+pub struct BanFacts {
+    pub category_id: i64,
+    pub venue_id: i64,
+    pub created_at: i64,
+    pub ends_on: Date,
+    pub stored_status: String,
+    pub status_changed_at: Option<i64>,
+}
+
+fn facts_from(r: &sqlx::any::AnyRow) -> Result<BanFacts> {
+    Ok(BanFacts {
+        category_id: r.try_get("category_id")?,
+        venue_id: r.try_get("venue_id")?,
+        created_at: r.try_get("created_at")?,
+        ends_on: parse_date(&r.try_get::<String, _>("ends_on")?)?,
+        stored_status: r.try_get("status")?,
+        status_changed_at: r.try_get("status_changed_at")?,
+    })
+}
+
+/// Every stored ban of an area, as the statistics see it.
+pub async fn facts(db: &Db, area_id: i64) -> Result<Vec<BanFacts>> {
+    let rows = sqlx::query(
+        "SELECT category_id, venue_id, created_at, ends_on, status, status_changed_at FROM bans WHERE area_id = $1",
+    )
+    .bind(area_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(facts_from).collect()
+}
+
+/// The one definition of what a ban counts as, and in which month (`YYYY-MM`
+/// in the Netherlands), on `today`: used for stored bans by the statistics
+/// and for a purged ban's anonymous counts, so a figure never changes when
+/// a ban is purged. A ban still requested or rejected (four-eyes) was never
+/// issued and counts nothing.
+pub fn figures(ban: &BanFacts, today: Date) -> Result<Vec<(Figure, String)>> {
+    let ended_at = |what: &'static str| -> Result<String> {
+        issue_month(ban.status_changed_at.unwrap_or(ban.created_at))
+            .map_err(|_| StorageError::Inconsistent(what))
+    };
+    let mut out = Vec::new();
+    match ban.stored_status.as_str() {
+        "requested" | "rejected" => return Ok(out),
+        "active" | "revoked" | "overturned" => {
+            out.push((Figure::Issued, issue_month(ban.created_at)?));
+        }
+        _ => return Err(StorageError::Inconsistent("ban status")),
+    }
+    match ban.stored_status.as_str() {
+        "active" if ban.ends_on < today => out.push((
+            Figure::Expired,
+            format!(
+                "{:04}-{:02}",
+                ban.ends_on.year(),
+                u8::from(ban.ends_on.month())
+            ),
+        )),
+        "revoked" => out.push((Figure::Revoked, ended_at("revocation time")?)),
+        "overturned" => out.push((Figure::Overturned, ended_at("decision time")?)),
+        _ => {}
+    }
+    Ok(out)
 }
 
 /// `YYYY-MM` of the day a ban was issued (in the Netherlands): the month
@@ -516,12 +638,17 @@ pub fn issue_month(created_at: i64) -> Result<String> {
     Ok(format!("{:04}-{:02}", day.year(), u8::from(day.month())))
 }
 
-/// A ban past its retention: its id, area, category and month of issue.
+/// A ban past its retention: its id, area, venue, category, and the
+/// figures it counts as (kept as anonymous counts when it is purged).
 pub struct Purgeable {
     pub id: i64,
     pub area_id: i64,
+    pub venue_id: i64,
     pub category_id: i64,
-    pub month: String,
+    pub figures: Vec<(Figure, String)>,
+    /// When its data stopped being needed on a list: a list version
+    /// issued before this may hold its tokens.
+    pub off_list_at: i64,
 }
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
@@ -529,7 +656,7 @@ pub struct Purgeable {
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
-        "SELECT b.id, b.area_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
+        "SELECT b.id, b.area_id, b.venue_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
          FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
     )
     .fetch_all(tx.conn())
@@ -537,32 +664,39 @@ pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> 
     let mut out = Vec::new();
     for row in rows {
         let retention: i64 = row.try_get("retention_days")?;
-        let status: String = row.try_get("status")?;
-        let ends_on = parse_date(&row.try_get::<String, _>("ends_on")?)?;
-        let ended_long_ago = match status.as_str() {
+        let facts = facts_from(&row)?;
+        let ended_long_ago = match facts.stored_status.as_str() {
             // The ban's last day plus the retention has passed.
-            "active" => ends_on + time::Duration::days(retention) < today,
-            _ => {
-                let changed: Option<i64> = row.try_get("status_changed_at")?;
-                changed.is_some_and(|at| at + retention * 86_400 <= now)
-            }
+            "active" => facts.ends_on + time::Duration::days(retention) < today,
+            _ => facts
+                .status_changed_at
+                .is_some_and(|at| at + retention * 86_400 <= now),
         };
         if ended_long_ago {
-            // Counted in the month it was issued, as the statistics count
-            // it while it is stored.
+            // The day after the last day, at its latest (UTC+2) end: a
+            // version issued until then may list it.
+            let off_list_at = match facts.stored_status.as_str() {
+                "active" => (facts.ends_on + time::Duration::days(2))
+                    .midnight()
+                    .assume_utc()
+                    .unix_timestamp(),
+                _ => facts.status_changed_at.unwrap_or(now),
+            };
             out.push(Purgeable {
                 id: row.try_get("id")?,
                 area_id: row.try_get("area_id")?,
-                category_id: row.try_get("category_id")?,
-                month: issue_month(row.try_get("created_at")?)?,
+                venue_id: facts.venue_id,
+                category_id: facts.category_id,
+                figures: figures(&facts, today)?,
+                off_list_at,
             });
         }
     }
     Ok(out)
 }
 
-/// Deletes a ban with its tokens and personal data, and counts it in the
-/// anonymous statistics.
+/// Deletes a ban with its tokens and personal data, and adds its figures
+/// to the anonymous counts.
 pub async fn purge(tx: &mut WriteTx, ban: &Purgeable) -> Result<()> {
     sqlx::query("DELETE FROM ban_tokens WHERE ban_id = $1")
         .bind(ban.id)
@@ -572,38 +706,85 @@ pub async fn purge(tx: &mut WriteTx, ban: &Purgeable) -> Result<()> {
         .bind(ban.id)
         .execute(tx.conn())
         .await?;
-    let updated = sqlx::query("UPDATE ban_statistics SET bans = bans + 1 WHERE area_id = $1 AND category_id = $2 AND month = $3")
-        .bind(ban.area_id)
-        .bind(ban.category_id)
-        .bind(ban.month.as_str())
-        .execute(tx.conn())
+    for (figure, month) in &ban.figures {
+        add_count(
+            tx,
+            ban.area_id,
+            month,
+            *figure,
+            ban.category_id,
+            ban.venue_id,
+        )
         .await?;
+    }
+    Ok(())
+}
+
+/// Adds one to an anonymous count.
+pub async fn add_count(
+    tx: &mut WriteTx,
+    area_id: i64,
+    month: &str,
+    figure: Figure,
+    category_id: i64,
+    venue_id: i64,
+) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE ban_counts SET bans = bans + 1 WHERE area_id = $1 AND month = $2 AND figure = $3 \
+         AND category_id = $4 AND venue_id = $5",
+    )
+    .bind(area_id)
+    .bind(month)
+    .bind(figure.as_str())
+    .bind(category_id)
+    .bind(venue_id)
+    .execute(tx.conn())
+    .await?;
     if updated.rows_affected() == 0 {
         sqlx::query(
-            "INSERT INTO ban_statistics (area_id, category_id, month, bans) VALUES ($1, $2, $3, 1)",
+            "INSERT INTO ban_counts (area_id, month, figure, category_id, venue_id, bans) \
+             VALUES ($1, $2, $3, $4, $5, 1)",
         )
-        .bind(ban.area_id)
-        .bind(ban.category_id)
-        .bind(ban.month.as_str())
+        .bind(area_id)
+        .bind(month)
+        .bind(figure.as_str())
+        .bind(category_id)
+        .bind(venue_id)
         .execute(tx.conn())
         .await?;
     }
     Ok(())
 }
 
-/// Anonymous counts of purged bans: (category id, month, count).
-pub async fn statistics(db: &Db, area_id: i64) -> Result<Vec<(i64, String, i64)>> {
-    let rows = sqlx::query("SELECT category_id, month, bans FROM ban_statistics WHERE area_id = $1 ORDER BY month, category_id")
-        .bind(area_id)
-        .fetch_all(db.pool())
-        .await?;
+/// An anonymous count of purged bans.
+pub struct CountRow {
+    pub month: String,
+    pub figure: Figure,
+    pub category_id: i64,
+    /// 0: a count kept before venues were counted (migration 0110).
+    pub venue_id: i64,
+    pub bans: i64,
+}
+
+/// The anonymous counts of an area's purged bans.
+pub async fn counts(db: &Db, area_id: i64) -> Result<Vec<CountRow>> {
+    let rows = sqlx::query(
+        "SELECT month, figure, category_id, venue_id, bans FROM ban_counts WHERE area_id = $1 \
+         ORDER BY month, figure, category_id, venue_id",
+    )
+    .bind(area_id)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter()
         .map(|r| {
-            Ok((
-                r.try_get("category_id")?,
-                r.try_get("month")?,
-                r.try_get("bans")?,
-            ))
+            let figure: String = r.try_get("figure")?;
+            Ok(CountRow {
+                month: r.try_get("month")?,
+                figure: Figure::parse(&figure).ok_or(StorageError::Inconsistent("count figure"))?,
+                category_id: r.try_get("category_id")?,
+                venue_id: r.try_get("venue_id")?,
+                bans: r.try_get("bans")?,
+            })
         })
         .collect()
 }

@@ -210,3 +210,39 @@ pub async fn active_tokens(
         })
         .collect()
 }
+
+/// Deletes the area's versions before `below_version` issued before
+/// `issued_before` (unix seconds); the count deleted. A door holding one of
+/// them gets the latest snapshot instead of a delta.
+pub async fn prune(
+    tx: &mut WriteTx,
+    area_id: i64,
+    below_version: i64,
+    issued_before: i64,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM list_versions WHERE area_id = $1 AND version < $2 AND issued_at < $3",
+    )
+    .bind(area_id)
+    .bind(below_version)
+    .bind(issued_before)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the area's key announcements made before `created_before`
+/// (their snapshots may list bans purged since); the count deleted.
+pub async fn delete_announcements_before(
+    tx: &mut WriteTx,
+    area_id: i64,
+    created_before: i64,
+) -> Result<u64> {
+    let done =
+        sqlx::query("DELETE FROM signing_key_announcements WHERE area_id = $1 AND created_at < $2")
+            .bind(area_id)
+            .bind(created_before)
+            .execute(tx.conn())
+            .await?;
+    Ok(done.rows_affected())
+}

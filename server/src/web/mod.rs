@@ -52,6 +52,7 @@ pub mod account;
 pub mod area;
 pub mod assets;
 pub mod i18n;
+pub mod municipality;
 pub mod operator;
 pub mod owner;
 pub mod public;
@@ -101,6 +102,10 @@ pub fn router() -> Router<App> {
             "/beheer/gemeenten/{id}/logo/verwijderen",
             post(operator::remove_logo),
         )
+        .route(
+            "/beheer/gemeenten/{id}/accounts",
+            post(operator::create_municipality_account),
+        )
         .route("/beheer/gebieden", post(operator::create_area))
         .route("/beheer/gebieden/{id}", get(operator::area))
         .route(
@@ -144,6 +149,21 @@ pub fn router() -> Router<App> {
             get(records::area_statistics_csv),
         )
         .merge(area_routes())
+        .merge(municipality_routes())
+}
+
+/// `municipality.rs` (issue 9, item 7): the municipality's read-only pages.
+fn municipality_routes() -> Router<App> {
+    Router::new()
+        .route("/gemeente", get(municipality::overview))
+        .route(
+            "/gemeente/gebieden/{id}",
+            get(municipality::area_statistics),
+        )
+        .route(
+            "/gemeente/gebieden/{id}/statistiek.csv",
+            get(municipality::area_statistics_csv),
+        )
 }
 
 /// `area.rs`: the beheerder's pages for running the area.
@@ -335,6 +355,11 @@ impl Nav {
     /// The beheerder's links (their area's pages).
     pub fn beheerder(&self) -> bool {
         self.role == Some(Role::Beheerder)
+    }
+
+    /// The municipality's link (its read-only pages).
+    pub fn is_municipality(&self) -> bool {
+        self.role == Some(Role::Municipality)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::domain::look::{self as domain_look, LookError};
 use crate::domain::protocol::ProtocolSettings;
 use crate::domain::roles::Role;
 use crate::services::accounts::{self, AccountView, NewAccount};
+use crate::services::municipality as municipality_service;
 use crate::services::overview::{self, OperatorOverview};
 use crate::services::{App, AppError, admin, look};
 
@@ -312,10 +313,17 @@ pub struct MunicipalityPage {
     /// The errors of the colour or the logo form (one is posted at a
     /// time): at the top of the page and at their field.
     errors: Errors,
+    /// The municipality's read-only accounts (issue 9, item 7).
+    accounts: Vec<AccountView>,
+    account_username: String,
+    account_errors: Errors,
+    /// An account just made: (username, one-time password), shown once,
+    /// on this answer only.
+    one_time: Option<(String, String)>,
 }
 
-/// The municipality's look page: `colour` as typed when the colour form
-/// is shown again, else the current one.
+/// The municipality's page (look and read-only accounts): `colour` as
+/// typed when the colour form is shown again, else the current one.
 async fn municipality_page(
     app: &App,
     viewer: &Viewer,
@@ -323,9 +331,10 @@ async fn municipality_page(
     colour: Option<String>,
     errors: Errors,
 ) -> Result<MunicipalityPage, WebError> {
-    let current = look::look_of_municipality(app, &viewer.actor, id)
+    let admin = municipality_service::for_operator(app, &viewer.actor, id)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
+    let current = admin.look;
     let tr = Tr::new(viewer.lang);
     let uri = Uri::try_from(format!("/beheer/gemeenten/{id}"))
         .unwrap_or_else(|_| Uri::from_static("/beheer"));
@@ -338,10 +347,15 @@ async fn municipality_page(
         max_logo_kib: domain_look::MAX_LOGO_BYTES / 1024,
         name: current.name,
         errors,
+        accounts: admin.accounts,
+        account_username: String::new(),
+        account_errors: Errors::default(),
+        one_time: None,
     })
 }
 
-/// `GET /beheer/gemeenten/{id}`: the municipality's look.
+/// `GET /beheer/gemeenten/{id}`: the municipality's look and its
+/// read-only accounts.
 pub async fn municipality(
     State(app): State<App>,
     viewer: Viewer,
@@ -351,6 +365,46 @@ pub async fn municipality(
     let mut page = municipality_page(&app, &viewer, id, None, Errors::default()).await?;
     page.done = done_key(&done);
     Ok(page)
+}
+
+#[derive(Deserialize)]
+pub struct MunicipalityAccountForm {
+    #[serde(default)]
+    username: String,
+}
+
+/// `POST /beheer/gemeenten/{id}/accounts`: a read-only account for the
+/// municipality; the answer shows its one-time password once (never in a
+/// URL: no redirect).
+pub async fn create_municipality_account(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MunicipalityAccountForm>,
+) -> Result<Response, WebError> {
+    let tr = Tr::new(viewer.lang);
+    let mut errors = Errors::default();
+    if form.username.trim().is_empty() {
+        errors.add(
+            "account_username",
+            tr.t("operator.error.username").to_owned(),
+        );
+    } else {
+        match municipality_service::create_account(&app, &viewer.actor, id, &form.username).await {
+            Ok(created) => {
+                let mut page =
+                    municipality_page(&app, &viewer, id, None, Errors::default()).await?;
+                page.one_time = Some((created.username, created.password));
+                return Ok(page.into_response());
+            }
+            Err(e) if is_form_error(&e) => errors.service(&tr, &e),
+            Err(e) => return Err(WebError::app(e, viewer.lang)),
+        }
+    }
+    let mut page = municipality_page(&app, &viewer, id, None, Errors::default()).await?;
+    page.account_username = form.username;
+    page.account_errors = errors;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(Deserialize)]

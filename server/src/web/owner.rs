@@ -467,6 +467,17 @@ fn ban_error_field(e: &AppError, by_mrz: bool) -> Option<(&'static str, &'static
         }
         AppError::BanRule(rule) => match rule {
             BanRuleError::IncidentInFuture => ("incident_date", "owner.ban.error.incident_future"),
+            BanRuleError::IncidentTooLongAgo => {
+                ("incident_date", "municipality.ban_rule.incident_too_old")
+            }
+            BanRuleError::BirthDateBefore1900 => (
+                if by_mrz { "mrz" } else { "birth_date" },
+                "municipality.ban_rule.birth_before_1900",
+            ),
+            BanRuleError::BirthDateInFuture => (
+                if by_mrz { "mrz" } else { "birth_date" },
+                "municipality.ban_rule.birth_in_future",
+            ),
             BanRuleError::StartOutOfRange => ("incident_date", "owner.ban.error.incident_date"),
             BanRuleError::HearingMissing => ("hearing_statement", "owner.ban.error.hearing"),
             BanRuleError::TooLong { .. } | BanRuleError::TooLongForCategory { .. } => {

@@ -65,6 +65,12 @@ pub async fn landing(
             .await
             .map(IntoResponse::into_response);
     }
+    // A municipality account starts on its municipality's page.
+    if viewer.actor.role == Role::Municipality {
+        return super::municipality::overview(State(app), viewer, uri)
+            .await
+            .map(IntoResponse::into_response);
+    }
     let summary = auth::account_summary(&app, &viewer.actor)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;

@@ -61,7 +61,7 @@ fn day(tr: &Tr, iso: &str) -> String {
 }
 
 /// A path id; anything but a number is a page that does not exist.
-fn parse_id(text: &str, lang: Lang) -> Result<i64, WebError> {
+pub(super) fn parse_id(text: &str, lang: Lang) -> Result<i64, WebError> {
     text.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -750,7 +750,7 @@ fn chart(
 }
 
 /// `YYYY-MM` as people write it: `november 2026`.
-fn month_name(tr: &Tr, month: &str) -> String {
+pub(super) fn month_name(tr: &Tr, month: &str) -> String {
     let parts = month.split_once('-').and_then(|(y, m)| {
         let m: usize = m.parse().ok()?;
         Some((y, super::i18n::MONTH_KEYS.get(m.checked_sub(1)?)?))
@@ -812,7 +812,8 @@ fn statistics_page(viewer: &Viewer, uri: &Uri, s: &Statistics, csv_href: String)
         "records.col.venue",
         s.active_by_venue
             .iter()
-            .map(|v| (v.venue_name.clone(), v.bans))
+            // The beheerder's figures are exact (never "<5").
+            .map(|v| (v.venue_name.clone(), v.bans.exact().unwrap_or(0)))
             .collect(),
     );
     add(
@@ -835,7 +836,7 @@ fn statistics_page(viewer: &Viewer, uri: &Uri, s: &Statistics, csv_href: String)
 }
 
 /// The statistics as a CSV download.
-fn csv(s: &Statistics) -> Response {
+pub(super) fn csv(s: &Statistics) -> Response {
     let name = format!(
         "attachment; filename=\"statistiek-{}-{}.csv\"",
         s.area_id,

@@ -23,6 +23,10 @@ enum Who {
     /// Owner of venue A2, in area A too.
     OwnerA2,
     OwnerB,
+    /// A read-only account of area A's municipality: not in [`EVERYONE`]'s
+    /// seven columns, but checked over the same operations by
+    /// `every_operation_by_a_municipality_account`.
+    Municipality,
 }
 
 const EVERYONE: [Who; 7] = [
@@ -45,6 +49,7 @@ impl Who {
             Self::OwnerA => Some(OWNER_A),
             Self::OwnerA2 => Some(OWNER_A2),
             Self::OwnerB => Some(OWNER_B),
+            Self::Municipality => Some(MUNICIPALITY_A),
         }
     }
 }
@@ -257,6 +262,11 @@ fn cases() -> Vec<Case> {
         case("PUT", "/api/v1/areas/{id}/contact", AreaB, [401, 403, 404, 204, 403, 403, 403]).body(contact),
         case("PUT", "/api/v1/municipalities/{id}/look", MunicipalityA, [401, 204, 403, 403, 403, 403, 403])
             .body(|_, _, _| json!({"primary_colour": "#1d4f91"})),
+        // Issue 9, item 7: the municipality's view.
+        case("GET", "/api/v1/municipalities/{id}/accounts", MunicipalityA, OPERATOR_ONLY_200),
+        case("POST", "/api/v1/municipalities/{id}/accounts", MunicipalityA, OPERATOR_ONLY_201)
+            .body(|_, n, _| json!({"username": format!("gemeente-{n}")})),
+        case("GET", "/api/v1/municipality", None, [401, 403, 403, 403, 403, 403, 403]),
         // Public: no login, the same for everyone.
         case("GET", "/api/v1/public/areas", None, ALL_200),
         case("GET", "/api/v1/public/areas/{id}", AreaA, ALL_200),
@@ -534,6 +544,132 @@ async fn every_operation_by_every_role(app: TestApp) {
     assert!(
         failures.is_empty(),
         "{} of {n} calls answered otherwise:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What a municipality account of area A's municipality gets beside the
+/// generic rule (its own read-only operations).
+fn municipality_own(method: &str, path: &str, target: Target) -> Option<u16> {
+    match (method, path, target) {
+        ("GET", "/api/v1/municipality", Target::None) => Some(200),
+        (
+            "GET",
+            "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv",
+            Target::AreaA,
+        ) => Some(200),
+        (
+            "GET",
+            "/api/v1/areas/{id}/statistics" | "/api/v1/areas/{id}/statistics.csv",
+            Target::AreaB,
+        ) => Some(404),
+        _ => None,
+    }
+}
+
+both!(every_operation_by_a_municipality_account);
+/// The municipality role over every operation of the table, generically
+/// (rows added to the table need no new column): a public operation
+/// answers it as it answers anyone (so does one that answers every caller
+/// alike); an operation every signed-in role may
+/// do (its own session, password, `me`) it may do too; its own read-only
+/// operations ([`municipality_own`]) answer as listed; everything else is
+/// 403 or 404. No answer it gets names a banned person.
+async fn every_operation_by_a_municipality_account(app: TestApp) {
+    let s = app.seed().await;
+    app.municipality_account(s.municipality_a).await;
+    let owner_a = app.login(OWNER_A.0, OWNER_A.1).await;
+    let ban_a = app
+        .issue(
+            &owner_a,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
+        )
+        .await;
+    let ban_b = app
+        .issue(
+            &app.login(OWNER_B.0, OWNER_B.1).await,
+            ban_body(
+                s.venue_b,
+                s.category_b,
+                manual("Visser", "Tom", "1990-01-01"),
+            ),
+        )
+        .await;
+    let device_a = enrol_device_a(&app, &s).await;
+    let owner_account = app.account_id(OWNER_A.0).await;
+    let beheerder_account = app.account_id(BEHEERDER_A.0).await;
+    let mut token: Option<String> = None;
+    let mut failures = Vec::new();
+    for (n, c) in cases().iter().enumerate() {
+        // Nothing succeeds for this role, so the "fresh" objects may be
+        // the standing ones.
+        let id = match c.target {
+            Target::None => None,
+            Target::AreaA => Some(s.area_a),
+            Target::AreaB => Some(s.area_b),
+            Target::MunicipalityA => Some(s.municipality_a),
+            Target::VenueA1 => Some(s.venue_a1),
+            Target::VenueB => Some(s.venue_b),
+            Target::BanA | Target::FreshBanA => Some(ban_a),
+            Target::BanB | Target::FreshBanB => Some(ban_b),
+            Target::DeviceA | Target::FreshDeviceA => Some(device_a),
+            Target::CategoryA | Target::FreshCategoryA => Some(s.category_a),
+            Target::CategoryB | Target::FreshCategoryB => Some(s.category_b),
+            Target::FreshOwnerA | Target::FreshOwnerB => Some(owner_account),
+            Target::FreshBeheerderA => Some(beheerder_account),
+        };
+        let signed_in = &c.expect[1..];
+        // Public, or the same for everyone (a device endpoint refuses
+        // every session alike): as for anyone.
+        let expected: Vec<u16> = if c.expect[0] != 401 || c.expect.iter().all(|e| *e == c.expect[0])
+        {
+            vec![c.expect[0]]
+        } else if let Some(own) = municipality_own(c.method, c.path, c.target) {
+            vec![own]
+        } else if signed_in.iter().all(|e| *e == signed_in[0] && *e < 300) {
+            vec![signed_in[0]]
+        } else {
+            vec![403, 404]
+        };
+        let session = match &token {
+            Some(t) => t.clone(),
+            None => {
+                let t = app.login(MUNICIPALITY_A.0, MUNICIPALITY_A.1).await;
+                token = Some(t.clone());
+                t
+            }
+        };
+        let fill =
+            |t: &str| id.map_or_else(|| t.to_owned(), |id| t.replace("{id}", &id.to_string()));
+        let path = format!("{}{}", fill(c.path), fill(c.query));
+        let body = c.body.map(|make| make(&s, 1000 + n, Who::Municipality));
+        let (status, answer) = app.request(c.method, &path, Some(&session), body).await;
+        if !expected.contains(&status.as_u16()) {
+            failures.push(format!(
+                "{} {path} as the municipality: expected {expected:?}, got {status}: {answer}",
+                c.method
+            ));
+        }
+        let text = answer.to_string();
+        for name in BANNED_SURNAMES {
+            assert!(
+                !text.contains(name),
+                "{} {path}: the municipality got {name}: {text}",
+                c.method
+            );
+        }
+        if matches!(c.path, "/api/v1/auth/logout" | "/api/v1/auth/password") {
+            token = None;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} calls answered otherwise:\n{}",
         failures.len(),
         failures.join("\n")
     );

@@ -226,7 +226,8 @@ async fn malformed_requests_are_json_errors_and_write_nothing(app: TestApp) {
             ),
         )
         .await;
-    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    // An implausible date is a rule of the ban (issue 9), said precisely.
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "ban_rule");
     let answer = app
         .post(
             "/api/v1/bans",

@@ -353,3 +353,41 @@ pub fn with(mut body: Value, field: &str, value: Value) -> Value {
     body[field] = value;
     body
 }
+
+/// A read-only account of area A's municipality (made by
+/// [`TestApp::municipality_account`]).
+pub const MUNICIPALITY_A: (&str, &str) = ("gemeente-a", "gemeente-a-password");
+
+impl TestApp {
+    /// The operator makes [`MUNICIPALITY_A`] for `municipality` through the
+    /// API; its one-time password is changed to the known one. Answers its
+    /// account id.
+    pub async fn municipality_account(&self, municipality: i64) -> i64 {
+        let op = self.login(OPERATOR.0, OPERATOR.1).await;
+        let (status, made) = self
+            .post(
+                &format!("/api/v1/municipalities/{municipality}/accounts"),
+                &op,
+                serde_json::json!({"username": MUNICIPALITY_A.0}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let one_time = made["password"].as_str().expect("password").to_owned();
+        let token = self.login(MUNICIPALITY_A.0, &one_time).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/password",
+                &token,
+                serde_json::json!({"current_password": one_time, "new_password": MUNICIPALITY_A.1}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        made["id"].as_i64().expect("id")
+    }
+}
+
+/// Surnames of people banned in the fixtures: never in what the operator
+/// or a municipality account gets.
+pub const BANNED_SURNAMES: [&str; 7] = [
+    "Jansen", "Vries", "Öztürk", "Visser", "Smit", "BRUIJN", "Bakker",
+];
