@@ -428,6 +428,34 @@ pub async fn tokens_of(db: &Db, ban_id: i64) -> Result<Vec<([u8; 16], u8)>> {
         .collect()
 }
 
+/// Replaces a ban's sealed personal data and all its tokens (a
+/// rectification): the old tokens are gone, so the next list holds only
+/// the corrected identity.
+pub async fn rectify(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    area_id: i64,
+    sealed_personal_data: &[u8],
+    name_truncated: bool,
+    tokens: &[StoredToken],
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE bans SET personal_data = $1, name_truncated = $2 WHERE id = $3")
+        .bind(sealed_personal_data.to_vec())
+        .bind(i64::from(name_truncated))
+        .bind(ban_id)
+        .execute(tx.conn())
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM ban_tokens WHERE ban_id = $1")
+        .bind(ban_id)
+        .execute(tx.conn())
+        .await?;
+    add_tokens(tx, ban_id, area_id, tokens).await?;
+    Ok(true)
+}
+
 /// Moves an active ban to `revoked` or `overturned`; false when it was not
 /// active.
 pub async fn end(tx: &mut WriteTx, id: i64, status: BanStatus, reason: &str) -> Result<bool> {
@@ -525,12 +553,16 @@ pub struct Purgeable {
 }
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
-/// their area's retention period.
+/// their area's retention period, but for those a data-subject request
+/// still open is about (kept until it is answered).
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
         "SELECT b.id, b.area_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
-         FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
+         FROM bans b JOIN areas a ON a.id = b.area_id \
+         WHERE NOT EXISTS (SELECT 1 FROM subject_request_bans l JOIN subject_requests r ON r.id = l.request_id \
+                           WHERE l.ban_id = b.id AND r.status IN ('identity_unverified', 'in_progress')) \
+         ORDER BY b.id",
     )
     .fetch_all(tx.conn())
     .await?;
