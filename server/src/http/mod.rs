@@ -20,6 +20,8 @@ mod openapi;
 mod ops;
 mod overview;
 pub mod serve;
+// Issue 9 item 4: data-subject requests.
+mod subject_requests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,6 +97,8 @@ fn api() -> Api {
     let api = accounts::routes(api);
     let api = bans::routes(api);
     let api = overview::routes(api);
+    // Issue 9 item 4: data-subject requests.
+    let api = subject_requests::routes(api);
     devices::routes(api)
 }
 

@@ -800,11 +800,7 @@ pub async fn find_person(
     // area is in `area_id`), possible matches included: their existence
     // was shown.
     let ids: Vec<i64> = out.iter().map(|h| h.ban.id).collect();
-    let returned = ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let returned = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     tx.audit_naming_bans(
         AuditEvent {

@@ -31,8 +31,7 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     }
     // Closed data-subject requests past retention keep only kind, dates
     // and outcome (their open ones kept their bans above).
-    let requests_purged =
-        super::subject_requests::purge_closed(&mut tx, app.clock.today()).await?;
+    let requests_purged = super::subject_requests::purge_closed(&mut tx, app.clock.today()).await?;
     let sessions_removed = accounts::purge_expired_sessions(&mut tx).await?;
     tx.commit().await?;
     Ok(PurgeReport {

@@ -55,15 +55,17 @@ fn request_text_aad(field: &str, area_id: i64, record_id: &[u8]) -> Vec<u8> {
 }
 
 fn seal(app: &App, area_id: i64, record_id: &[u8], field: &str, text: &str) -> AppResult<Vec<u8>> {
-    Ok(app
-        .master_key()
-        .seal(&request_text_aad(field, area_id, record_id), text.as_bytes())?)
+    Ok(app.master_key().seal(
+        &request_text_aad(field, area_id, record_id),
+        text.as_bytes(),
+    )?)
 }
 
 fn open(app: &App, row: &RequestRow, field: &str, sealed: &[u8]) -> AppResult<String> {
-    let plain = app
-        .master_key()
-        .open(&request_text_aad(field, row.area_id, &row.record_id), sealed)?;
+    let plain = app.master_key().open(
+        &request_text_aad(field, row.area_id, &row.record_id),
+        sealed,
+    )?;
     String::from_utf8(plain).map_err(|_| AppError::Internal("sealed text encoding"))
 }
 
@@ -117,7 +119,10 @@ fn event(actor: &Actor, action: &'static str, id: i64, area_id: i64) -> AuditEve
 }
 
 fn note(text: Option<&str>, field: &'static str) -> AppResult<Option<String>> {
-    Ok(text.map(|t| ban::text(t, field, false)).transpose()?.flatten())
+    Ok(text
+        .map(|t| ban::text(t, field, false))
+        .transpose()?
+        .flatten())
 }
 
 /// A request as the beheerder enters it.
@@ -158,8 +163,7 @@ pub async fn create(
         name_truncated: person.name_truncated,
     };
     let json = zeroize::Zeroizing::new(
-        serde_json::to_string(&sealed_person)
-            .map_err(|_| AppError::Internal("person encoding"))?,
+        serde_json::to_string(&sealed_person).map_err(|_| AppError::Internal("person encoding"))?,
     );
     let record_id = new_record_id()?;
     let sealed = seal(app, area_id, &record_id, PERSON, &json)?;
@@ -275,11 +279,13 @@ pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<Reque
         .iter()
         .map(|r| summary(r, today))
         .collect();
-    rows.sort_by(|a, b| match (a.closed_on.is_some(), b.closed_on.is_some()) {
-        (false, false) => a.due_on.cmp(&b.due_on).then(a.id.cmp(&b.id)),
-        (true, true) => b.id.cmp(&a.id),
-        (open_a, _) => open_a.cmp(&!open_a),
-    });
+    rows.sort_by(
+        |a, b| match (a.closed_on.is_some(), b.closed_on.is_some()) {
+            (false, false) => a.due_on.cmp(&b.due_on).then(a.id.cmp(&b.id)),
+            (true, true) => b.id.cmp(&a.id),
+            (open_a, _) => open_a.cmp(&!open_a),
+        },
+    );
     Ok(rows)
 }
 
@@ -648,7 +654,10 @@ async fn export_ban(
     Ok(ExportBan {
         id: b.id,
         status: b.status(today)?,
-        category_code: category.as_ref().map(|c| c.code.clone()).unwrap_or_default(),
+        category_code: category
+            .as_ref()
+            .map(|c| c.code.clone())
+            .unwrap_or_default(),
         category_name: category.map(|c| c.name).unwrap_or_default(),
         venue_id: b.venue_id,
         venue_name: venue.map(|v| v.name).unwrap_or_default(),
@@ -777,7 +786,16 @@ pub async fn rectify(
     // Refuse to rewrite a ban whose sealed data is not its own.
     let old = open_personal_data(app, &ban)?;
     check_tokens(&mut tx, &ban, &old, &key, epoch).await?;
-    if !ban_store::rectify(&mut tx, ban.id, ban.area_id, &sealed, name_truncated, &tokens).await? {
+    if !ban_store::rectify(
+        &mut tx,
+        ban.id,
+        ban.area_id,
+        &sealed,
+        name_truncated,
+        &tokens,
+    )
+    .await?
+    {
         return Err(AppError::NotFound("ban"));
     }
     tx.audit_naming_bans(

@@ -312,7 +312,10 @@ pub async fn reads_of(db: &Db, ban_ids: &[i64]) -> Result<Vec<BanRead>> {
 
 /// Each request's kind, receipt day, status and closing day (for the
 /// monthly figures; these survive the purge).
-pub async fn figures(db: &Db, area_id: i64) -> Result<Vec<(RequestKind, Date, RequestStatus, Option<Date>)>> {
+pub async fn figures(
+    db: &Db,
+    area_id: i64,
+) -> Result<Vec<(RequestKind, Date, RequestStatus, Option<Date>)>> {
     let rows = sqlx::query(
         "SELECT kind, received_on, status, closed_on FROM subject_requests WHERE area_id = $1 ORDER BY id",
     )

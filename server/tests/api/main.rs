@@ -30,6 +30,7 @@ mod retention;
 mod seam;
 mod secrets_at_rest;
 mod statistics;
+mod subject_requests;
 mod usernames;
 mod web_area;
 mod web_catalogue;
