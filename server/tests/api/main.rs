@@ -39,4 +39,5 @@ mod web_operator;
 mod web_owner;
 mod web_pages;
 mod web_records;
+mod web_requests;
 mod web_session;

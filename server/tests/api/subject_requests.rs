@@ -340,7 +340,7 @@ async fn the_export_holds_every_ban_of_the_person_and_nobody_else(app: TestApp) 
     let twin = app
         .issue(
             &owner_a,
-            ban_body(s.venue_a1, s.category_a, person((PIA.0, "Lotte", PIA.2))),
+            ban_body(s.venue_a1, s.category_a, person((PIA.0, "Petra", PIA.2))),
         )
         .await;
 
@@ -376,6 +376,9 @@ async fn the_export_holds_every_ban_of_the_person_and_nobody_else(app: TestApp) 
     };
     assert_eq!(matched("same_person"), vec![at_a1, at_a2]);
     assert!(!matched("same_person").contains(&twin) && !matched("same_person").contains(&namesake));
+    // The twin (same surname, initial and birth date) may be Pia: the
+    // beheerder decides; it is never exported.
+    assert!(matched("possible_match").contains(&twin), "{detail}");
 
     let before = app.last_seq().await;
     let (status, export) = app
@@ -392,7 +395,7 @@ async fn the_export_holds_every_ban_of_the_person_and_nobody_else(app: TestApp) 
     assert!(!ids.contains(&in_b), "another area's ban is that area's");
     let text = export.to_string();
     assert!(
-        !text.contains("Lotte") && !text.contains("1979-01-20"),
+        !text.contains("Petra") && !text.contains("1979-01-20"),
         "nobody else: {text}"
     );
     assert_eq!(bans[1]["status"], "revoked");
