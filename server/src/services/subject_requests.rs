@@ -96,6 +96,15 @@ fn beheerder_of(actor: &Actor, area_id: i64) -> AppResult<()> {
     Ok(())
 }
 
+/// The area whose register the caller keeps: a beheerder's own (for the
+/// pages that show a form before any other call).
+pub fn register_area(actor: &Actor) -> AppResult<i64> {
+    match (actor.role, actor.area_id) {
+        (Role::Beheerder, Some(area_id)) => Ok(area_id),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 /// A request the caller handles: only its area's beheerder. Another
 /// area's request answers exactly like a missing one.
 async fn in_scope(app: &App, actor: &Actor, id: i64) -> AppResult<RequestRow> {

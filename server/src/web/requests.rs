@@ -284,9 +284,7 @@ fn checks(tr: &Tr, selected: &str) -> Vec<(&'static str, String, bool)> {
 
 /// `GET /gebied/verzoeken/nieuw`.
 pub async fn new_page(viewer: Viewer, uri: Uri) -> Result<NewPage, WebError> {
-    if viewer.actor.role != crate::domain::roles::Role::Beheerder {
-        return Err(WebError::app(AppError::Forbidden, viewer.lang));
-    }
+    requests::register_area(&viewer.actor).map_err(|e| WebError::app(e, viewer.lang))?;
     let tr = Tr::new(viewer.lang);
     Ok(NewPage {
         page: Page::for_viewer(&viewer, &uri, tr.t("requests.new.title")),
@@ -617,16 +615,27 @@ pub async fn detail(
 
 /// After a step: back to the request with a message; on a refusal of the
 /// input, the request again with the error at the top and at the field.
+struct Outcome<'a> {
+    /// The flash message's name after success.
+    done: &'a str,
+    /// The field an error belongs to, and its text's key.
+    field: &'a str,
+    text_key: &'a str,
+}
+
 async fn after_step(
     app: &App,
     viewer: &Viewer,
     id: i64,
     result: Result<(), AppError>,
-    done: &str,
     form: StepForm,
-    field: &str,
-    text_key: &str,
+    outcome: Outcome<'_>,
 ) -> Result<Response, WebError> {
+    let Outcome {
+        done,
+        field,
+        text_key,
+    } = outcome;
     let lang = viewer.lang;
     match result {
         Ok(()) => Ok(see_other(&format!("/gebied/verzoeken/{id}?melding={done}"))),
@@ -673,10 +682,12 @@ pub async fn verify(
         &viewer,
         id,
         result,
-        "geverifieerd",
         form,
-        "identity_check",
-        "requests.error.identity_check",
+        Outcome {
+            done: "geverifieerd",
+            field: "identity_check",
+            text_key: "requests.error.identity_check",
+        },
     )
     .await
 }
@@ -717,7 +728,19 @@ pub async fn extend(
             }
         }
     };
-    after_step(&app, &viewer, id, result, "verlengd", form, field, key).await
+    after_step(
+        &app,
+        &viewer,
+        id,
+        result,
+        form,
+        Outcome {
+            done: "verlengd",
+            field,
+            text_key: key,
+        },
+    )
+    .await
 }
 
 /// `POST /gebied/verzoeken/{id}/weigeren`.
@@ -734,10 +757,12 @@ pub async fn refuse(
         &viewer,
         id,
         result,
-        "geweigerd",
         form,
-        "refusal_reason",
-        "requests.error.reason",
+        Outcome {
+            done: "geweigerd",
+            field: "refusal_reason",
+            text_key: "requests.error.reason",
+        },
     )
     .await
 }
@@ -756,10 +781,12 @@ pub async fn complete(
         &viewer,
         id,
         result,
-        "afgerond",
         form,
-        "afronden",
-        "requests.error.conflict",
+        Outcome {
+            done: "afgerond",
+            field: "afronden",
+            text_key: "requests.error.conflict",
+        },
     )
     .await
 }
@@ -810,10 +837,12 @@ pub async fn rectify(
         &viewer,
         id,
         result,
-        "gecorrigeerd",
         form,
-        &field,
-        "requests.error.rectify",
+        Outcome {
+            done: "gecorrigeerd",
+            field: &field,
+            text_key: "requests.error.rectify",
+        },
     )
     .await
 }
@@ -834,9 +863,7 @@ pub async fn erase_page(
 ) -> Result<ErasePage, WebError> {
     let id = parse_id(&id, viewer.lang)?;
     let ban_id = parse_id(&ban, viewer.lang)?;
-    if viewer.actor.role != crate::domain::roles::Role::Beheerder {
-        return Err(WebError::app(AppError::Forbidden, viewer.lang));
-    }
+    requests::register_area(&viewer.actor).map_err(|e| WebError::app(e, viewer.lang))?;
     let tr = Tr::new(viewer.lang);
     Ok(ErasePage {
         page: Page::for_viewer(&viewer, &uri, &tr.t1("requests.erase.title", ban_id)),
@@ -860,10 +887,12 @@ pub async fn erase(
         &viewer,
         id,
         result,
-        "gewist",
         form,
-        &format!("wissen-{ban_id}"),
-        "requests.error.erase",
+        Outcome {
+            done: "gewist",
+            field: &format!("wissen-{ban_id}"),
+            text_key: "requests.error.erase",
+        },
     )
     .await
 }
