@@ -296,7 +296,7 @@ async fn due_in_a_month_extended_once_overdue_first(app: TestApp) {
             ("2026-12".to_owned(), "erasure", 0, 1, 0),
         ]
     );
-    assert_eq!(app.verify_audit_chain().await.is_ok(), true);
+    assert!(app.verify_audit_chain().await.is_ok());
 }
 
 both!(the_export_holds_every_ban_of_the_person_and_nobody_else);
