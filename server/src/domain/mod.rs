@@ -7,4 +7,5 @@ pub mod look;
 pub mod notice;
 pub mod protocol;
 pub mod roles;
+pub mod subject_request;
 pub mod username;

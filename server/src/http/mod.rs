@@ -22,6 +22,8 @@ mod openapi;
 mod ops;
 mod overview;
 pub mod serve;
+// Issue 9 item 4: data-subject requests.
+mod subject_requests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -99,6 +101,8 @@ fn api() -> Api {
     let api = overview::routes(api);
     // Issue 9, item 7: the municipality's view (nine-municipality).
     let api = municipality::routes(api);
+    // Issue 9 item 4: data-subject requests.
+    let api = subject_requests::routes(api);
     devices::routes(api)
 }
 

@@ -59,15 +59,15 @@ pub struct IssueBan {
 }
 
 /// A person resolved for hashing and for sealing.
-struct Person {
-    identity: Identity,
-    surname: String,
-    given_names: String,
-    birth_date: Date,
-    name_truncated: bool,
+pub(crate) struct Person {
+    pub(crate) identity: Identity,
+    pub(crate) surname: String,
+    pub(crate) given_names: String,
+    pub(crate) birth_date: Date,
+    pub(crate) name_truncated: bool,
 }
 
-fn read_person(input: &PersonInput, today: Date) -> AppResult<Person> {
+pub(crate) fn read_person(input: &PersonInput, today: Date) -> AppResult<Person> {
     let invalid = |e: &dyn std::fmt::Display| AppError::Invalid(format!("person: {e}"));
     let person = match input {
         PersonInput::Mrz { mrz } => {
@@ -107,7 +107,7 @@ const RECORD_ID_LEN: usize = 16;
 /// The associated data of a ban's sealed personal data: its area and its
 /// record id, so the blob opens only in the row it was sealed for, not in
 /// another ban it was copied or swapped into.
-fn personal_data_aad(area_id: i64, record_id: &[u8]) -> Vec<u8> {
+pub(crate) fn personal_data_aad(area_id: i64, record_id: &[u8]) -> Vec<u8> {
     let mut aad = format!("cho-ban-personal-data/2:{area_id}:").into_bytes();
     aad.extend_from_slice(record_id);
     aad
@@ -160,7 +160,7 @@ fn legacy_personal_data_aad(area_id: i64) -> Vec<u8> {
     format!("cho-ban-personal-data:{area_id}").into_bytes()
 }
 
-fn new_record_id() -> AppResult<[u8; RECORD_ID_LEN]> {
+pub(crate) fn new_record_id() -> AppResult<[u8; RECORD_ID_LEN]> {
     let mut id = [0u8; RECORD_ID_LEN];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
         .map_err(|_| AppError::Internal("random"))?;
@@ -649,7 +649,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<BanView> {
         v.related_bans = Some(related(app, &row).await?);
     }
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    tx.audit(ban_event(actor, "ban.read", id, row.area_id))
+    tx.audit_naming_bans(ban_event(actor, "ban.read", id, row.area_id), &[id])
         .await?;
     tx.commit().await?;
     Ok(v)
@@ -690,7 +690,7 @@ fn match_name(strength: MatchStrength) -> &'static str {
 /// The bans of an area that these probes hit, each with the strongest
 /// match a hit gives: the weaker of the probe's and the stored token's
 /// strength, exactly as at the door.
-async fn matches(
+pub(crate) async fn matches(
     app: &App,
     area_id: i64,
     probes: &[([u8; 16], MatchStrength)],
@@ -771,14 +771,18 @@ pub async fn list(app: &App, actor: &Actor, q: ListQuery) -> AppResult<Vec<BanVi
         .map(|r| r.id.to_string())
         .collect::<Vec<_>>()
         .join(",");
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    tx.audit(AuditEvent {
-        actor: actor.audit_name(),
-        action: "ban.list",
-        object_type: "bans",
-        object_id: returned,
-        area_id: Some(area_id),
-    })
+    tx.audit_naming_bans(
+        AuditEvent {
+            actor: actor.audit_name(),
+            action: "ban.list",
+            object_type: "bans",
+            object_id: returned,
+            area_id: Some(area_id),
+        },
+        &ids,
+    )
     .await?;
     tx.commit().await?;
     Ok(views)
@@ -822,14 +826,22 @@ pub async fn find_person(
             });
         }
     }
+    // Like the list, the event names every ban the answer returned (the
+    // area is in `area_id`), possible matches included: their existence
+    // was shown.
+    let ids: Vec<i64> = out.iter().map(|h| h.ban.id).collect();
+    let returned = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    tx.audit(AuditEvent {
-        actor: actor.audit_name(),
-        action: "ban.search",
-        object_type: "area",
-        object_id: area_id.to_string(),
-        area_id: Some(area_id),
-    })
+    tx.audit_naming_bans(
+        AuditEvent {
+            actor: actor.audit_name(),
+            action: "ban.search",
+            object_type: "bans",
+            object_id: returned,
+            area_id: Some(area_id),
+        },
+        &ids,
+    )
     .await?;
     tx.commit().await?;
     Ok(out)

@@ -26,6 +26,7 @@ pub mod records;
 pub mod retention;
 pub mod signing;
 pub mod statistics;
+pub mod subject_requests;
 pub mod views;
 
 use std::sync::Arc;

@@ -17,6 +17,8 @@ use crate::storage::{accounts, bans};
 pub struct PurgeReport {
     pub bans_purged: u64,
     pub sessions_removed: u64,
+    /// Closed data-subject requests reduced to kind, dates and outcome.
+    pub requests_purged: u64,
 }
 
 pub async fn purge(app: &App) -> AppResult<PurgeReport> {
@@ -33,6 +35,9 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
         })
         .await?;
     }
+    // Closed data-subject requests past retention keep only kind, dates
+    // and outcome (their open ones kept their bans above).
+    let requests_purged = super::subject_requests::purge_closed(&mut tx, app.clock.today()).await?;
     let sessions_removed = accounts::purge_expired_sessions(&mut tx).await?;
     tx.commit().await?;
     // Per area, the latest moment a purged ban was on a list.
@@ -47,5 +52,6 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     Ok(PurgeReport {
         bans_purged: due.len() as u64,
         sessions_removed,
+        requests_purged,
     })
 }

@@ -434,6 +434,34 @@ pub async fn tokens_of(db: &Db, ban_id: i64) -> Result<Vec<([u8; 16], u8)>> {
         .collect()
 }
 
+/// Replaces a ban's sealed personal data and all its tokens (a
+/// rectification): the old tokens are gone, so the next list holds only
+/// the corrected identity.
+pub async fn rectify(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    area_id: i64,
+    sealed_personal_data: &[u8],
+    name_truncated: bool,
+    tokens: &[StoredToken],
+) -> Result<bool> {
+    let done = sqlx::query("UPDATE bans SET personal_data = $1, name_truncated = $2 WHERE id = $3")
+        .bind(sealed_personal_data.to_vec())
+        .bind(i64::from(name_truncated))
+        .bind(ban_id)
+        .execute(tx.conn())
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM ban_tokens WHERE ban_id = $1")
+        .bind(ban_id)
+        .execute(tx.conn())
+        .await?;
+    add_tokens(tx, ban_id, area_id, tokens).await?;
+    Ok(true)
+}
+
 /// Bans whose plain status reason of an earlier version still waits to be
 /// sealed (migration 0111), with a record id to bind it to.
 pub async fn with_legacy_status_reason(tx: &mut WriteTx) -> Result<Vec<BanRow>> {
@@ -652,12 +680,16 @@ pub struct Purgeable {
 }
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
-/// their area's retention period.
+/// their area's retention period, but for those a data-subject request
+/// still open is about (kept until it is answered).
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
         "SELECT b.id, b.area_id, b.venue_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
-         FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
+         FROM bans b JOIN areas a ON a.id = b.area_id \
+         WHERE NOT EXISTS (SELECT 1 FROM subject_request_bans l JOIN subject_requests r ON r.id = l.request_id \
+                           WHERE l.ban_id = b.id AND r.status IN ('identity_unverified', 'in_progress')) \
+         ORDER BY b.id",
     )
     .fetch_all(tx.conn())
     .await?;
@@ -673,26 +705,50 @@ pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> 
                 .is_some_and(|at| at + retention * 86_400 <= now),
         };
         if ended_long_ago {
-            // The day after the last day, at its latest (UTC+2) end: a
-            // version issued until then may list it.
-            let off_list_at = match facts.stored_status.as_str() {
-                "active" => (facts.ends_on + time::Duration::days(2))
-                    .midnight()
-                    .assume_utc()
-                    .unix_timestamp(),
-                _ => facts.status_changed_at.unwrap_or(now),
-            };
-            out.push(Purgeable {
-                id: row.try_get("id")?,
-                area_id: row.try_get("area_id")?,
-                venue_id: facts.venue_id,
-                category_id: facts.category_id,
-                figures: figures(&facts, today)?,
-                off_list_at,
-            });
+            out.push(purgeable_from(&row, &facts, today, now)?);
         }
     }
     Ok(out)
+}
+
+fn purgeable_from(
+    row: &sqlx::any::AnyRow,
+    facts: &BanFacts,
+    today: Date,
+    now: i64,
+) -> Result<Purgeable> {
+    // The day after the last day, at its latest (UTC+2) end: a version
+    // issued until then may list it.
+    let off_list_at = match facts.stored_status.as_str() {
+        "active" => (facts.ends_on + time::Duration::days(2))
+            .midnight()
+            .assume_utc()
+            .unix_timestamp(),
+        _ => facts.status_changed_at.unwrap_or(now),
+    };
+    Ok(Purgeable {
+        id: row.try_get("id")?,
+        area_id: row.try_get("area_id")?,
+        venue_id: facts.venue_id,
+        category_id: facts.category_id,
+        figures: figures(facts, today)?,
+        off_list_at: off_list_at.min(now),
+    })
+}
+
+/// One ban as the purge would take it, now (an erasure on request).
+pub async fn erasable(tx: &mut WriteTx, ban_id: i64, today: Date) -> Result<Option<Purgeable>> {
+    let now = tx.now();
+    let row = sqlx::query(
+        "SELECT b.id, b.area_id, b.venue_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at \
+         FROM bans b WHERE b.id = $1",
+    )
+    .bind(ban_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let facts = facts_from(&row)?;
+    Ok(Some(purgeable_from(&row, &facts, today, now)?))
 }
 
 /// Deletes a ban with its tokens and personal data, and adds its figures

@@ -16,6 +16,7 @@ pub mod bans;
 pub mod devices;
 pub mod lists;
 pub mod public;
+pub mod subject_requests;
 pub mod venues;
 
 use std::str::FromStr;
@@ -267,6 +268,25 @@ impl WriteTx {
         self.seq = seq;
         self.hash = hash.to_vec();
         self.dirty = true;
+        Ok(())
+    }
+
+    /// Appends an event that returned (or changed) the personal data of
+    /// `ban_ids`, and indexes it under each ban (`audit_event_bans`) so a
+    /// data subject's access request finds every such event by ban. The
+    /// event's `object_id` must list the same ids: the chain's hash covers
+    /// them there; the index only makes them findable.
+    pub async fn audit_naming_bans(&mut self, event: AuditEvent, ban_ids: &[i64]) -> Result<()> {
+        self.audit(event).await?;
+        for ban_id in ban_ids {
+            sqlx::query(
+                "INSERT INTO audit_event_bans (ban_id, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(*ban_id)
+            .bind(self.seq)
+            .execute(&mut *self.tx)
+            .await?;
+        }
         Ok(())
     }
 

@@ -57,6 +57,7 @@ pub mod operator;
 pub mod owner;
 pub mod public;
 pub mod records;
+pub mod requests;
 pub mod session;
 
 use askama::Template;
@@ -150,6 +151,7 @@ pub fn router() -> Router<App> {
         )
         .merge(area_routes())
         .merge(municipality_routes())
+        .merge(requests_routes())
 }
 
 /// `municipality.rs` (issue 9, item 7): the municipality's read-only pages.
@@ -163,6 +165,27 @@ fn municipality_routes() -> Router<App> {
         .route(
             "/gemeente/gebieden/{id}/statistiek.csv",
             get(municipality::area_statistics_csv),
+        )
+}
+
+/// `requests.rs` (issue 9 item 4): the beheerder's data-subject requests.
+fn requests_routes() -> Router<App> {
+    Router::new()
+        .route("/gebied/verzoeken", get(requests::list))
+        .route(
+            "/gebied/verzoeken/nieuw",
+            get(requests::new_page).post(requests::create),
+        )
+        .route("/gebied/verzoeken/{id}", get(requests::detail))
+        .route("/gebied/verzoeken/{id}/inzage", get(requests::export))
+        .route("/gebied/verzoeken/{id}/identiteit", post(requests::verify))
+        .route("/gebied/verzoeken/{id}/verlengen", post(requests::extend))
+        .route("/gebied/verzoeken/{id}/weigeren", post(requests::refuse))
+        .route("/gebied/verzoeken/{id}/afronden", post(requests::complete))
+        .route("/gebied/verzoeken/{id}/corrigeren", post(requests::rectify))
+        .route(
+            "/gebied/verzoeken/{id}/wissen/{ban}",
+            get(requests::erase_page).post(requests::erase),
         )
 }
 

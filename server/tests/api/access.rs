@@ -85,6 +85,17 @@ enum Target {
     FreshOwnerA,
     FreshOwnerB,
     FreshBeheerderA,
+    /// A verified access request of area A / B (for Visser, who has a ban
+    /// in each), registered before the table runs.
+    RequestA,
+    RequestB,
+    /// Requests of area A registered just before the call: a verified
+    /// access request, an unverified one, and verified rectification and
+    /// erasure requests for Öztürk (the demo's third ban).
+    FreshRequestA,
+    FreshUnverifiedRequestA,
+    FreshRectificationA,
+    FreshErasureA,
 }
 
 type MakeBody = fn(&Seeded, usize, Who) -> Value;
@@ -167,6 +178,13 @@ const CATEGORY_B_204: [u16; 7] = [401, 403, 404, 204, 403, 403, 403];
 const FIGURES_A: [u16; 7] = [401, 200, 200, 404, 403, 403, 403];
 const FIGURES_B: [u16; 7] = [401, 200, 404, 200, 403, 403, 403];
 const OWNERS_200: [u16; 7] = [401, 403, 403, 403, 200, 200, 200];
+/// Data-subject requests: the area's beheerder only; another area's
+/// beheerder is told it is not found; every other role 403.
+const REQUESTS_A_200: [u16; 7] = [401, 403, 200, 404, 403, 403, 403];
+const REQUESTS_B_200: [u16; 7] = [401, 403, 404, 200, 403, 403, 403];
+const REQUESTS_A_201: [u16; 7] = [401, 403, 201, 404, 403, 403, 403];
+const REQUESTS_B_201: [u16; 7] = [401, 403, 404, 201, 403, 403, 403];
+const REQUESTS_A_204: [u16; 7] = [401, 403, 204, 404, 403, 403, 403];
 
 fn cases() -> Vec<Case> {
     use Target::*;
@@ -289,6 +307,28 @@ fn cases() -> Vec<Case> {
         case("POST", "/api/v1/bans/{id}/revoke", FreshBanB, BAN_B_204).body(|_, _, _| json!({"reason": "wrong person"})),
         case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
             .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
+        // Issue 9 item 4: data-subject requests.
+        case("POST", "/api/v1/areas/{id}/subject-requests", AreaA, REQUESTS_A_201).body(subject_request),
+        case("POST", "/api/v1/areas/{id}/subject-requests", AreaB, REQUESTS_B_201).body(subject_request),
+        case("GET", "/api/v1/areas/{id}/subject-requests", AreaA, REQUESTS_A_200),
+        case("GET", "/api/v1/areas/{id}/subject-requests", AreaB, REQUESTS_B_200),
+        case("GET", "/api/v1/subject-requests/{id}", RequestA, REQUESTS_A_200),
+        case("GET", "/api/v1/subject-requests/{id}", RequestB, REQUESTS_B_200),
+        case("GET", "/api/v1/subject-requests/{id}/export", RequestA, REQUESTS_A_200),
+        case("GET", "/api/v1/subject-requests/{id}/export", RequestB, REQUESTS_B_200),
+        case("POST", "/api/v1/subject-requests/{id}/verify-identity", FreshUnverifiedRequestA, REQUESTS_A_204)
+            .body(|_, _, _| json!({"identity_check": "known_contact"})),
+        case("POST", "/api/v1/subject-requests/{id}/extension", FreshRequestA, REQUESTS_A_200)
+            .body(|_, _, _| json!({"months": 1, "reason": "many records", "told_on": "2026-11-28"})),
+        case("POST", "/api/v1/subject-requests/{id}/refuse", FreshRequestA, REQUESTS_A_204)
+            .body(|_, _, _| json!({"reason": "manifestly unfounded"})),
+        case("POST", "/api/v1/subject-requests/{id}/complete", FreshRequestA, REQUESTS_A_204),
+        // Re-states Öztürk's surname: a correction that changes nothing.
+        case("POST", "/api/v1/subject-requests/{id}/rectify", FreshRectificationA, REQUESTS_A_204)
+            .body(|s, _, _| json!({"ban_id": s.demo_bans[2], "surname": DEMO_PEOPLE[2].0})),
+        // Öztürk's ban is running: past every permission check, kept (409).
+        case("POST", "/api/v1/subject-requests/{id}/erase", FreshErasureA, [401, 403, 409, 404, 403, 403, 403])
+            .body(|s, _, _| json!({"ban_id": s.demo_bans[2]})),
         // Only owners make codes; another owner's venue is 404.
         case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueA1, [401, 403, 403, 403, 201, 404, 404]).body(|_, _, _| json!({"name": "Voordeur"})),
         case("POST", "/api/v1/venues/{id}/enrolment-codes", VenueB, [401, 403, 403, 403, 404, 404, 201]).body(|_, _, _| json!({"name": "Voordeur"})),
@@ -397,6 +437,33 @@ async fn fresh_category(app: &TestApp, manager: (&str, &str), area: i64, n: usiz
     .unwrap()
 }
 
+fn subject_request(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"kind": "access", "received_on": "2026-11-28", "person": manual("Visser", "Tom", "1990-01-01"),
+           "identity_check": "document_shown_in_person"})
+}
+
+/// Registers a data-subject request in `area` as `manager`.
+async fn fresh_request(
+    app: &TestApp,
+    manager: (&str, &str),
+    area: i64,
+    kind: &str,
+    person: Value,
+    verified: bool,
+) -> i64 {
+    let token = app.login(manager.0, manager.1).await;
+    let mut body = json!({"kind": kind, "received_on": "2026-11-28", "person": person});
+    if verified {
+        body["identity_check"] = json!("document_shown_in_person");
+    }
+    app.create(
+        &format!("/api/v1/areas/{area}/subject-requests"),
+        &token,
+        body,
+    )
+    .await
+}
+
 fn contact(_: &Seeded, _: usize, _: Who) -> Value {
     json!({"contact_email": "cho@example.nl", "privacy_contact": "privacy@example.nl"})
 }
@@ -444,6 +511,25 @@ async fn every_operation_by_every_role(app: TestApp) {
         )
         .await;
 
+    let request_a = fresh_request(
+        &app,
+        BEHEERDER_A,
+        s.area_a,
+        "access",
+        manual("Visser", "Tom", "1990-01-01"),
+        true,
+    )
+    .await;
+    let request_b = fresh_request(
+        &app,
+        BEHEERDER_B,
+        s.area_b,
+        "access",
+        manual("Visser", "Tom", "1990-01-01"),
+        true,
+    )
+    .await;
+    let ozturk = manual(DEMO_PEOPLE[2].0, DEMO_PEOPLE[2].1, DEMO_PEOPLE[2].2);
     let device_a = enrol_device_a(&app, &s).await;
     let mut tokens: HashMap<Who, String> = HashMap::new();
     let mut failures = Vec::new();
@@ -501,6 +587,45 @@ async fn every_operation_by_every_role(app: TestApp) {
                     Some(fresh_account(&app, OPERATOR, s.area_a, None, n).await)
                 }
                 Target::FreshDeviceA => Some(enrol_device_a(&app, &s).await),
+                Target::RequestA => Some(request_a),
+                Target::RequestB => Some(request_b),
+                Target::FreshRequestA => Some(
+                    fresh_request(
+                        &app,
+                        BEHEERDER_A,
+                        s.area_a,
+                        "access",
+                        manual("Visser", "Tom", "1990-01-01"),
+                        true,
+                    )
+                    .await,
+                ),
+                Target::FreshUnverifiedRequestA => Some(
+                    fresh_request(
+                        &app,
+                        BEHEERDER_A,
+                        s.area_a,
+                        "access",
+                        manual("Visser", "Tom", "1990-01-01"),
+                        false,
+                    )
+                    .await,
+                ),
+                Target::FreshRectificationA => Some(
+                    fresh_request(
+                        &app,
+                        BEHEERDER_A,
+                        s.area_a,
+                        "rectification",
+                        ozturk.clone(),
+                        true,
+                    )
+                    .await,
+                ),
+                Target::FreshErasureA => Some(
+                    fresh_request(&app, BEHEERDER_A, s.area_a, "erasure", ozturk.clone(), true)
+                        .await,
+                ),
                 Target::FreshBanB => Some(
                     app.issue(
                         &app.login(OWNER_B.0, OWNER_B.1).await,

@@ -194,7 +194,7 @@ async fn each_write_and_each_personal_data_read_is_one_event(app: TestApp) {
         assert!(ids.len() >= 2, "{}", answer.1);
         listed = ids.join(",");
     });
-    audited!(app, vec![ev(beh_id, "ban.search", "area", a)], {
+    audited!(app, vec![ev(beh_id, "ban.search", "bans", ban)], {
         let (status, found) = app
             .post(
                 "/api/v1/bans/search",

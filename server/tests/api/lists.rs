@@ -13,7 +13,7 @@ use cho_server::services::lists::{self, Published};
 
 /// A door of area A: the deployment's public key pinned, the area's key
 /// handed over (unsealed here as the enrolment will).
-async fn door_of(app: &TestApp, area: i64, dir: &std::path::Path) -> Door {
+pub(crate) async fn door_of(app: &TestApp, area: i64, dir: &std::path::Path) -> Door {
     let signer = ListSigner::from_pkcs8(&app.app.secrets.signing_pkcs8).unwrap();
     let mut door = Door::open(dir, &signer.public_key()).unwrap();
     let row = sqlx::query(
@@ -38,14 +38,14 @@ async fn door_of(app: &TestApp, area: i64, dir: &std::path::Path) -> Door {
     door
 }
 
-async fn snapshot(app: &TestApp, area: i64, version: i64) -> Vec<u8> {
+pub(crate) async fn snapshot(app: &TestApp, area: i64, version: i64) -> Vec<u8> {
     cho_server::storage::lists::snapshot(app.db(), area, version)
         .await
         .unwrap()
         .unwrap()
 }
 
-fn check(door: &Door, who: (&str, &str, &str), now: i64) -> Verdict {
+pub(crate) fn check(door: &Door, who: (&str, &str, &str), now: i64) -> Verdict {
     door.check_manual(who.0, who.1, who.2, now).unwrap().verdict
 }
 
