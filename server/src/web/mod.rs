@@ -52,6 +52,7 @@ pub mod account;
 pub mod area;
 pub mod assets;
 pub mod i18n;
+pub mod letters;
 pub mod operator;
 pub mod owner;
 pub mod public;
