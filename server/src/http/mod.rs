@@ -15,6 +15,8 @@ mod devices;
 mod edge;
 pub mod error;
 mod extract;
+// letters.rs: the notice after issue and the notice letter (issue 9).
+mod letters;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -94,6 +96,8 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    // The notice and the letter (http/letters.rs, issue 9).
+    let api = letters::routes(api);
     let api = overview::routes(api);
     devices::routes(api)
 }
