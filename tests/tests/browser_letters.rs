@@ -52,8 +52,11 @@ fn journey(env: &mut Env) {
     b.goto(&format!("{base}{ban}/uitreiking"));
     b.wait_for("#notified_on");
     page(&b, "nl-notice-form");
+    // The demo's ban has a notice already: the form shows it; clear the
+    // method to see the error.
     b.script(
-        "document.querySelector('#notified_on').value = new Date().toISOString().slice(0, 10);",
+        "document.querySelector('#notified_on').value = new Date().toISOString().slice(0, 10); \
+         document.querySelector('#method').value = '';",
         vec![],
     );
     b.fill("#note", "Overhandigd aan de deur");
@@ -94,9 +97,17 @@ fn journey(env: &mut Env) {
     log_in(&en, &base, KROON.0, KROON.1, "Log in");
     for (path, name, text) in [
         (ban.clone(), "en-ban", "Notice and letter"),
-        (format!("{ban}/uitreiking"), "en-notice-form", "Date of notice"),
+        (
+            format!("{ban}/uitreiking"),
+            "en-notice-form",
+            "Date of notice",
+        ),
         (format!("{ban}/brief?taal=en"), "en-letter", "Your rights"),
-        (format!("{ban}/brief?taal=nl"), "en-page-nl-letter", "Uw rechten"),
+        (
+            format!("{ban}/brief?taal=nl"),
+            "en-page-nl-letter",
+            "Uw rechten",
+        ),
     ] {
         en.goto(&format!("{base}{path}"));
         en.wait_for_text(text);
