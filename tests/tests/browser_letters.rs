@@ -66,7 +66,13 @@ fn journey(env: &mut Env) {
     assert_eq!(b.value("#note"), "Overhandigd aan de deur");
     page(&b, "nl-notice-form-errors");
     b.fill("#method", "per post");
-    b.click_button("Uitreiking opslaan");
+    // By keyboard: focus on the button, Enter.
+    b.script(
+        "document.querySelector(\"form[action$='/uitreiking'] button[type=submit]\").focus();",
+        vec![],
+    );
+    assert!(b.focus_is_visible(), "no visible focus on the button");
+    b.press_enter();
     b.wait_for_text("De uitreiking is vastgelegd.");
     page(&b, "nl-ban-notified");
 
