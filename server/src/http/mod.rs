@@ -15,6 +15,8 @@ mod devices;
 mod edge;
 pub mod error;
 mod extract;
+// letters.rs: the notice after issue and the notice letter (issue 9).
+mod letters;
 pub mod metrics;
 // Issue 9, item 7: the municipality's view.
 mod municipality;
@@ -98,6 +100,8 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    // The notice and the letter (http/letters.rs, issue 9).
+    let api = letters::routes(api);
     let api = overview::routes(api);
     // Issue 9, item 7: the municipality's view (nine-municipality).
     let api = municipality::routes(api);

@@ -14,6 +14,7 @@ pub mod bans;
 pub mod devices;
 pub mod health;
 pub mod keys;
+pub mod letters;
 pub mod limits;
 pub mod lists;
 pub mod look;

@@ -117,6 +117,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("records"),
     part!("municipality"),
     part!("requests"),
+    part!("letters"),
 ];
 
 /// A part's file in `lang`.

@@ -53,6 +53,7 @@ pub mod area;
 pub mod assets;
 pub mod i18n;
 pub mod municipality;
+pub mod letters;
 pub mod operator;
 pub mod owner;
 pub mod public;
@@ -152,6 +153,7 @@ pub fn router() -> Router<App> {
         .merge(area_routes())
         .merge(municipality_routes())
         .merge(requests_routes())
+        .merge(letter_routes())
 }
 
 /// `municipality.rs` (issue 9, item 7): the municipality's read-only pages.
@@ -187,6 +189,22 @@ fn requests_routes() -> Router<App> {
             "/gebied/verzoeken/{id}/wissen/{ban}",
             get(requests::erase_page).post(requests::erase),
         )
+}
+
+/// `letters.rs` (issue 9): the notice form and the notice letter of a
+/// ban, for its owner and for the beheerder.
+fn letter_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/verboden/{id}/uitreiking",
+            get(letters::notice_form).post(letters::notice_save),
+        )
+        .route("/verboden/{id}/brief", get(letters::notice_letter))
+        .route(
+            "/gebied/verboden/{id}/uitreiking",
+            get(letters::notice_form).post(letters::notice_save),
+        )
+        .route("/gebied/verboden/{id}/brief", get(letters::notice_letter))
 }
 
 /// `area.rs`: the beheerder's pages for running the area.
