@@ -6,5 +6,6 @@ pub mod ban;
 pub mod look;
 pub mod notice;
 pub mod protocol;
+pub mod repeat;
 pub mod roles;
 pub mod username;

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod admin;
+// Four-eyes and repeat rules (issue 9 items 5, 6).
+mod approvals;
 mod auth;
 mod bans;
 pub mod client;
@@ -94,6 +96,8 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    // Four-eyes and repeat rules (issue 9 items 5, 6).
+    let api = approvals::routes(api);
     let api = overview::routes(api);
     devices::routes(api)
 }
