@@ -7,6 +7,7 @@ mod fixtures;
 mod harness;
 
 mod access;
+mod approvals;
 mod accounts;
 mod audit;
 mod auth;
