@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::bans::{self, BanView, ListQuery};
 use super::{App, AppError, AppResult};
 use crate::domain::ban::{self as rules, BanStatus};
-use crate::domain::protocol::{ProtocolError, ProtocolSettings, venue_admitted_on};
+use crate::domain::protocol::{ProtocolError, ProtocolSettings};
 use crate::domain::repeat::{self, RepeatRules, ReviewRules};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::bans as store;
@@ -141,6 +141,26 @@ pub async fn set_protocol(
     Ok(())
 }
 
+/// Four-eyes and the repeat rules of the beheerder's own area.
+pub async fn my_review_rules(app: &App, actor: &Actor) -> AppResult<ReviewRulesView> {
+    let area_id = beheerder_area(actor)?;
+    review_rules(app, actor, area_id).await
+}
+
+/// Sets four-eyes and the repeat rules of the beheerder's own area,
+/// keeping the other protocol settings (the protocol page's own form).
+pub async fn set_my_review_rules(
+    app: &App,
+    actor: &Actor,
+    changes: ReviewChanges,
+) -> AppResult<()> {
+    let area_id = beheerder_area(actor)?;
+    let area = areas::area(&app.db, area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    set_protocol(app, actor, area_id, area.settings, changes).await
+}
+
 /// A requested ban in the approval queue, with its venue and category.
 pub struct QueuedBan {
     pub ban: BanView,
@@ -254,49 +274,4 @@ pub async fn reject(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResul
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// A venue the beheerder may record a ban for (admitted today).
-#[derive(Clone, Debug)]
-pub struct VenueChoice {
-    pub id: i64,
-    pub name: String,
-}
-
-/// The choices of the beheerder's ban form (on a venue owner's
-/// instruction): the admitted venues and the categories in use.
-pub struct BehalfForm {
-    pub venues: Vec<VenueChoice>,
-    pub categories: Vec<super::owner::CategoryChoice>,
-}
-
-pub async fn behalf_form(app: &App, actor: &Actor) -> AppResult<BehalfForm> {
-    let area_id = beheerder_area(actor)?;
-    let today = app.clock.today();
-    let venues = venues::in_area(&app.db, area_id)
-        .await?
-        .into_iter()
-        .filter(|v| venue_admitted_on(v.admitted_on, v.withdrawn_on, today))
-        .map(|v| VenueChoice {
-            id: v.id,
-            name: v.name,
-        })
-        .collect();
-    let categories = areas::categories(&app.db, area_id)
-        .await?
-        .into_iter()
-        .filter(|c| c.retired_on.is_none())
-        .filter_map(|c| {
-            let (starts_on, ends_on) =
-                rules::ban_period(&c.durations, today, today, None, None).ok()?;
-            Some(super::owner::CategoryChoice {
-                id: c.id,
-                name: c.name,
-                days: rules::duration_days(starts_on, ends_on),
-                starts_on,
-                ends_on,
-            })
-        })
-        .collect();
-    Ok(BehalfForm { venues, categories })
 }

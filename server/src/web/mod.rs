@@ -49,6 +49,7 @@
 //! page in `http/edge.rs`.
 
 pub mod account;
+pub mod approvals;
 pub mod area;
 pub mod assets;
 pub mod i18n;
@@ -132,6 +133,23 @@ pub fn router() -> Router<App> {
             get(records::area_statistics_csv),
         )
         .merge(area_routes())
+        // approvals.rs: four-eyes and repeat rules (issue 9 items 5, 6);
+        // the beheerder's ban form on a venue owner's instruction is the
+        // owner's form (owner.rs).
+        .route("/gebied/goedkeuren", get(approvals::queue))
+        .route(
+            "/gebied/goedkeuren/{id}/goedkeuren",
+            post(approvals::approve),
+        )
+        .route("/gebied/goedkeuren/{id}/afwijzen", post(approvals::reject))
+        .route(
+            "/gebied/protocol/vier-ogen",
+            get(approvals::rules).post(approvals::rules_save),
+        )
+        .route(
+            "/gebied/verboden/nieuw",
+            get(owner::ban_form).post(owner::issue),
+        )
 }
 
 /// `area.rs`: the beheerder's pages for running the area.

@@ -206,6 +206,10 @@ pub struct BanFormPage {
     categories: Vec<CategoryChoice>,
     form: BanForm,
     errors: Errors,
+    /// Where the form posts: the owner's `/verboden/nieuw`, or the
+    /// beheerder's `/gebied/verboden/nieuw` (on a venue owner's
+    /// instruction, issue 9 item 5).
+    action: &'static str,
 }
 
 impl BanFormPage {
@@ -269,16 +273,27 @@ async fn ban_form_page(
     if form.incident_date.is_empty() && errors.is_empty() {
         form.incident_date = format_day(choices.today);
     }
+    let on_behalf = viewer.actor.role == crate::domain::roles::Role::Beheerder;
+    let action = if on_behalf {
+        "/gebied/verboden/nieuw"
+    } else {
+        "/verboden/nieuw"
+    };
     Ok(BanFormPage {
         page: Page::for_viewer(
             viewer,
-            &Uri::from_static("/verboden/nieuw"),
-            tr.t("owner.ban.title"),
+            &Uri::from_static(action),
+            tr.t(if on_behalf {
+                "approvals.behalf.title"
+            } else {
+                "owner.ban.title"
+            }),
         ),
         venues: choices.venues,
         categories: choices.categories,
         form,
         errors,
+        action,
     })
 }
 
@@ -515,6 +530,9 @@ pub async fn issue(
     };
     let by_mrz = matches!(input.person, PersonInput::Mrz { .. });
     match bans::issue(&app, &viewer.actor, input).await {
+        Ok(id) if viewer.actor.role == crate::domain::roles::Role::Beheerder => {
+            Ok(see_other(&format!("/gebied/verboden/{id}")))
+        }
         Ok(id) => Ok(see_other(&format!("/verboden/{id}?melding=uitgevaardigd"))),
         Err(e) => match ban_error_field(&e, by_mrz) {
             Some((field, key)) => {
@@ -586,7 +604,9 @@ impl BansPage {
 }
 
 /// The statuses the filter offers, with their catalogue keys.
-pub const STATUS_FILTER: [(&str, &str); 4] = [
+pub const STATUS_FILTER: [(&str, &str); 6] = [
+    ("requested", "owner.status.requested"),
+    ("rejected", "owner.status.rejected"),
     ("active", "owner.status.active"),
     ("expired", "owner.status.expired"),
     ("revoked", "owner.status.revoked"),
