@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::bans::{self, BanView, ListQuery};
 use super::{App, AppError, AppResult};
 use crate::domain::ban::{self as rules, BanStatus};
-use crate::domain::protocol::{ProtocolError, ProtocolSettings};
+use crate::domain::protocol::{ProtocolError, ProtocolSettings, venue_admitted_on};
 use crate::domain::repeat::{self, RepeatRules, ReviewRules};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::bans as store;
@@ -274,4 +274,42 @@ pub async fn reject(app: &App, actor: &Actor, id: i64, reason: &str) -> AppResul
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The choices of the beheerder's ban form (on a venue owner's
+/// instruction): the venues admitted today and the categories in use,
+/// in the owner's form's shape.
+pub async fn behalf_form(app: &App, actor: &Actor) -> AppResult<super::owner::IssueForm> {
+    let area_id = beheerder_area(actor)?;
+    let today = app.clock.today();
+    let venues = venues::in_area(&app.db, area_id)
+        .await?
+        .into_iter()
+        .filter(|v| venue_admitted_on(v.admitted_on, v.withdrawn_on, today))
+        .map(|v| super::owner::VenueChoice {
+            id: v.id,
+            name: v.name,
+        })
+        .collect();
+    let categories = areas::categories(&app.db, area_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.retired_on.is_none())
+        .filter_map(|c| {
+            let (starts_on, ends_on) =
+                rules::ban_period(&c.durations, today, today, None, None).ok()?;
+            Some(super::owner::CategoryChoice {
+                id: c.id,
+                name: c.name,
+                days: rules::duration_days(starts_on, ends_on),
+                starts_on,
+                ends_on,
+            })
+        })
+        .collect();
+    Ok(super::owner::IssueForm {
+        today,
+        venues,
+        categories,
+    })
 }

@@ -203,6 +203,29 @@ pub(crate) fn ban_event(actor: &Actor, action: &'static str, ban_id: i64, area_i
 /// is `requested`: on no list until the beheerder approves it. The area's
 /// repeat rules may set the period (see `domain::repeat`).
 pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    issue_as(app, actor, input, None).await
+}
+
+/// The owner's ban form: only an owner, at their own venue.
+pub async fn issue_at_own_venue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    issue_as(app, actor, input, Some(Role::Owner)).await
+}
+
+/// The beheerder's ban form: only the beheerder, on a venue owner's
+/// instruction.
+pub async fn issue_on_behalf(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    issue_as(app, actor, input, Some(Role::Beheerder)).await
+}
+
+async fn issue_as(
+    app: &App,
+    actor: &Actor,
+    input: IssueBan,
+    only: Option<Role>,
+) -> AppResult<i64> {
+    if only.is_some_and(|role| role != actor.role) {
+        return Err(AppError::Forbidden);
+    }
     let on_behalf = match actor.role {
         Role::Owner if actor.venue_ids.contains(&input.venue_id) => false,
         Role::Beheerder => true,

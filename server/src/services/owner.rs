@@ -61,31 +61,10 @@ async fn my_venues(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<Venu
         .collect())
 }
 
-/// The ban form of an owner; or of the beheerder, who records a ban on a
-/// venue owner's instruction for any venue of the area admitted today
-/// (issue 9 item 5).
+/// The ban form of an owner.
 pub async fn issue_form(app: &App, actor: &Actor) -> AppResult<IssueForm> {
+    let area_id = owner_area(actor)?;
     let today = app.clock.today();
-    let (area_id, venues) = match (actor.role, actor.area_id) {
-        (Role::Beheerder, Some(area_id)) => (
-            area_id,
-            venues::in_area(&app.db, area_id)
-                .await?
-                .into_iter()
-                .filter(|v| {
-                    crate::domain::protocol::venue_admitted_on(v.admitted_on, v.withdrawn_on, today)
-                })
-                .map(|v| VenueChoice {
-                    id: v.id,
-                    name: v.name,
-                })
-                .collect(),
-        ),
-        _ => {
-            let area_id = owner_area(actor)?;
-            (area_id, my_venues(app, actor, area_id).await?)
-        }
-    };
     let categories = areas::categories(&app.db, area_id)
         .await?
         .into_iter()
@@ -106,7 +85,7 @@ pub async fn issue_form(app: &App, actor: &Actor) -> AppResult<IssueForm> {
         .collect();
     Ok(IssueForm {
         today,
-        venues,
+        venues: my_venues(app, actor, area_id).await?,
         categories,
     })
 }

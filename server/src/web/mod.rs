@@ -148,7 +148,7 @@ pub fn router() -> Router<App> {
         )
         .route(
             "/gebied/verboden/nieuw",
-            get(owner::ban_form).post(owner::issue),
+            get(owner::ban_form_on_behalf).post(owner::issue_on_behalf),
         )
 }
 
