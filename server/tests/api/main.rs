@@ -32,6 +32,7 @@ mod seam;
 mod secrets_at_rest;
 mod statistics;
 mod usernames;
+mod web_approvals;
 mod web_area;
 mod web_catalogue;
 mod web_client;
