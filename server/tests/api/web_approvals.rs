@@ -47,17 +47,17 @@ async fn the_approval_pages_in_dutch_and_english(app: TestApp) {
     for (path, nl_text, en_text) in [
         (
             "/gebied/goedkeuren",
-            "Er wachten geen verboden op goedkeuring",
+            "Er wachten geen ontzeggingen op goedkeuring",
             "No bans are awaiting approval",
         ),
         (
             "/gebied/protocol/vier-ogen",
-            "Nieuwe verboden van zaken eerst goedkeuren",
+            "Nieuwe ontzeggingen van zaken eerst goedkeuren",
             "new bans first",
         ),
         (
             "/gebied/verboden/nieuw",
-            "Verbod vastleggen namens een zaak",
+            "Ontzegging vastleggen namens een zaak",
             "Record a ban for a venue",
         ),
         (
@@ -155,7 +155,7 @@ async fn the_beheerder_approves_and_rejects_and_the_owner_sees_both(app: TestApp
     assert_eq!(page.location(), "/gebied/goedkeuren?klaar=approved");
     beh.get(page.location())
         .await
-        .assert_contains("Het verbod is goedgekeurd");
+        .assert_contains("De ontzegging is goedgekeurd");
 
     // Rejecting without a reason: the queue again, the error at the top
     // and at the field.
@@ -177,7 +177,7 @@ async fn the_beheerder_approves_and_rejects_and_the_owner_sees_both(app: TestApp
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let queue = beh.get("/gebied/goedkeuren").await;
-    queue.assert_contains("Er wachten geen verboden op goedkeuring");
+    queue.assert_contains("Er wachten geen ontzeggingen op goedkeuring");
 
     // The owner sees both states: active, and rejected with the reason.
     let page = owner.get(&format!("/verboden/{first}")).await;
