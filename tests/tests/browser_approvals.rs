@@ -77,7 +77,12 @@ fn journey(env: &mut Env) {
         json!({"surname": "Bakker", "given_names": "Jan", "birth_date": "1985-06-07"}),
     ] {
         let answer = owner.post("/api/v1/bans", ban_body(VENUE_1, CATEGORY_1, person));
-        assert_eq!(answer.status, 201, "{}", String::from_utf8_lossy(&answer.body));
+        assert_eq!(
+            answer.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
         let ban: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
         assert_eq!(ban["status"], "requested");
         ids.push(ban["id"].as_i64().unwrap());
@@ -103,10 +108,16 @@ fn journey(env: &mut Env) {
     b.wait_for(".cho-error-summary");
     assert!(b.exists(&format!("a[href='#reason-{second}']")));
     page(&b, "nl-queue-reject-error");
-    b.fill(&format!("#reason-{second}"), "Beelden tonen dat hij er niet bij was");
+    b.fill(
+        &format!("#reason-{second}"),
+        "Beelden tonen dat hij er niet bij was",
+    );
     submit(&b, &reject, "Afwijzen");
     b.wait_for_text("Het verzoek is afgewezen");
-    assert!(b.text().contains("Er wachten geen ontzeggingen op goedkeuring"));
+    assert!(
+        b.text()
+            .contains("Er wachten geen ontzeggingen op goedkeuring")
+    );
     page(&b, "nl-queue-empty");
     drop(b);
 
@@ -148,7 +159,11 @@ fn journey(env: &mut Env) {
     for (path, name, text) in [
         ("/gebied/goedkeuren", "en-queue", "Approve bans"),
         ("/gebied/protocol/vier-ogen", "en-rules", "Four-eyes"),
-        ("/gebied/verboden/nieuw", "en-behalf-form", "Record a ban for a venue"),
+        (
+            "/gebied/verboden/nieuw",
+            "en-behalf-form",
+            "Record a ban for a venue",
+        ),
     ] {
         en.goto(&format!("{base}{path}"));
         en.wait_for_text(text);

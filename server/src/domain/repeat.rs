@@ -329,7 +329,10 @@ mod tests {
     fn an_approved_ban_starts_at_approval_with_its_duration() {
         let (s, e) = approved_period(TODAY, date!(2027 - 05 - 28), date!(2026 - 12 - 05));
         assert_eq!(s, date!(2026 - 12 - 05));
-        assert_eq!(duration_days(s, e), duration_days(TODAY, date!(2027 - 05 - 28)));
+        assert_eq!(
+            duration_days(s, e),
+            duration_days(TODAY, date!(2027 - 05 - 28))
+        );
         // Set to start after the approval: unchanged.
         let (s, e) = approved_period(
             date!(2026 - 12 - 20),

@@ -16,18 +16,31 @@ use crate::services::approvals::{self, ReviewRulesView};
 
 pub fn routes(api: Api) -> Api {
     api.route(
-        Operation::new("POST", "/api/v1/bans/{id}/approve", "Four-eyes: approve a requested ban (it becomes active from today, with its duration)").roles("beheerder (own area)"),
+        Operation::new(
+            "POST",
+            "/api/v1/bans/{id}/approve",
+            "Four-eyes: approve a requested ban (it becomes active from today, with its duration)",
+        )
+        .roles("beheerder (own area)"),
         post(approve),
     )
     .route(
-        Operation::new("POST", "/api/v1/bans/{id}/reject", "Four-eyes: reject a requested ban, with a reason (sealed)")
-            .roles("beheerder (own area)")
-            .body(|| json!({"reason": "the incident does not meet the protocol"})),
+        Operation::new(
+            "POST",
+            "/api/v1/bans/{id}/reject",
+            "Four-eyes: reject a requested ban, with a reason (sealed)",
+        )
+        .roles("beheerder (own area)")
+        .body(|| json!({"reason": "the incident does not meet the protocol"})),
         post(reject),
     )
     .route(
-        Operation::new("GET", "/api/v1/areas/{id}/review-rules", "Four-eyes and the repeat rules of the area's protocol")
-            .roles("operator; the area's beheerder and owners"),
+        Operation::new(
+            "GET",
+            "/api/v1/areas/{id}/review-rules",
+            "Four-eyes and the repeat rules of the area's protocol",
+        )
+        .roles("operator; the area's beheerder and owners"),
         get(review_rules),
     )
 }

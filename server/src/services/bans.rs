@@ -187,7 +187,12 @@ pub(crate) async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, Ide
     Ok((epoch, key))
 }
 
-pub(crate) fn ban_event(actor: &Actor, action: &'static str, ban_id: i64, area_id: i64) -> AuditEvent {
+pub(crate) fn ban_event(
+    actor: &Actor,
+    action: &'static str,
+    ban_id: i64,
+    area_id: i64,
+) -> AuditEvent {
     AuditEvent {
         actor: actor.audit_name(),
         action,
@@ -217,12 +222,7 @@ pub async fn issue_on_behalf(app: &App, actor: &Actor, input: IssueBan) -> AppRe
     issue_as(app, actor, input, Some(Role::Beheerder)).await
 }
 
-async fn issue_as(
-    app: &App,
-    actor: &Actor,
-    input: IssueBan,
-    only: Option<Role>,
-) -> AppResult<i64> {
+async fn issue_as(app: &App, actor: &Actor, input: IssueBan, only: Option<Role>) -> AppResult<i64> {
     if only.is_some_and(|role| role != actor.role) {
         return Err(AppError::Forbidden);
     }
@@ -406,10 +406,7 @@ async fn earlier_bans(
             continue;
         }
         if let Some(row) = store::ban(&app.db, id).await?
-            && matches!(
-                row.status(today)?,
-                BanStatus::Active | BanStatus::Expired
-            )
+            && matches!(row.status(today)?, BanStatus::Active | BanStatus::Expired)
         {
             out.push(repeat::EarlierBan {
                 starts_on: row.starts_on,

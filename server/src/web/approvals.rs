@@ -290,20 +290,33 @@ pub async fn rules_save(
 ) -> Result<Response, WebError> {
     let tr = Tr::new(viewer.lang);
     let mut errors = Vec::new();
-    let mut number = |field: &'static str, label_key: &'static str, text: &str| match optional_number(text) {
-        Ok(n) => n,
-        Err(()) => {
-            errors.push(RulesError {
-                field,
-                label_key,
-                text: tr.t("approvals.rules.error.number").to_owned(),
-            });
-            None
-        }
-    };
-    let breach_days = number("breach_days", "approvals.rules.breach_days", &form.breach_days);
-    let repeat_count = number("repeat_count", "approvals.rules.repeat_count", &form.repeat_count);
-    let lookback_days = number("lookback_days", "approvals.rules.lookback_days", &form.lookback_days);
+    let mut number =
+        |field: &'static str, label_key: &'static str, text: &str| match optional_number(text) {
+            Ok(n) => n,
+            Err(()) => {
+                errors.push(RulesError {
+                    field,
+                    label_key,
+                    text: tr.t("approvals.rules.error.number").to_owned(),
+                });
+                None
+            }
+        };
+    let breach_days = number(
+        "breach_days",
+        "approvals.rules.breach_days",
+        &form.breach_days,
+    );
+    let repeat_count = number(
+        "repeat_count",
+        "approvals.rules.repeat_count",
+        &form.repeat_count,
+    );
+    let lookback_days = number(
+        "lookback_days",
+        "approvals.rules.lookback_days",
+        &form.lookback_days,
+    );
     if !errors.is_empty() {
         let mut page = rules_page(&viewer, form);
         page.errors = errors;

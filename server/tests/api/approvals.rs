@@ -90,7 +90,11 @@ async fn four_eyes_off_keeps_todays_behaviour(app: TestApp) {
     // Today's callers (no four-eyes fields) keep working.
     set_protocol(&app, &beh, s.area_a, protocol(0, json!({}))).await;
     let (status, ban) = app
-        .post("/api/v1/bans", &owner, ban_body(s.venue_a1, s.category_a, person(SMIT)))
+        .post(
+            "/api/v1/bans",
+            &owner,
+            ban_body(s.venue_a1, s.category_a, person(SMIT)),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ban}");
     assert_eq!(ban["status"], "active");
@@ -111,14 +115,24 @@ async fn a_requested_ban_is_on_no_list_until_approved(app: TestApp) {
     let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     let owner2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
-    set_protocol(&app, &beh, s.area_a, protocol(0, json!({"four_eyes": true}))).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(0, json!({"four_eyes": true})),
+    )
+    .await;
     // A later PUT without the field keeps four-eyes on.
     set_protocol(&app, &beh, s.area_a, protocol(0, json!({}))).await;
 
     let dir = tempfile::tempdir().unwrap();
     let mut door = door_of(&app, s.area_a, dir.path()).await;
     let (status, ban) = app
-        .post("/api/v1/bans", &owner, ban_body(s.venue_a1, s.category_a, person(SMIT)))
+        .post(
+            "/api/v1/bans",
+            &owner,
+            ban_body(s.venue_a1, s.category_a, person(SMIT)),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ban}");
     assert_eq!(ban["status"], "requested");
@@ -152,8 +166,12 @@ async fn a_requested_ban_is_on_no_list_until_approved(app: TestApp) {
         "not_found",
     );
     assert_error(
-        &app.post(&format!("/api/v1/bans/{id}/reject"), &beh_b, json!({"reason": "no"}))
-            .await,
+        &app.post(
+            &format!("/api/v1/bans/{id}/reject"),
+            &beh_b,
+            json!({"reason": "no"}),
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -198,7 +216,13 @@ async fn a_rejected_ban_never_reaches_a_list(app: TestApp) {
     let s = app.seed().await;
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    set_protocol(&app, &beh, s.area_a, protocol(0, json!({"four_eyes": true}))).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(0, json!({"four_eyes": true})),
+    )
+    .await;
     let id = app
         .issue(&owner, ban_body(s.venue_a1, s.category_a, person(BAKKER)))
         .await;
@@ -228,7 +252,10 @@ async fn a_rejected_ban_never_reaches_a_list(app: TestApp) {
     assert_eq!(ban["status"], "rejected");
     assert_eq!(ban["status_reason"], reason);
     for (column, value) in app.all_stored_values().await {
-        assert!(!contains(&value, "not involved"), "{column} holds the reason");
+        assert!(
+            !contains(&value, "not involved"),
+            "{column} holds the reason"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let mut door = door_of(&app, s.area_a, dir.path()).await;
@@ -244,8 +271,12 @@ async fn a_rejected_ban_never_reaches_a_list(app: TestApp) {
         "conflict",
     );
     assert_error(
-        &app.post(&format!("/api/v1/bans/{id}/revoke"), &beh, json!({"reason": "x"}))
-            .await,
+        &app.post(
+            &format!("/api/v1/bans/{id}/revoke"),
+            &beh,
+            json!({"reason": "x"}),
+        )
+        .await,
         StatusCode::CONFLICT,
         "conflict",
     );
@@ -261,10 +292,20 @@ async fn the_beheerder_records_a_ban_on_the_owners_instruction(app: TestApp) {
     let s = app.seed().await;
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    set_protocol(&app, &beh, s.area_a, protocol(0, json!({"four_eyes": true}))).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(0, json!({"four_eyes": true})),
+    )
+    .await;
     let seq = app.last_seq().await;
     let (status, ban) = app
-        .post("/api/v1/bans", &beh, ban_body(s.venue_a1, s.category_a, person(SMIT)))
+        .post(
+            "/api/v1/bans",
+            &beh,
+            ban_body(s.venue_a1, s.category_a, person(SMIT)),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ban}");
     // Active at once even under four-eyes: the beheerder is the second pair.
@@ -284,8 +325,12 @@ async fn the_beheerder_records_a_ban_on_the_owners_instruction(app: TestApp) {
     assert!(list.as_array().unwrap().iter().any(|b| b["id"] == id));
     // Not for a venue of another area.
     assert_error(
-        &app.post("/api/v1/bans", &beh, ban_body(s.venue_b, s.category_b, person(SMIT)))
-            .await,
+        &app.post(
+            "/api/v1/bans",
+            &beh,
+            ban_body(s.venue_b, s.category_b, person(SMIT)),
+        )
+        .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     );
@@ -307,7 +352,11 @@ async fn a_breach_of_a_running_ban_gets_the_protocols_duration(app: TestApp) {
     // him for an incident last night: a breach.
     let jansen = DEMO_PEOPLE[0];
     let (status, ban) = app
-        .post("/api/v1/bans", &owner2, ban_body(s.venue_a2, s.category_a, person(jansen)))
+        .post(
+            "/api/v1/bans",
+            &owner2,
+            ban_body(s.venue_a2, s.category_a, person(jansen)),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{ban}");
     assert_eq!(ban["repeat"], json!({"rule": "breach", "days": 365}));
@@ -316,7 +365,10 @@ async fn a_breach_of_a_running_ban_gets_the_protocols_duration(app: TestApp) {
     // The owner learns the outcome only: nothing of the other venue's ban.
     let text = ban.to_string();
     assert_eq!(ban["related_bans"], Value::Null);
-    assert!(!text.contains(&format!("\"venue_id\":{}", s.venue_a1)), "{text}");
+    assert!(
+        !text.contains(&format!("\"venue_id\":{}", s.venue_a1)),
+        "{text}"
+    );
     assert!(!text.contains("Kroon"), "{text}");
     let new_id = ban["id"].as_i64().unwrap();
     let (_, read) = app.get(&format!("/api/v1/bans/{new_id}"), &owner2).await;
@@ -324,7 +376,8 @@ async fn a_breach_of_a_running_ban_gets_the_protocols_duration(app: TestApp) {
     assert_eq!(read["related_bans"], Value::Null);
     // The earlier ban stays out of owner A2's reach.
     assert_error(
-        &app.get(&format!("/api/v1/bans/{}", s.demo_bans[0]), &owner2).await,
+        &app.get(&format!("/api/v1/bans/{}", s.demo_bans[0]), &owner2)
+            .await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -341,7 +394,11 @@ async fn a_breach_of_a_running_ban_gets_the_protocols_duration(app: TestApp) {
     );
     // Someone else at the same time: no rule.
     let (_, other) = app
-        .post("/api/v1/bans", &owner2, ban_body(s.venue_a2, s.category_a, person(SMIT)))
+        .post(
+            "/api/v1/bans",
+            &owner2,
+            ban_body(s.venue_a2, s.category_a, person(SMIT)),
+        )
         .await;
     assert_eq!(other["repeat"], Value::Null);
 }
@@ -356,7 +413,10 @@ async fn the_kth_ban_gets_the_category_maximum(app: TestApp) {
         &app,
         &beh,
         s.area_a,
-        protocol(30, json!({"repeat_rules": {"repeat_count": 2, "lookback_days": 30}})),
+        protocol(
+            30,
+            json!({"repeat_rules": {"repeat_count": 2, "lookback_days": 30}}),
+        ),
     )
     .await;
     // A first ban (category default 182 days): no rule.
@@ -384,7 +444,11 @@ async fn the_kth_ban_gets_the_category_maximum(app: TestApp) {
     // look-back the first no longer counts either.
     let second_id = second["id"].as_i64().unwrap();
     let (status, _) = app
-        .post(&format!("/api/v1/bans/{second_id}/revoke"), &owner2, json!({"reason": "error"}))
+        .post(
+            &format!("/api/v1/bans/{second_id}/revoke"),
+            &owner2,
+            json!({"reason": "error"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     app.advance_days(15);
@@ -402,11 +466,17 @@ async fn a_lookback_beyond_the_retention_is_refused(app: TestApp) {
         .put(
             &format!("/api/v1/areas/{}/protocol", s.area_a),
             &beh,
-            protocol(0, json!({"repeat_rules": {"repeat_count": 3, "lookback_days": 730}})),
+            protocol(
+                0,
+                json!({"repeat_rules": {"repeat_count": 3, "lookback_days": 730}}),
+            ),
         )
         .await;
     assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "protocol_rule");
-    let message = answer.1["error"]["message"].as_str().unwrap_or_default().to_owned()
+    let message = answer.1["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
         + answer.1["message"].as_str().unwrap_or_default();
     assert!(message.contains("look-back (730 days)"), "{}", answer.1);
     assert!(message.contains("retention (0 days)"), "{}", answer.1);
@@ -416,12 +486,19 @@ async fn a_lookback_beyond_the_retention_is_refused(app: TestApp) {
         &app,
         &beh,
         s.area_a,
-        protocol(90, json!({"repeat_rules": {"repeat_count": 3, "lookback_days": 90}})),
+        protocol(
+            90,
+            json!({"repeat_rules": {"repeat_count": 3, "lookback_days": 90}}),
+        ),
     )
     .await;
     assert_error(
-        &app.put(&format!("/api/v1/areas/{}/protocol", s.area_a), &beh, protocol(30, json!({})))
-            .await,
+        &app.put(
+            &format!("/api/v1/areas/{}/protocol", s.area_a),
+            &beh,
+            protocol(30, json!({})),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "protocol_rule",
     );

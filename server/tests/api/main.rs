@@ -7,8 +7,8 @@ mod fixtures;
 mod harness;
 
 mod access;
-mod approvals;
 mod accounts;
+mod approvals;
 mod audit;
 mod auth;
 mod bad_input;

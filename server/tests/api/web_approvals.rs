@@ -107,7 +107,12 @@ async fn other_roles_are_refused(app: TestApp) {
     );
     // Deciding on a ban is the beheerder's: the owner is refused.
     let id = s.demo_bans[0].to_string();
-    let page = post_form(&mut owner, &format!("/gebied/goedkeuren/{id}/goedkeuren"), &[]).await;
+    let page = post_form(
+        &mut owner,
+        &format!("/gebied/goedkeuren/{id}/goedkeuren"),
+        &[],
+    )
+    .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 }
 
@@ -120,10 +125,24 @@ async fn the_beheerder_approves_and_rejects_and_the_owner_sees_both(app: TestApp
     four_eyes_on(&mut beh).await;
     let token = app.login(OWNER_A.0, OWNER_A.1).await;
     let first = app
-        .issue(&token, ban_body(s.venue_a1, s.category_a, manual("Smit", "Anna", "1990-04-04")))
+        .issue(
+            &token,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Smit", "Anna", "1990-04-04"),
+            ),
+        )
         .await;
     let second = app
-        .issue(&token, ban_body(s.venue_a1, s.category_a, manual("Bakker", "Jan", "1985-06-07")))
+        .issue(
+            &token,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Bakker", "Jan", "1985-06-07"),
+            ),
+        )
         .await;
 
     // The owner sees "awaiting approval".
@@ -145,12 +164,22 @@ async fn the_beheerder_approves_and_rejects_and_the_owner_sees_both(app: TestApp
     let mut beh_b = Browser::new(&app)
         .logged_in(BEHEERDER_B.0, BEHEERDER_B.1)
         .await;
-    let page = post_form(&mut beh_b, &format!("/gebied/goedkeuren/{first}/goedkeuren"), &[]).await;
+    let page = post_form(
+        &mut beh_b,
+        &format!("/gebied/goedkeuren/{first}/goedkeuren"),
+        &[],
+    )
+    .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!beh_b.get("/gebied/goedkeuren").await.body.contains("Smit"));
 
     // Approve the first.
-    let page = post_form(&mut beh, &format!("/gebied/goedkeuren/{first}/goedkeuren"), &[]).await;
+    let page = post_form(
+        &mut beh,
+        &format!("/gebied/goedkeuren/{first}/goedkeuren"),
+        &[],
+    )
+    .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/gebied/goedkeuren?klaar=approved");
     beh.get(page.location())
@@ -209,7 +238,12 @@ async fn the_rules_form_refuses_a_lookback_beyond_the_retention(app: TestApp) {
         ],
     )
     .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
     page.assert_contains("Terugkijken (30 dagen)");
     page.assert_contains("bewaartermijn van het protocol (0 dagen)");
     // What was typed is kept.
@@ -246,7 +280,11 @@ async fn the_beheerder_records_a_ban_for_a_venue_and_the_owner_sees_the_repeat(a
     let page = post_form(
         &mut beh,
         "/gebied/protocol/vier-ogen",
-        &[("four_eyes", "1"), ("breach_days", "365"), ("lookback_days", "0")],
+        &[
+            ("four_eyes", "1"),
+            ("breach_days", "365"),
+            ("lookback_days", "0"),
+        ],
     )
     .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -287,6 +325,10 @@ async fn the_beheerder_records_a_ban_for_a_venue_and_the_owner_sees_the_repeat(a
     page.assert_contains("Het protocol schrijft 365 dagen voor");
     page.assert_contains("Vastgelegd door de beheerder");
     assert!(!page.body.contains("De Kroon"), "{}", page.body);
+    // The beheerder's page of the ban: the rule and the earlier ban.
+    let page = beh.get(&format!("/gebied/verboden/{id}")).await;
+    page.assert_contains("Het protocol schrijft 365 dagen voor");
+    page.assert_contains(&format!("/gebied/verboden/{}", s.demo_bans[0]));
 }
 
 both!(the_approval_forms_refuse_a_missing_csrf_token);
@@ -303,10 +345,15 @@ async fn the_approval_forms_refuse_a_missing_csrf_token(app: TestApp) {
         "/gebied/protocol/vier-ogen".to_owned(),
         "/gebied/verboden/nieuw".to_owned(),
     ] {
-        let page = beh.post(&path, &[("reason", "x"), ("four_eyes", "1")]).await;
+        let page = beh
+            .post(&path, &[("reason", "x"), ("four_eyes", "1")])
+            .await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
         let page = beh
-            .post(&path, &[("csrf", "nep"), ("reason", "x"), ("four_eyes", "1")])
+            .post(
+                &path,
+                &[("csrf", "nep"), ("reason", "x"), ("four_eyes", "1")],
+            )
             .await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
     }
