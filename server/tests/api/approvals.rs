@@ -408,7 +408,6 @@ async fn the_kth_ban_gets_the_category_maximum(app: TestApp) {
     let s = app.seed().await;
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    let owner2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
     set_protocol(
         &app,
         &beh,
