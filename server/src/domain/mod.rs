@@ -6,6 +6,7 @@ pub mod ban;
 pub mod look;
 pub mod notice;
 pub mod protocol;
+pub mod repeat;
 pub mod roles;
 pub mod subject_request;
 pub mod username;

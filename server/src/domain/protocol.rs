@@ -28,6 +28,9 @@ pub enum ProtocolError {
     OutOfRange(&'static str),
     #[error("{0} may not be empty")]
     Empty(&'static str),
+    /// Four-eyes and repeat rules (issue 9 items 5, 6 and 8).
+    #[error(transparent)]
+    Repeat(#[from] super::repeat::RepeatRuleError),
 }
 
 /// The AP permit that allows the area to keep its list.

@@ -13,7 +13,7 @@ use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
 use crate::services::admin::{AreaView, CategoryTexts, CategoryView, MunicipalityView, VenueView};
-use crate::services::{App, AppError, AppResult, admin, audit};
+use crate::services::{App, AppError, AppResult, admin, approvals, audit};
 
 pub fn routes(api: Api) -> Api {
     const OPERATOR: &str = "operator";
@@ -39,8 +39,9 @@ pub fn routes(api: Api) -> Api {
             put(set_permit),
         )
         .route(
-            Operation::new("PUT", "/api/v1/areas/{id}/protocol", "Set complaint window, retention and maximum list age").roles(BEHEERDER).body(|| {
-                json!({"complaint_window_days": 14, "retention_days": 0, "max_list_age_seconds": 86400})
+            Operation::new("PUT", "/api/v1/areas/{id}/protocol", "Set complaint window, retention and maximum list age; optionally four-eyes and the repeat rules (look-back at most the retention)").roles(BEHEERDER).body(|| {
+                json!({"complaint_window_days": 14, "retention_days": 90, "max_list_age_seconds": 86400,
+                       "four_eyes": true, "repeat_rules": {"breach_days": 365, "repeat_count": 3, "lookback_days": 90}})
             }),
             put(set_protocol),
         )
@@ -188,6 +189,19 @@ struct ProtocolBody {
     complaint_window_days: i64,
     retention_days: i64,
     max_list_age_seconds: i64,
+    /// Four-eyes (issue 9 item 5); absent: unchanged.
+    four_eyes: Option<bool>,
+    /// The repeat rules (issue 9 item 6); absent: unchanged.
+    repeat_rules: Option<RepeatRulesBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepeatRulesBody {
+    breach_days: Option<i64>,
+    repeat_count: Option<i64>,
+    #[serde(default)]
+    lookback_days: i64,
 }
 
 async fn set_protocol(
@@ -201,7 +215,15 @@ async fn set_protocol(
         Some(b.retention_days),
         Some(b.max_list_age_seconds),
     )?;
-    admin::set_settings(&app, &auth.actor, id, s).await?;
+    let changes = approvals::ReviewChanges {
+        four_eyes: b.four_eyes,
+        repeat: b.repeat_rules.map(|r| approvals::RepeatInput {
+            breach_days: r.breach_days,
+            repeat_count: r.repeat_count,
+            lookback_days: r.lookback_days,
+        }),
+    };
+    approvals::set_protocol(&app, &auth.actor, id, s, changes).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod admin;
+// Four-eyes and repeat rules (issue 9 items 5, 6).
+mod approvals;
 mod auth;
 mod bans;
 pub mod client;
@@ -102,6 +104,8 @@ fn api() -> Api {
     let api = bans::routes(api);
     // The notice and the letter (http/letters.rs, issue 9).
     let api = letters::routes(api);
+    // Four-eyes and repeat rules (issue 9 items 5, 6).
+    let api = approvals::routes(api);
     let api = overview::routes(api);
     // Issue 9, item 7: the municipality's view (nine-municipality).
     let api = municipality::routes(api);

@@ -314,6 +314,14 @@ pub async fn set_settings(
     settings: ProtocolSettings,
 ) -> AppResult<()> {
     require(actor.manages_area(area_id))?;
+    // The repeat rule's look-back may not outlast the retention (issue 9
+    // item 8): lowering the retention below it is refused too.
+    if let Some(rules) = areas::review_rules(&app.db, area_id).await? {
+        rules
+            .repeat
+            .check_retention(settings.retention_days)
+            .map_err(crate::domain::protocol::ProtocolError::from)?;
+    }
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     if !areas::set_settings(&mut tx, area_id, &settings).await? {
         return Err(AppError::NotFound("area"));

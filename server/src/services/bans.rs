@@ -15,6 +15,7 @@ use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::ban::{self, BanStatus, PersonalData};
 use crate::domain::notice::NoticeMethod;
+use crate::domain::repeat::{self, RepeatRule};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::bans::{self as store, BanFilter, BanRow, NewBan, NewNotice, StoredToken};
 use crate::storage::{WriteTx, areas, venues};
@@ -182,7 +183,12 @@ pub(crate) async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, Ide
     Ok((epoch, key))
 }
 
-fn ban_event(actor: &Actor, action: &'static str, ban_id: i64, area_id: i64) -> AuditEvent {
+pub(crate) fn ban_event(
+    actor: &Actor,
+    action: &'static str,
+    ban_id: i64,
+    area_id: i64,
+) -> AuditEvent {
     AuditEvent {
         actor: actor.audit_name(),
         action,
@@ -192,16 +198,48 @@ fn ban_event(actor: &Actor, action: &'static str, ban_id: i64, area_id: i64) -> 
     }
 }
 
-/// An owner issues a ban for an incident at their venue.
+/// An owner issues a ban for an incident at their venue; or the area's
+/// beheerder records one on the venue owner's instruction (KHN's practice:
+/// active at once, marked `on_behalf`). In a four-eyes area an owner's ban
+/// is `requested`: on no list until the beheerder approves it. The area's
+/// repeat rules may set the period (see `domain::repeat`).
 pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
-    if actor.role != Role::Owner || !actor.venue_ids.contains(&input.venue_id) {
+    issue_as(app, actor, input, None).await
+}
+
+/// The owner's ban form: only an owner, at their own venue.
+pub async fn issue_at_own_venue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    issue_as(app, actor, input, Some(Role::Owner)).await
+}
+
+/// The beheerder's ban form: only the beheerder, on a venue owner's
+/// instruction.
+pub async fn issue_on_behalf(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> {
+    issue_as(app, actor, input, Some(Role::Beheerder)).await
+}
+
+async fn issue_as(app: &App, actor: &Actor, input: IssueBan, only: Option<Role>) -> AppResult<i64> {
+    if only.is_some_and(|role| role != actor.role) {
         return Err(AppError::Forbidden);
     }
+    let on_behalf = match actor.role {
+        Role::Owner if actor.venue_ids.contains(&input.venue_id) => false,
+        Role::Beheerder => true,
+        _ => return Err(AppError::Forbidden),
+    };
     let today = app.clock.today();
-    let venue = venues::venue(&app.db, input.venue_id)
-        .await?
-        .ok_or(AppError::NotFound("venue"))?;
+    let venue = venues::venue(&app.db, input.venue_id).await?;
+    // A beheerder records bans for the venues of their own area only; a
+    // venue elsewhere is refused like one that does not exist for them.
+    let venue = match venue {
+        Some(v) if !on_behalf || actor.manages_area(v.area_id) => v,
+        Some(_) => return Err(AppError::Forbidden),
+        None => return Err(AppError::NotFound("venue")),
+    };
     let area = areas::area(&app.db, venue.area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    let review = areas::review_rules(&app.db, area.id)
         .await?
         .ok_or(AppError::NotFound("area"))?;
     ban::may_issue(
@@ -224,7 +262,7 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     }
     let incident_day = cho_core::dates::door_date(input.incident_at)
         .map_err(|_| AppError::Invalid("incident_at is out of range".to_owned()))?;
-    let (starts_on, ends_on) = ban::ban_period(
+    let (starts_on, mut ends_on) = ban::ban_period(
         &category.durations,
         incident_day,
         today,
@@ -269,6 +307,26 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
     let person = read_person(&input.person, today)?;
     let (epoch, key) = identity_key(app, area.id).await?;
     let tokens = stored_tokens(&person.identity, &key, epoch);
+    // The repeat rules: the same person's standing bans in the area, found
+    // by full-identity tokens only (a possible match may be someone else,
+    // and nobody's ban is lengthened on a guess).
+    let repeat = match review.repeat {
+        r if r.breach_days.is_none() && r.repeat_count.is_none() => None,
+        rules => {
+            let earlier = earlier_bans(app, area.id, &person.identity, &key).await?;
+            repeat::apply(
+                &rules,
+                &earlier,
+                incident_day,
+                today,
+                category.durations.max_days,
+            )
+        }
+    };
+    if let Some(outcome) = repeat {
+        // The protocol sets the duration; the start stays as chosen.
+        ends_on = ban::last_day(starts_on, outcome.days);
+    }
     let personal = PersonalData {
         surname: person.surname,
         given_names: person.given_names,
@@ -307,13 +365,61 @@ pub async fn issue(app: &App, actor: &Actor, input: IssueBan) -> AppResult<i64> 
             name_truncated: person.name_truncated,
             sealed_personal_data: &sealed,
             record_id: &record_id,
+            requested: review.four_eyes && !on_behalf,
+            repeat_rule: repeat.map(|o| o.rule.as_str()),
+            on_behalf,
         },
         &tokens,
     )
     .await?;
-    tx.audit(ban_event(actor, "ban.issue", id, area.id)).await?;
+    let action = if on_behalf {
+        "ban.issue_on_behalf"
+    } else {
+        "ban.issue"
+    };
+    tx.audit(ban_event(actor, action, id, area.id)).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The bans of this person in the area that stand (active or expired),
+/// found by full-identity match: what the repeat rules count.
+async fn earlier_bans(
+    app: &App,
+    area_id: i64,
+    identity: &Identity,
+    key: &IdentityKey,
+) -> AppResult<Vec<repeat::EarlierBan>> {
+    let today = app.clock.today();
+    let probes: Vec<([u8; 16], MatchStrength)> = identity
+        .probes(key)
+        .iter()
+        .map(|p| (p.token.0, p.confidence))
+        .collect();
+    let mut out = Vec::new();
+    for (id, strength) in matches(app, area_id, &probes).await? {
+        if strength != MatchStrength::Banned {
+            continue;
+        }
+        if let Some(row) = store::ban(&app.db, id).await?
+            && matches!(row.status(today)?, BanStatus::Active | BanStatus::Expired)
+        {
+            out.push(repeat::EarlierBan {
+                starts_on: row.starts_on,
+                ends_on: row.ends_on,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The repeat rule that set a ban's period: all an issuing owner is told
+/// of the person's other bans (never which, or where).
+#[derive(Serialize)]
+pub struct RepeatView {
+    pub rule: RepeatRule,
+    /// The duration the protocol set.
+    pub days: i64,
 }
 
 /// A ban as its reader may see it.
@@ -330,7 +436,13 @@ pub struct BanView {
     pub heard: bool,
     /// How and when the person was told; `None`: no notice recorded yet.
     pub notice: Option<NoticeView>,
+    /// Why it was revoked, overturned or (four-eyes) rejected; a sealed
+    /// rejection reason only for a reader of personal data.
     pub status_reason: Option<String>,
+    /// The repeat rule that set the period, if any.
+    pub repeat: Option<RepeatView>,
+    /// Recorded by the beheerder on the venue owner's instruction.
+    pub on_behalf: bool,
     pub name_truncated: bool,
     pub issued_at: i64,
     pub person: Option<PersonView>,
@@ -364,7 +476,7 @@ pub struct RelatedBan {
     pub r#match: &'static str,
 }
 
-fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
+pub(crate) fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
     actor.handles_venue_bans(ban.area_id, ban.venue_id)
 }
 
@@ -586,7 +698,7 @@ pub async fn reseal_legacy(app: &App) -> AppResult<Resealed> {
     Ok(report)
 }
 
-fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
+pub(crate) fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
     let today = app.clock.today();
     let person = if with_person {
         let p = open_personal_data(app, row)?;
@@ -631,6 +743,15 @@ fn view(app: &App, row: &BanRow, with_person: bool) -> AppResult<BanView> {
             (Some(sealed), true) => Some(open_ban_text(app, row, STATUS_REASON, sealed)?),
             _ => None,
         },
+        repeat: row
+            .repeat_rule
+            .as_deref()
+            .and_then(RepeatRule::parse)
+            .map(|rule| RepeatView {
+                rule,
+                days: ban::duration_days(row.starts_on, row.ends_on),
+            }),
+        on_behalf: row.on_behalf,
         name_truncated: row.name_truncated,
         issued_at: row.created_at,
         person,

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod bans;

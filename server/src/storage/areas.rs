@@ -6,6 +6,7 @@ use time::Date;
 
 use super::{Db, Result, StorageError, WriteTx};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
+use crate::domain::repeat::{RepeatRules, ReviewRules};
 
 pub struct AreaRow {
     pub id: i64,
@@ -98,6 +99,42 @@ pub async fn set_settings(tx: &mut WriteTx, area_id: i64, s: &ProtocolSettings) 
         .bind(area_id)
         .execute(tx.conn())
         .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Four-eyes and the repeat rules of an area (issue 9 items 5 and 6);
+/// `None` for a missing area.
+pub async fn review_rules(db: &Db, area_id: i64) -> Result<Option<ReviewRules>> {
+    let row = sqlx::query(
+        "SELECT four_eyes, repeat_breach_days, repeat_count, repeat_lookback_days FROM areas WHERE id = $1",
+    )
+    .bind(area_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok(ReviewRules {
+            four_eyes: r.try_get::<i64, _>("four_eyes")? != 0,
+            repeat: RepeatRules {
+                breach_days: r.try_get("repeat_breach_days")?,
+                repeat_count: r.try_get("repeat_count")?,
+                lookback_days: r.try_get("repeat_lookback_days")?,
+            },
+        })
+    })
+    .transpose()
+}
+
+pub async fn set_review_rules(tx: &mut WriteTx, area_id: i64, rules: &ReviewRules) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE areas SET four_eyes = $1, repeat_breach_days = $2, repeat_count = $3, repeat_lookback_days = $4 WHERE id = $5",
+    )
+    .bind(i64::from(rules.four_eyes))
+    .bind(rules.repeat.breach_days)
+    .bind(rules.repeat.repeat_count)
+    .bind(rules.repeat.lookback_days)
+    .bind(area_id)
+    .execute(tx.conn())
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

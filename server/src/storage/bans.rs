@@ -38,6 +38,10 @@ pub struct BanRow {
     /// data; None only for a row sealed before that (re-sealed at start).
     pub record_id: Option<Vec<u8>>,
     pub created_at: i64,
+    /// The repeat rule that set the period (`breach`, `repeat`), if any.
+    pub repeat_rule: Option<String>,
+    /// Recorded by the beheerder on the venue owner's instruction.
+    pub on_behalf: bool,
 }
 
 impl BanRow {
@@ -76,6 +80,10 @@ pub struct NewBan<'a> {
     pub name_truncated: bool,
     pub sealed_personal_data: &'a [u8],
     pub record_id: &'a [u8],
+    /// Four-eyes: `requested` waits for the beheerder; else `active`.
+    pub requested: bool,
+    pub repeat_rule: Option<&'static str>,
+    pub on_behalf: bool,
 }
 
 /// One identity token of a ban under one key epoch.
@@ -89,8 +97,9 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     let now = tx.now();
     let row = sqlx::query(
         "INSERT INTO bans (area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, incident_at, heard, \
-         notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, name_truncated, personal_data, created_at, record_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+         notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, name_truncated, personal_data, created_at, record_id, \
+         repeat_rule, on_behalf) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
     )
     .bind(ban.area_id)
     .bind(ban.venue_id)
@@ -98,6 +107,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     .bind(ban.issued_by)
     .bind(format_date(ban.starts_on))
     .bind(format_date(ban.ends_on))
+    .bind(if ban.requested { "requested" } else { "active" })
     .bind(ban.incident_at)
     .bind(i64::from(ban.heard))
     .bind(ban.notice.as_ref().map(|n| format_date(n.notified_on)))
@@ -109,6 +119,8 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
     .bind(ban.sealed_personal_data.to_vec())
     .bind(now)
     .bind(ban.record_id.to_vec())
+    .bind(ban.repeat_rule)
+    .bind(i64::from(ban.on_behalf))
     .fetch_one(tx.conn())
     .await?;
     let id: i64 = row.try_get("id")?;
@@ -118,7 +130,7 @@ pub async fn insert(tx: &mut WriteTx, ban: &NewBan<'_>, tokens: &[StoredToken]) 
 
 const COLUMNS: &str = "id, area_id, venue_id, category_id, issued_by, starts_on, ends_on, status, status_changed_at, status_reason, status_reason_sealed, \
      incident_at, heard, notice_on, notice_method, notice_note, notice_recorded_by, notice_recorded_at, legacy_notice_text, \
-     name_truncated, personal_data, created_at, record_id";
+     name_truncated, personal_data, created_at, record_id, repeat_rule, on_behalf";
 
 fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
     let starts_on: String = row.try_get("starts_on")?;
@@ -157,6 +169,8 @@ fn ban_from(row: &sqlx::any::AnyRow) -> Result<BanRow> {
         sealed_personal_data: row.try_get("personal_data")?,
         record_id: row.try_get("record_id")?,
         created_at: row.try_get("created_at")?,
+        repeat_rule: row.try_get("repeat_rule")?,
+        on_behalf: row.try_get::<i64, _>("on_behalf")? != 0,
     })
 }
 
@@ -539,6 +553,39 @@ pub async fn end(
         .bind(id)
         .execute(tx.conn())
         .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Four-eyes: a requested ban becomes active with the period it holds
+/// from its approval; false when it was not requested (any more).
+pub async fn approve(tx: &mut WriteTx, id: i64, starts_on: Date, ends_on: Date) -> Result<bool> {
+    let now = tx.now();
+    let done = sqlx::query(
+        "UPDATE bans SET status = 'active', status_changed_at = $1, starts_on = $2, ends_on = $3 \
+         WHERE id = $4 AND status = 'requested'",
+    )
+    .bind(now)
+    .bind(format_date(starts_on))
+    .bind(format_date(ends_on))
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Four-eyes: a requested ban is rejected with a sealed reason; false when
+/// it was not requested (any more).
+pub async fn reject(tx: &mut WriteTx, id: i64, sealed_reason: &[u8]) -> Result<bool> {
+    let now = tx.now();
+    let done = sqlx::query(
+        "UPDATE bans SET status = 'rejected', status_changed_at = $1, status_reason_sealed = $2 \
+         WHERE id = $3 AND status = 'requested'",
+    )
+    .bind(now)
+    .bind(sealed_reason.to_vec())
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -118,6 +118,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("municipality"),
     part!("requests"),
     part!("letters"),
+    part!("approvals"),
 ];
 
 /// A part's file in `lang`.

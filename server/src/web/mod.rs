@@ -49,11 +49,12 @@
 //! page in `http/edge.rs`.
 
 pub mod account;
+pub mod approvals;
 pub mod area;
 pub mod assets;
 pub mod i18n;
-pub mod municipality;
 pub mod letters;
+pub mod municipality;
 pub mod operator;
 pub mod owner;
 pub mod public;
@@ -205,6 +206,23 @@ fn letter_routes() -> Router<App> {
             get(letters::notice_form).post(letters::notice_save),
         )
         .route("/gebied/verboden/{id}/brief", get(letters::notice_letter))
+        // approvals.rs: four-eyes and repeat rules (issue 9 items 5, 6);
+        // the beheerder's ban form on a venue owner's instruction is the
+        // owner's form (owner.rs).
+        .route("/gebied/goedkeuren", get(approvals::queue))
+        .route(
+            "/gebied/goedkeuren/{id}/goedkeuren",
+            post(approvals::approve),
+        )
+        .route("/gebied/goedkeuren/{id}/afwijzen", post(approvals::reject))
+        .route(
+            "/gebied/protocol/vier-ogen",
+            get(approvals::rules).post(approvals::rules_save),
+        )
+        .route(
+            "/gebied/verboden/nieuw",
+            get(owner::ban_form_on_behalf).post(owner::issue_on_behalf),
+        )
 }
 
 /// `area.rs`: the beheerder's pages for running the area.

@@ -208,6 +208,10 @@ pub struct BanFormPage {
     categories: Vec<CategoryChoice>,
     form: BanForm,
     errors: Errors,
+    /// Where the form posts: the owner's `/verboden/nieuw`, or the
+    /// beheerder's `/gebied/verboden/nieuw` (on a venue owner's
+    /// instruction, issue 9 item 5).
+    action: &'static str,
 }
 
 impl BanFormPage {
@@ -257,10 +261,14 @@ async fn ban_form_page(
     viewer: &Viewer,
     form: BanForm,
     errors: Errors,
+    on_behalf: bool,
 ) -> Result<BanFormPage, WebError> {
-    let choices = pages::issue_form(app, &viewer.actor)
-        .await
-        .map_err(|e| page_error(e, viewer.lang))?;
+    let choices = if on_behalf {
+        crate::services::approvals::behalf_form(app, &viewer.actor).await
+    } else {
+        pages::issue_form(app, &viewer.actor).await
+    }
+    .map_err(|e| page_error(e, viewer.lang))?;
     let tr = Tr::new(viewer.lang);
     let mut form = form;
     if form.venue_id.is_empty()
@@ -271,22 +279,41 @@ async fn ban_form_page(
     if form.incident_date.is_empty() && errors.is_empty() {
         form.incident_date = format_day(choices.today);
     }
+    let action = if on_behalf {
+        "/gebied/verboden/nieuw"
+    } else {
+        "/verboden/nieuw"
+    };
     Ok(BanFormPage {
         page: Page::for_viewer(
             viewer,
-            &Uri::from_static("/verboden/nieuw"),
-            tr.t("owner.ban.title"),
+            &Uri::from_static(action),
+            tr.t(if on_behalf {
+                "approvals.behalf.title"
+            } else {
+                "owner.ban.title"
+            }),
         ),
         venues: choices.venues,
         categories: choices.categories,
         form,
         errors,
+        action,
     })
 }
 
 /// `GET /verboden/nieuw`.
 pub async fn ban_form(State(app): State<App>, viewer: Viewer) -> Result<BanFormPage, WebError> {
-    ban_form_page(&app, &viewer, BanForm::default(), Errors::default()).await
+    ban_form_page(&app, &viewer, BanForm::default(), Errors::default(), false).await
+}
+
+/// `GET /gebied/verboden/nieuw`: the beheerder's ban form on a venue
+/// owner's instruction (issue 9 item 5).
+pub async fn ban_form_on_behalf(
+    State(app): State<App>,
+    viewer: Viewer,
+) -> Result<BanFormPage, WebError> {
+    ban_form_page(&app, &viewer, BanForm::default(), Errors::default(), true).await
 }
 
 /// `dd-mm-jjjj` as people type it.
@@ -518,23 +545,48 @@ pub async fn issue(
     viewer: Viewer,
     CsrfForm(form): CsrfForm<BanForm>,
 ) -> Result<Response, WebError> {
+    issue_with(&app, &viewer, form, false).await
+}
+
+/// `POST /gebied/verboden/nieuw`: the beheerder records the ban on a
+/// venue owner's instruction (active at once) and goes to its page.
+pub async fn issue_on_behalf(
+    State(app): State<App>,
+    viewer: Viewer,
+    CsrfForm(form): CsrfForm<BanForm>,
+) -> Result<Response, WebError> {
+    issue_with(&app, &viewer, form, true).await
+}
+
+async fn issue_with(
+    app: &App,
+    viewer: &Viewer,
+    form: BanForm,
+    on_behalf: bool,
+) -> Result<Response, WebError> {
     let tr = Tr::new(viewer.lang);
     let input = match read_ban_form(&tr, &form) {
         Ok(input) => input,
         Err(errors) => {
-            let page = ban_form_page(&app, &viewer, form, errors).await?;
+            let page = ban_form_page(app, viewer, form, errors, on_behalf).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let by_mrz = matches!(input.person, PersonInput::Mrz { .. });
-    match bans::issue(&app, &viewer.actor, input).await {
+    let issued = if on_behalf {
+        bans::issue_on_behalf(app, &viewer.actor, input).await
+    } else {
+        bans::issue_at_own_venue(app, &viewer.actor, input).await
+    };
+    match issued {
+        Ok(id) if on_behalf => Ok(see_other(&format!("/gebied/verboden/{id}"))),
         Ok(id) => Ok(see_other(&format!("/verboden/{id}?melding=uitgevaardigd"))),
         Err(e) => match ban_error_field(&e, by_mrz) {
             Some((field, key)) => {
                 let mut errors = Errors::default();
                 errors.add(field, tr.t(key));
                 let status = super::classify(&e).0;
-                let page = ban_form_page(&app, &viewer, form, errors).await?;
+                let page = ban_form_page(app, viewer, form, errors, on_behalf).await?;
                 Ok((status, page).into_response())
             }
             None => Err(page_error(e, viewer.lang)),
@@ -599,7 +651,9 @@ impl BansPage {
 }
 
 /// The statuses the filter offers, with their catalogue keys.
-pub const STATUS_FILTER: [(&str, &str); 4] = [
+pub const STATUS_FILTER: [(&str, &str); 6] = [
+    ("requested", "owner.status.requested"),
+    ("rejected", "owner.status.rejected"),
     ("active", "owner.status.active"),
     ("expired", "owner.status.expired"),
     ("revoked", "owner.status.revoked"),

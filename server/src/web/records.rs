@@ -315,6 +315,22 @@ fn ban_page(
     if let Some(reason) = &b.status_reason {
         ban.push(fact(&tr, "records.ban.status_reason", reason.clone()));
     }
+    // Four-eyes and repeat rules (issue 9 items 5, 6): the rule that set
+    // the period (the other bans are under "related"), and who recorded it.
+    if let Some(r) = &b.repeat {
+        ban.push(fact(
+            &tr,
+            "approvals.queue.repeat",
+            tr.t1(super::approvals::repeat_key(&r.rule), r.days),
+        ));
+    }
+    if b.on_behalf {
+        ban.push(fact(
+            &tr,
+            "approvals.fact.recorded",
+            tr.t("approvals.state.on_behalf"),
+        ));
+    }
     let related = detail
         .related
         .iter()

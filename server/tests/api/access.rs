@@ -159,8 +159,13 @@ const BAN_A_200: [u16; 7] = [401, 403, 200, 404, 200, 404, 404];
 const BAN_B_200: [u16; 7] = [401, 403, 404, 200, 404, 404, 200];
 const BAN_A_204: [u16; 7] = [401, 403, 204, 404, 204, 404, 404];
 const BAN_B_204: [u16; 7] = [401, 403, 404, 204, 404, 404, 204];
-const ISSUE_AT_A1: [u16; 7] = [401, 403, 403, 403, 201, 403, 403];
-const ISSUE_AT_B: [u16; 7] = [401, 403, 403, 403, 403, 403, 201];
+/// The venue's owner, or the area's beheerder on the owner's instruction.
+const ISSUE_AT_A1: [u16; 7] = [401, 403, 201, 403, 201, 403, 403];
+const ISSUE_AT_B: [u16; 7] = [401, 403, 403, 201, 403, 403, 201];
+/// Four-eyes decisions: only the area's beheerder (a ban that is not
+/// requested is a conflict); another area's beheerder finds nothing.
+const DECIDE_A: [u16; 7] = [401, 403, 409, 404, 403, 403, 403];
+const DECIDE_B: [u16; 7] = [401, 403, 404, 409, 403, 403, 403];
 /// Managing an account: the operator manages beheerders (and operators),
 /// a beheerder the owners of their own area; anything else out of reach
 /// is 404, like a missing account; owners never (403).
@@ -310,6 +315,14 @@ fn cases() -> Vec<Case> {
         case("PUT", "/api/v1/bans/{id}/notice", BanB, BAN_B_204).body(notice),
         case("GET", "/api/v1/bans/{id}/letter", BanA, BAN_A_200).query("?lang=en"),
         case("GET", "/api/v1/bans/{id}/letter", BanB, BAN_B_200),
+        // Four-eyes (issue 9 item 5): on an active ban, so 409 for the
+        // beheerder who may decide.
+        case("POST", "/api/v1/bans/{id}/approve", FreshBanA, DECIDE_A),
+        case("POST", "/api/v1/bans/{id}/approve", FreshBanB, DECIDE_B),
+        case("POST", "/api/v1/bans/{id}/reject", FreshBanA, DECIDE_A).body(|_, _, _| json!({"reason": "no"})),
+        case("POST", "/api/v1/bans/{id}/reject", FreshBanB, DECIDE_B).body(|_, _, _| json!({"reason": "no"})),
+        case("GET", "/api/v1/areas/{id}/review-rules", AreaA, SEE_A),
+        case("GET", "/api/v1/areas/{id}/review-rules", AreaB, SEE_B),
         case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
             .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
         // Issue 9 item 4: data-subject requests.
