@@ -11,6 +11,8 @@ mod admin;
 mod auth;
 mod bans;
 pub mod client;
+// Complaints (bezwaar) against bans: issue 9 item 3.
+mod complaints;
 mod devices;
 mod edge;
 pub mod error;
@@ -94,6 +96,8 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    // Complaints (bezwaar): issue 9 item 3.
+    let api = complaints::routes(api);
     let api = overview::routes(api);
     devices::routes(api)
 }

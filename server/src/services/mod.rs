@@ -11,6 +11,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod bans;
+pub mod complaints;
 pub mod devices;
 pub mod health;
 pub mod keys;

@@ -5,7 +5,7 @@
 
 use super::{App, AppResult};
 use crate::domain::audit::AuditEvent;
-use crate::storage::{accounts, bans};
+use crate::storage::{accounts, bans, complaints};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -17,6 +17,8 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let due = bans::purgeable(&mut tx, app.clock.today()).await?;
     for ban in &due {
+        // Its complaints stay for the statistics, without what named anyone.
+        complaints::forget_ban(&mut tx, ban.id).await?;
         bans::purge(&mut tx, ban).await?;
         tx.audit(AuditEvent {
             actor: "system".to_owned(),

@@ -525,12 +525,14 @@ pub struct Purgeable {
 }
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
-/// their area's retention period.
+/// their area's retention period. A ban with an undecided complaint waits
+/// until the complaint is decided (its texts are needed for the decision).
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
         "SELECT b.id, b.area_id, b.category_id, b.created_at, b.ends_on, b.status, b.status_changed_at, a.retention_days \
-         FROM bans b JOIN areas a ON a.id = b.area_id ORDER BY b.id",
+         FROM bans b JOIN areas a ON a.id = b.area_id \
+         WHERE NOT EXISTS (SELECT 1 FROM complaints c WHERE c.ban_id = b.id AND c.outcome IS NULL) ORDER BY b.id",
     )
     .fetch_all(tx.conn())
     .await?;
