@@ -14,6 +14,7 @@ mod bad_input;
 mod bans;
 mod categories;
 mod checkpoints;
+mod complaints;
 mod cli;
 mod concurrency;
 mod devices;
