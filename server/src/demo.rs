@@ -129,6 +129,10 @@ pub async fn seed(app: &App) -> AppResult<bool> {
             privacy_contact: Some(
                 "Functionaris gegevensbescherming, privacy@zwolle.example".to_owned(),
             ),
+            controller_name: Some("Stichting Veilig Uitgaan Zwolle".to_owned()),
+            controller_address: Some("Postbus 10007\n8000 GA Zwolle".to_owned()),
+            controller_statement: None,
+            public_page_url: None,
         },
     )
     .await?;

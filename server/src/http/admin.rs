@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, iso_date, optional_iso_date};
 use super::{Api, Operation};
 use crate::domain::protocol::{Durations, Permit, ProtocolSettings};
-use crate::services::admin::{AreaView, CategoryView, MunicipalityView, VenueView};
+use crate::services::admin::{AreaView, CategoryTexts, CategoryView, MunicipalityView, VenueView};
 use crate::services::{App, AppError, AppResult, admin, audit};
 
 pub fn routes(api: Api) -> Api {
@@ -47,7 +47,8 @@ pub fn routes(api: Api) -> Api {
         .route(Operation::new("GET", "/api/v1/areas/{id}/categories", "Offence categories of the protocol").roles(IN_AREA), get(categories))
         .route(
             Operation::new("POST", "/api/v1/areas/{id}/categories", "Add an offence category (maximum at most 730 days)").roles(BEHEERDER).created().body(|| {
-                json!({"code": "geweld", "name": "Vechtpartij", "default_days": 182, "max_days": 365})
+                json!({"code": "geweld", "name": "Vechtpartij", "default_days": 182, "max_days": 365,
+                       "description_nl": "Vechten of iemand slaan in of bij de zaak.", "description_en": "Fighting or hitting someone in or near the venue."})
             }),
             post(create_category),
         )
@@ -57,7 +58,8 @@ pub fn routes(api: Api) -> Api {
         )
         .route(
             Operation::new("PUT", "/api/v1/categories/{id}", "Change a category's name and durations (applies to bans issued afterwards)").roles(BEHEERDER).body(|| {
-                json!({"name": "Vechtpartij", "default_days": 182, "max_days": 365})
+                json!({"name": "Vechtpartij", "default_days": 182, "max_days": 365,
+                       "description_nl": "Vechten of iemand slaan in of bij de zaak.", "description_en": "Fighting or hitting someone in or near the venue."})
             }),
             put(update_category),
         )
@@ -229,6 +231,11 @@ struct CategoryChange {
     name: String,
     default_days: i64,
     max_days: i64,
+    /// Issue 9: what the offence is, for the letter (absent: unchanged).
+    #[serde(default)]
+    description_nl: Option<String>,
+    #[serde(default)]
+    description_en: Option<String>,
 }
 
 async fn update_category(
@@ -238,7 +245,11 @@ async fn update_category(
     ApiJson(b): ApiJson<CategoryChange>,
 ) -> Result<StatusCode, ApiError> {
     let durations = Durations::new(b.default_days, b.max_days).map_err(AppError::from)?;
-    admin::update_category(&app, &auth.actor, id, &b.name, durations).await?;
+    let texts = CategoryTexts {
+        description_nl: b.description_nl,
+        description_en: b.description_en,
+    };
+    admin::update_category_with_texts(&app, &auth.actor, id, &b.name, durations, &texts).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -258,6 +269,10 @@ struct NewCategory {
     name: String,
     default_days: i64,
     max_days: i64,
+    #[serde(default)]
+    description_nl: Option<String>,
+    #[serde(default)]
+    description_en: Option<String>,
 }
 
 async fn create_category(
@@ -267,7 +282,20 @@ async fn create_category(
     ApiJson(b): ApiJson<NewCategory>,
 ) -> Result<(StatusCode, axum::Json<Created>), ApiError> {
     let durations = Durations::new(b.default_days, b.max_days).map_err(AppError::from)?;
-    let cid = admin::create_category(&app, &auth.actor, id, &b.code, &b.name, durations).await?;
+    let texts = CategoryTexts {
+        description_nl: b.description_nl,
+        description_en: b.description_en,
+    };
+    let cid = admin::create_category_with_texts(
+        &app,
+        &auth.actor,
+        id,
+        &b.code,
+        &b.name,
+        durations,
+        &texts,
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id: cid })))
 }
 

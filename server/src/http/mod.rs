@@ -17,6 +17,8 @@ mod devices;
 mod edge;
 pub mod error;
 mod extract;
+// letters.rs: the notice after issue and the notice letter (issue 9).
+mod letters;
 pub mod metrics;
 mod openapi;
 mod ops;
@@ -98,6 +100,8 @@ fn api() -> Api {
     let api = bans::routes(api);
     // Complaints (bezwaar): issue 9 item 3.
     let api = complaints::routes(api);
+    // The notice and the letter (http/letters.rs, issue 9).
+    let api = letters::routes(api);
     let api = overview::routes(api);
     devices::routes(api)
 }

@@ -108,6 +108,9 @@ pub struct CategoryView {
         skip_serializing_if = "Option::is_none"
     )]
     pub retired_on: Option<Date>,
+    /// What the offence is, in Dutch and English (the notice letter).
+    pub description_nl: Option<String>,
+    pub description_en: Option<String>,
 }
 
 impl From<CategoryRow> for CategoryView {
@@ -119,8 +122,56 @@ impl From<CategoryRow> for CategoryView {
             default_days: c.durations.default_days,
             max_days: c.durations.max_days,
             retired_on: c.retired_on,
+            description_nl: c.description_nl,
+            description_en: c.description_en,
         }
     }
+}
+
+/// A category's texts for the letter (issue 9 item 1): `None` keeps what
+/// is stored (so callers that do not know the texts change nothing),
+/// empty text clears it.
+#[derive(Debug, Clone, Default)]
+pub struct CategoryTexts {
+    pub description_nl: Option<String>,
+    pub description_en: Option<String>,
+}
+
+/// Stores the texts that are given, in the caller's transaction.
+async fn set_category_texts(
+    tx: &mut crate::storage::WriteTx,
+    category_id: i64,
+    texts: &CategoryTexts,
+) -> AppResult<()> {
+    for (column, value) in [
+        ("description_nl", &texts.description_nl),
+        ("description_en", &texts.description_en),
+    ] {
+        if let Some(value) = value {
+            let text = letter_text(value, column, 1000)?;
+            areas::set_category_description(tx, category_id, column, text.as_deref()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Trimmed text of at most `max` characters, line breaks allowed, no
+/// other control characters; empty is none.
+pub(crate) fn letter_text(value: &str, field: &str, max: usize) -> AppResult<Option<String>> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.chars().count() > max
+        || value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    {
+        return Err(AppError::Invalid(format!(
+            "{field} must be at most {max} characters of text"
+        )));
+    }
+    Ok(Some(value.replace("\r\n", "\n")))
 }
 
 /// The protocol's categories: those a new ban may choose, and the retired
@@ -287,11 +338,34 @@ pub async fn create_category(
     name: &str,
     durations: Durations,
 ) -> AppResult<i64> {
+    create_category_with_texts(
+        app,
+        actor,
+        area_id,
+        code,
+        name,
+        durations,
+        &CategoryTexts::default(),
+    )
+    .await
+}
+
+/// Adds a category with its texts for the letter.
+pub async fn create_category_with_texts(
+    app: &App,
+    actor: &Actor,
+    area_id: i64,
+    code: &str,
+    name: &str,
+    durations: Durations,
+    texts: &CategoryTexts,
+) -> AppResult<i64> {
     require(actor.manages_area(area_id))?;
     let code = non_empty(code, "code", 40)?;
     let name = non_empty(name, "name", 200)?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let id = areas::create_category(&mut tx, area_id, &code, &name, &durations).await?;
+    set_category_texts(&mut tx, id, texts).await?;
     tx.audit(event(
         actor,
         "category.create",
@@ -334,6 +408,26 @@ pub async fn update_category(
     name: &str,
     durations: Durations,
 ) -> AppResult<()> {
+    update_category_with_texts(
+        app,
+        actor,
+        category_id,
+        name,
+        durations,
+        &CategoryTexts::default(),
+    )
+    .await
+}
+
+/// Changes a category's name, durations and (those given of) its texts.
+pub async fn update_category_with_texts(
+    app: &App,
+    actor: &Actor,
+    category_id: i64,
+    name: &str,
+    durations: Durations,
+    texts: &CategoryTexts,
+) -> AppResult<()> {
     let category = managed_category(app, actor, category_id).await?;
     let name = non_empty(name, "name", 200)?;
     if category.retired_on.is_some() {
@@ -343,6 +437,7 @@ pub async fn update_category(
     }
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     areas::update_category(&mut tx, category.id, &name, &durations).await?;
+    set_category_texts(&mut tx, category.id, texts).await?;
     tx.audit(event(
         actor,
         "category.update",

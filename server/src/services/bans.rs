@@ -375,7 +375,7 @@ fn may_handle(actor: &Actor, ban: &BanRow) -> bool {
 /// A ban the caller handles. One outside their scope is "not found",
 /// exactly like a missing one, so ban ids do not leak (a refusal for the
 /// role as such, 403, comes before the lookup and says nothing either).
-async fn in_scope(app: &App, actor: &Actor, id: i64) -> AppResult<BanRow> {
+pub(crate) async fn in_scope(app: &App, actor: &Actor, id: i64) -> AppResult<BanRow> {
     store::ban(&app.db, id)
         .await?
         .filter(|row| may_handle(actor, row))
@@ -803,6 +803,64 @@ pub async fn find_person(
     .await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// Records the notice after issue, or replaces it (issue 9 item 2): the
+/// issuing venue's owner or the area's beheerder; the day lies between the
+/// incident and today; the note is sealed to this ban. Audited as
+/// `ban.notice` (the event says nothing of the note).
+pub async fn record_notice(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    input: &NoticeInput,
+) -> AppResult<()> {
+    if !matches!(actor.role, Role::Owner | Role::Beheerder) {
+        return Err(AppError::Forbidden);
+    }
+    let row = in_scope(app, actor, id).await?;
+    if matches!(
+        row.status(app.clock.today())?,
+        BanStatus::Requested | BanStatus::Rejected
+    ) {
+        return Err(AppError::Conflict(
+            "a requested or rejected ban has no notice".to_owned(),
+        ));
+    }
+    let incident_day = cho_core::dates::door_date(row.incident_at)
+        .map_err(|_| AppError::Internal("stored incident out of range"))?;
+    if input.notified_on < incident_day || input.notified_on > app.clock.today() {
+        return Err(AppError::Invalid(
+            "notified_on must lie between the incident and today".to_owned(),
+        ));
+    }
+    let note = input
+        .note
+        .as_deref()
+        .map(|t| ban::text(t, "notice note", false))
+        .transpose()?
+        .flatten();
+    let record_id = row
+        .record_id
+        .as_deref()
+        .ok_or(AppError::Internal("ban without record id"))?;
+    let sealed_note = note
+        .as_deref()
+        .map(|t| seal_ban_text(app, row.area_id, record_id, NOTICE_NOTE, t))
+        .transpose()?;
+    let mut tx = app.db.begin_write(app.clock.now()).await?;
+    let notice = NewNotice {
+        notified_on: input.notified_on,
+        method: input.method,
+        sealed_note: sealed_note.as_deref(),
+    };
+    if !store::set_notice(&mut tx, id, &notice, actor.account_id).await? {
+        return Err(AppError::NotFound("ban"));
+    }
+    tx.audit(ban_event(actor, "ban.notice", id, row.area_id))
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Revokes an active ban (the issuing venue's owner or the beheerder).

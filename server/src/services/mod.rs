@@ -16,6 +16,7 @@ pub mod devices;
 pub mod health;
 pub mod keys;
 pub mod limits;
+pub mod letters;
 pub mod lists;
 pub mod look;
 pub mod metrics;

@@ -14,7 +14,7 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::venue_admitted_on;
 use crate::domain::roles::Actor;
 use crate::storage::areas::{self, AreaRow};
-use crate::storage::public::{self as store, ContactRow};
+use crate::storage::public::{self as store, ContactRow, ControllerRow};
 use crate::storage::venues;
 
 /// The path of an area's public page (pages and door signs link to it).
@@ -82,6 +82,20 @@ pub struct Contact {
     pub complaint_committee_email: Option<String>,
     #[serde(default)]
     pub privacy_contact: Option<String>,
+    /// Issue 9: the organisation keeping the list on behalf of the venues
+    /// (the beheerder's), for the letter. For these four fields absent
+    /// means unchanged (callers that do not know them change nothing);
+    /// empty text clears one.
+    #[serde(default)]
+    pub controller_name: Option<String>,
+    #[serde(default)]
+    pub controller_address: Option<String>,
+    /// The area's joint-controller statement, quoted in every letter.
+    #[serde(default)]
+    pub controller_statement: Option<String>,
+    /// The public page's address when not this server's own page.
+    #[serde(default)]
+    pub public_page_url: Option<String>,
 }
 
 impl From<ContactRow> for Contact {
@@ -92,6 +106,10 @@ impl From<ContactRow> for Contact {
             complaint_committee_address: c.complaint_committee_address,
             complaint_committee_email: c.complaint_committee_email,
             privacy_contact: c.privacy_contact,
+            controller_name: c.controller.controller_name,
+            controller_address: c.controller.controller_address,
+            controller_statement: c.controller.controller_statement,
+            public_page_url: c.controller.public_page_url,
         }
     }
 }
@@ -258,10 +276,15 @@ pub async fn set_contact(app: &App, actor: &Actor, area_id: i64, c: &Contact) ->
             "complaint_committee_email",
         )?,
         privacy_contact: text(c.privacy_contact.as_deref(), "privacy_contact", 400)?,
+        controller: ControllerRow::default(),
     };
+    let controller = controller_fields(c)?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     if !store::set_contact(&mut tx, area_id, &row).await? {
         return Err(AppError::NotFound("area"));
+    }
+    for (column, value) in controller {
+        store::set_controller_field(&mut tx, area_id, column, value.as_deref()).await?;
     }
     tx.audit(AuditEvent {
         actor: actor.audit_name(),
@@ -273,6 +296,32 @@ pub async fn set_contact(app: &App, actor: &Actor, area_id: i64, c: &Contact) ->
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The controller fields that are given, checked: (column, value or
+/// none to clear).
+fn controller_fields(c: &Contact) -> AppResult<Vec<(&'static str, Option<String>)>> {
+    let mut out = Vec::new();
+    for (column, value, max) in [
+        ("controller_name", &c.controller_name, 200),
+        ("controller_address", &c.controller_address, 400),
+        ("controller_statement", &c.controller_statement, 2000),
+        ("public_page_url", &c.public_page_url, 300),
+    ] {
+        let Some(value) = value else { continue };
+        let value = text(Some(&value.replace("\r\n", "\n")), column, max)?;
+        if column == "public_page_url"
+            && let Some(url) = &value
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.chars().any(char::is_whitespace))
+        {
+            return Err(AppError::Invalid(
+                "public_page_url must be a web address starting with https://".to_owned(),
+            ));
+        }
+        out.push((column, value));
+    }
+    Ok(out)
 }
 
 /// Trimmed text of at most `max` characters without control characters

@@ -23,6 +23,9 @@ pub struct CategoryRow {
     pub durations: Durations,
     /// Since when no new ban may choose it (its bans stay).
     pub retired_on: Option<Date>,
+    /// What the offence is, for the letter (migration 0071).
+    pub description_nl: Option<String>,
+    pub description_en: Option<String>,
 }
 
 pub fn parse_date(text: &str) -> Result<Date> {
@@ -217,10 +220,13 @@ fn category_from(row: &sqlx::any::AnyRow) -> Result<CategoryRow> {
             default_days: row.try_get("default_days")?,
             max_days: row.try_get("max_days")?,
         },
+        description_nl: row.try_get("description_nl")?,
+        description_en: row.try_get("description_en")?,
     })
 }
 
-const CATEGORY_COLUMNS: &str = "id, area_id, code, name, default_days, max_days, retired_on";
+const CATEGORY_COLUMNS: &str =
+    "id, area_id, code, name, default_days, max_days, retired_on, description_nl, description_en";
 
 /// The area's categories, retired ones included.
 pub async fn categories(db: &Db, area_id: i64) -> Result<Vec<CategoryRow>> {
@@ -252,6 +258,27 @@ pub async fn update_category(tx: &mut WriteTx, id: i64, name: &str, d: &Duration
     .bind(name)
     .bind(d.default_days)
     .bind(d.max_days)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Sets a category's description in one language (`description_nl` or
+/// `description_en`; `None` clears it).
+pub async fn set_category_description(
+    tx: &mut WriteTx,
+    id: i64,
+    column: &'static str,
+    text: Option<&str>,
+) -> Result<()> {
+    if !matches!(column, "description_nl" | "description_en") {
+        return Err(super::StorageError::Inconsistent("category text column"));
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE offence_categories SET {column} = $1 WHERE id = $2"
+    )))
+    .bind(text)
     .bind(id)
     .execute(tx.conn())
     .await?;

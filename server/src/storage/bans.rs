@@ -380,6 +380,30 @@ pub async fn set_record_id(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records (or replaces) the notice of a ban, by `recorded_by` now. A
+/// replaced note is overwritten, never kept.
+pub async fn set_notice(
+    tx: &mut WriteTx,
+    ban_id: i64,
+    notice: &NewNotice<'_>,
+    recorded_by: i64,
+) -> Result<bool> {
+    let now = tx.now();
+    let done = sqlx::query(
+        "UPDATE bans SET notice_on = $1, notice_method = $2, notice_note = $3, notice_recorded_by = $4, \
+         notice_recorded_at = $5, legacy_notice_text = NULL WHERE id = $6",
+    )
+    .bind(format_date(notice.notified_on))
+    .bind(notice.method.as_str())
+    .bind(notice.sealed_note.map(<[u8]>::to_vec))
+    .bind(recorded_by)
+    .bind(now)
+    .bind(ban_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Bans whose first-version free-text notification method still waits to
 /// be sealed (migration 0070), with a record id to bind it to.
 pub async fn with_legacy_notice_text(tx: &mut WriteTx) -> Result<Vec<BanRow>> {

@@ -13,12 +13,43 @@ pub struct ContactRow {
     pub complaint_committee_address: Option<String>,
     pub complaint_committee_email: Option<String>,
     pub privacy_contact: Option<String>,
+    /// The letter's controller details (migration 0071).
+    pub controller: ControllerRow,
+}
+
+/// Who keeps the list on behalf of the venues, for the notice letter
+/// (issue 9 item 1; all optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ControllerRow {
+    pub controller_name: Option<String>,
+    pub controller_address: Option<String>,
+    pub controller_statement: Option<String>,
+    pub public_page_url: Option<String>,
+}
+
+/// The controller columns, in the order of [`ControllerRow::values`].
+pub const CONTROLLER_COLUMNS: [&str; 4] = [
+    "controller_name",
+    "controller_address",
+    "controller_statement",
+    "public_page_url",
+];
+
+impl ControllerRow {
+    pub fn values(&self) -> [&Option<String>; 4] {
+        [
+            &self.controller_name,
+            &self.controller_address,
+            &self.controller_statement,
+            &self.public_page_url,
+        ]
+    }
 }
 
 pub async fn contact(db: &Db, area_id: i64) -> Result<Option<ContactRow>> {
     let row = sqlx::query(
-        "SELECT contact_email, contact_phone, complaint_committee_address, complaint_committee_email, privacy_contact \
-         FROM areas WHERE id = $1",
+        "SELECT contact_email, contact_phone, complaint_committee_address, complaint_committee_email, privacy_contact, \
+         controller_name, controller_address, controller_statement, public_page_url FROM areas WHERE id = $1",
     )
     .bind(area_id)
     .fetch_optional(db.pool())
@@ -30,9 +61,36 @@ pub async fn contact(db: &Db, area_id: i64) -> Result<Option<ContactRow>> {
             complaint_committee_address: r.try_get("complaint_committee_address")?,
             complaint_committee_email: r.try_get("complaint_committee_email")?,
             privacy_contact: r.try_get("privacy_contact")?,
+            controller: ControllerRow {
+                controller_name: r.try_get("controller_name")?,
+                controller_address: r.try_get("controller_address")?,
+                controller_statement: r.try_get("controller_statement")?,
+                public_page_url: r.try_get("public_page_url")?,
+            },
         })
     })
     .transpose()
+}
+
+/// Sets one controller column (a name from [`CONTROLLER_COLUMNS`]; `None`
+/// clears it).
+pub async fn set_controller_field(
+    tx: &mut WriteTx,
+    area_id: i64,
+    column: &'static str,
+    value: Option<&str>,
+) -> Result<bool> {
+    if !CONTROLLER_COLUMNS.contains(&column) {
+        return Err(super::StorageError::Inconsistent("controller column"));
+    }
+    let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE areas SET {column} = $1 WHERE id = $2"
+    )))
+    .bind(value)
+    .bind(area_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_contact(tx: &mut WriteTx, area_id: i64, c: &ContactRow) -> Result<bool> {

@@ -623,6 +623,28 @@ fn contact_form(viewer: &Viewer, uri: &Uri, c: &Contact) -> FormPage {
             .optional()
         })
         .collect();
+    // letters (issue 9 item 1): the controller details for the letter.
+    let controller = [
+        &c.controller_name,
+        &c.controller_address,
+        &c.controller_statement,
+        &c.public_page_url,
+    ];
+    page.fields.extend(
+        super::letters::CONTROLLER_FIELDS
+            .iter()
+            .zip(controller)
+            .map(|((name, kind), value)| {
+                Field::new(
+                    name,
+                    tr.t(&format!("letters.contact.{name}")),
+                    kind,
+                    value.clone().unwrap_or_default(),
+                )
+                .hint(tr.t(&format!("letters.contact.{name}_hint")).to_owned())
+                .optional()
+            }),
+    );
     page
 }
 
@@ -653,6 +675,10 @@ pub async fn contact_save(
         complaint_committee_address: text("complaint_committee_address"),
         complaint_committee_email: text("complaint_committee_email"),
         privacy_contact: text("privacy_contact"),
+        controller_name: text("controller_name"),
+        controller_address: text("controller_address"),
+        controller_statement: text("controller_statement"),
+        public_page_url: text("public_page_url"),
     };
     match public_service::set_contact(&app, &viewer.actor, area_id, &contact).await {
         Ok(()) => Ok(see_other("/gebied/protocol?klaar=contact")),
@@ -662,6 +688,7 @@ pub async fn contact_save(
             // be ...`): mark that one.
             let field = CONTACT_FIELDS
                 .iter()
+                .chain(super::letters::CONTROLLER_FIELDS.iter())
                 .map(|(name, _)| *name)
                 .find(|name| message.starts_with(name));
             match field {
@@ -669,6 +696,7 @@ pub async fn contact_save(
                     page.wrong(field.unwrap_or_default(), "area.contact.error.email");
                 }
                 Some("contact_phone") => page.wrong("contact_phone", "area.contact.error.phone"),
+                Some("public_page_url") => page.wrong("public_page_url", "letters.contact.error.url"),
                 Some(name) => page.wrong(name, "area.contact.error.text"),
                 None => page.error = Some(error_text(&page.tr(), "invalid", None)),
             }
@@ -745,6 +773,7 @@ fn new_category_form(viewer: &Viewer, uri: &Uri) -> FormPage {
     page.back_href = "/gebied/protocol".to_owned();
     page.submit = page.tr().t("area.category.add").to_owned();
     category_fields(&mut page, true, "", 0, 0);
+    category_text_fields(&mut page, None, None);
     page
 }
 
@@ -769,13 +798,14 @@ pub async fn category_add(
     let Some(durations) = durations.filter(|_| !page.has_errors()) else {
         return Ok(page.refused());
     };
-    match admin::create_category(
+    match admin::create_category_with_texts(
         &app,
         &viewer.actor,
         area_id,
         field_value(&form, "code"),
         field_value(&form, "name"),
         durations,
+        &category_texts(&form),
     )
     .await
     {
@@ -796,6 +826,11 @@ fn edit_category_form(viewer: &Viewer, uri: &Uri, c: &admin::CategoryView) -> Fo
     page.intro = vec![tr.t1("area.category.code_is", &c.code)];
     page.warning = Some(tr.t("area.category.applies_after").to_owned());
     category_fields(&mut page, false, &c.name, c.default_days, c.max_days);
+    category_text_fields(
+        &mut page,
+        c.description_nl.as_deref(),
+        c.description_en.as_deref(),
+    );
     page.extra = Some(Extra {
         heading: tr.t("area.category.retire_title").to_owned(),
         text: tr.t("area.category.retire_text").to_owned(),
@@ -842,12 +877,13 @@ pub async fn category_save(
     let Some(durations) = durations.filter(|_| !page.has_errors()) else {
         return Ok(page.refused());
     };
-    match admin::update_category(
+    match admin::update_category_with_texts(
         &app,
         &viewer.actor,
         id,
         field_value(&form, "name"),
         durations,
+        &category_texts(&form),
     )
     .await
     {
@@ -867,6 +903,32 @@ pub async fn category_retire(
         .await
         .map_err(err(&viewer))?;
     Ok(see_other("/gebied/protocol?klaar=category_retired"))
+}
+
+// ------------------------------------------- letters (issue 9 item 1)
+// What each category means, in Dutch and English, for the notice letter.
+
+fn category_text_fields(page: &mut FormPage, nl: Option<&str>, en: Option<&str>) {
+    let tr = page.tr();
+    for (name, value) in [("description_nl", nl), ("description_en", en)] {
+        page.fields.push(
+            Field::new(
+                name,
+                tr.t(&format!("letters.category.{name}")),
+                "textarea",
+                value.unwrap_or_default().to_owned(),
+            )
+            .hint(tr.t("letters.category.description_hint").to_owned())
+            .optional(),
+        );
+    }
+}
+
+fn category_texts(form: &Fields) -> admin::CategoryTexts {
+    admin::CategoryTexts {
+        description_nl: Some(field_value(form, "description_nl").to_owned()),
+        description_en: Some(field_value(form, "description_en").to_owned()),
+    }
 }
 
 // ---------------------------------------------------------------- venues

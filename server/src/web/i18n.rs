@@ -115,6 +115,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("public"),
     part!("owner"),
     part!("records"),
+    part!("letters"),
 ];
 
 /// A part's file in `lang`.

@@ -52,6 +52,7 @@ pub mod account;
 pub mod area;
 pub mod assets;
 pub mod i18n;
+pub mod letters;
 pub mod operator;
 pub mod owner;
 pub mod public;
@@ -132,6 +133,23 @@ pub fn router() -> Router<App> {
             get(records::area_statistics_csv),
         )
         .merge(area_routes())
+        .merge(letter_routes())
+}
+
+/// `letters.rs` (issue 9): the notice form and the notice letter of a
+/// ban, for its owner and for the beheerder.
+fn letter_routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/verboden/{id}/uitreiking",
+            get(letters::notice_form).post(letters::notice_save),
+        )
+        .route("/verboden/{id}/brief", get(letters::notice_letter))
+        .route(
+            "/gebied/verboden/{id}/uitreiking",
+            get(letters::notice_form).post(letters::notice_save),
+        )
+        .route("/gebied/verboden/{id}/brief", get(letters::notice_letter))
 }
 
 /// `area.rs`: the beheerder's pages for running the area.

@@ -72,6 +72,8 @@ impl Flash {
             "ingetrokken" => "owner.flash.revoked",
             "hernoemd" => "owner.flash.renamed",
             "telefoon-ingetrokken" => "owner.flash.device_revoked",
+            // letters (issue 9).
+            "uitreiking" => "letters.notice.done",
             _ => return None,
         };
         Some(tr.t(key).to_owned())

@@ -229,6 +229,8 @@ pub struct BanPage {
     name_truncated: bool,
     related: Vec<RelatedView>,
     may_revoke: bool,
+    /// letters (issue 9): whether a notice is recorded.
+    notice_recorded: bool,
     /// After a revoke: the confirmation.
     notice: Option<String>,
     /// The revoke form's error, and what was typed.
@@ -338,6 +340,7 @@ fn ban_page(
         name_truncated: b.name_truncated,
         related,
         may_revoke: b.status == BanStatus::Active,
+        notice_recorded: b.notice.is_some(),
         notice,
         error,
         reason,
@@ -347,6 +350,8 @@ fn ban_page(
 #[derive(Deserialize, Default)]
 pub struct BanNotice {
     ingetrokken: Option<String>,
+    /// letters (issue 9): after recording the notice.
+    melding: Option<String>,
 }
 
 /// `GET /gebied/verboden/{id}`: one ban, its person (an audited read),
@@ -362,9 +367,11 @@ pub async fn ban(
     let detail = records::ban_detail(&app, &viewer.actor, id)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;
-    let notice = q
-        .ingetrokken
-        .map(|_| Tr::new(viewer.lang).t("records.revoke.done").to_owned());
+    let notice = match (&q.ingetrokken, q.melding.as_deref()) {
+        (Some(_), _) => Some(Tr::new(viewer.lang).t("records.revoke.done").to_owned()),
+        (None, Some("uitreiking")) => Some(Tr::new(viewer.lang).t("letters.notice.done").to_owned()),
+        _ => None,
+    };
     Ok(ban_page(&viewer, &uri, detail, notice, None, String::new()))
 }
 
