@@ -204,6 +204,40 @@ pub async fn record(
     Ok(Recorded { id, late, decide_by })
 }
 
+/// What the beheerder's form to record a complaint shows of the ban (no
+/// personal data: not audited).
+pub struct RecordFormView {
+    pub ban_id: i64,
+    /// The earliest day of receipt (the day of issue).
+    pub issued_on: Date,
+    /// Whether a notice is recorded (the window then counts from it).
+    pub notified_on: Option<Date>,
+    /// The last day a complaint is on time.
+    pub window_ends_on: Date,
+    pub today: Date,
+}
+
+/// The form to record a complaint about a ban of the caller's area.
+pub async fn record_form(app: &App, actor: &Actor, ban_id: i64) -> AppResult<RecordFormView> {
+    beheerder_only(actor)?;
+    let ban = ban_in_area(app, actor, ban_id).await?;
+    let area = areas::area(&app.db, ban.area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    let issued_on = issue_day(&ban)?;
+    let notified_on = ban.notice.as_ref().map(|n| n.notified_on);
+    Ok(RecordFormView {
+        ban_id,
+        issued_on,
+        notified_on,
+        window_ends_on: complaint::last_day_on_time(
+            complaint::window_start(notified_on, issued_on),
+            area.settings.complaint_window_days,
+        ),
+        today: app.clock.today(),
+    })
+}
+
 /// What an extension answers.
 #[derive(Serialize)]
 pub struct Extended {
@@ -499,9 +533,12 @@ pub async fn of_ban(app: &App, actor: &Actor, ban_id: i64) -> AppResult<Vec<Comp
 pub struct DecisionLetter {
     pub complaint: ComplaintView,
     pub ban_id: i64,
+    /// `CHO-<area>-<ban>`, as on the notice letter.
+    pub reference: String,
     pub surname: String,
     pub given_names: String,
     pub birth_date: String,
+    pub municipality: String,
     pub area_name: String,
     pub venue_name: String,
     pub category_name: String,
@@ -510,11 +547,16 @@ pub struct DecisionLetter {
     #[serde(serialize_with = "iso_date")]
     pub ends_on: Date,
     pub ban_status: BanStatus,
+    pub controller_name: Option<String>,
+    pub controller_address: Option<String>,
     pub committee_address: Option<String>,
     pub committee_email: Option<String>,
     pub privacy_contact: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+    /// The letter's date (today).
+    #[serde(serialize_with = "iso_date")]
+    pub dated: Date,
 }
 
 /// The decision letter of a decided complaint (its ban still stored): an
@@ -534,32 +576,45 @@ pub async fn letter(app: &App, actor: &Actor, id: i64) -> AppResult<DecisionLett
     let area = areas::area(&app.db, ban.area_id)
         .await?
         .ok_or(AppError::NotFound("area"))?;
+    let municipality = areas::municipalities(&app.db)
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == area.municipality_id)
+        .map(|(_, name)| name)
+        .unwrap_or_default();
     let venue = venues::venue(&app.db, ban.venue_id)
         .await?
         .ok_or(AppError::NotFound("venue"))?;
     let category = areas::category(&app.db, ban.category_id)
         .await?
         .ok_or(AppError::NotFound("category"))?;
-    let contact = public::contact(&app.db, ban.area_id).await?;
+    let contact = public::contact(&app.db, ban.area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
     let complaint = full_view(app, &row).await?;
     let today = app.clock.today();
     let letter = DecisionLetter {
         complaint,
         ban_id,
+        reference: format!("CHO-{}-{}", area.id, ban_id),
         surname: person.surname,
         given_names: person.given_names,
         birth_date: person.birth_date,
+        municipality,
         area_name: area.name,
         venue_name: venue.name,
         category_name: category.name,
         starts_on: ban.starts_on,
         ends_on: ban.ends_on,
         ban_status: ban.status(today)?,
-        committee_address: contact.as_ref().and_then(|c| c.complaint_committee_address.clone()),
-        committee_email: contact.as_ref().and_then(|c| c.complaint_committee_email.clone()),
-        privacy_contact: contact.as_ref().and_then(|c| c.privacy_contact.clone()),
-        contact_email: contact.as_ref().and_then(|c| c.contact_email.clone()),
-        contact_phone: contact.as_ref().and_then(|c| c.contact_phone.clone()),
+        controller_name: contact.controller.controller_name,
+        controller_address: contact.controller.controller_address,
+        committee_address: contact.complaint_committee_address,
+        committee_email: contact.complaint_committee_email,
+        privacy_contact: contact.privacy_contact,
+        contact_email: contact.contact_email,
+        contact_phone: contact.contact_phone,
+        dated: today,
     };
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     tx.audit(read_event(actor, "complaint.letter", &row))

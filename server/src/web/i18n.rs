@@ -116,6 +116,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("owner"),
     part!("records"),
     part!("letters"),
+    part!("complaints"),
 ];
 
 /// A part's file in `lang`.
