@@ -35,6 +35,7 @@ mod usernames;
 mod web_area;
 mod web_catalogue;
 mod web_client;
+mod web_complaints;
 mod web_operator;
 mod web_owner;
 mod web_pages;
