@@ -304,6 +304,11 @@ fn cases() -> Vec<Case> {
         case("GET", "/api/v1/complaints/{id}", ComplaintB, COMPLAINT_B_200),
         case("GET", "/api/v1/areas/{id}/complaints", AreaA, COMPLAINT_A_200),
         case("GET", "/api/v1/areas/{id}/complaints", AreaB, COMPLAINT_B_200),
+        // The notice after issue and the letter (issue 9, http/letters.rs).
+        case("PUT", "/api/v1/bans/{id}/notice", BanA, BAN_A_204).body(notice),
+        case("PUT", "/api/v1/bans/{id}/notice", BanB, BAN_B_204).body(notice),
+        case("GET", "/api/v1/bans/{id}/letter", BanA, BAN_A_200).query("?lang=en"),
+        case("GET", "/api/v1/bans/{id}/letter", BanB, BAN_B_200),
         case("POST", "/api/v1/bans/search", None, BANS_OF_AREAS)
             .body(|_, _, _| json!({"person": manual("Jansen", "Piet Hendrik", "1994-05-17")})),
         // Only owners make codes; another owner's venue is 404.
@@ -444,6 +449,10 @@ async fn fresh_complaint(
 
 fn contact(_: &Seeded, _: usize, _: Who) -> Value {
     json!({"contact_email": "cho@example.nl", "privacy_contact": "privacy@example.nl"})
+}
+
+fn notice(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"notified_on": "2026-11-28", "method": "handed_over"})
 }
 
 fn venue(_: &Seeded, n: usize, _: Who) -> Value {
@@ -821,13 +830,19 @@ async fn out_of_scope_answers_exactly_like_missing(app: TestApp) {
     let owner_b = app.login(OWNER_B.0, OWNER_B.1).await;
     let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
     type Route = (&'static str, fn(i64) -> String, Option<Value>);
-    let ban_routes: [Route; 2] = [
+    let ban_routes: [Route; 4] = [
         ("GET", |id| format!("/api/v1/bans/{id}"), None),
         (
             "POST",
             |id| format!("/api/v1/bans/{id}/revoke"),
             Some(json!({"reason": "x"})),
         ),
+        (
+            "PUT",
+            |id| format!("/api/v1/bans/{id}/notice"),
+            Some(json!({"notified_on": "2026-11-28", "method": "post"})),
+        ),
+        ("GET", |id| format!("/api/v1/bans/{id}/letter"), None),
     ];
     let venue_routes: [Route; 2] = [
         (
@@ -851,9 +866,9 @@ async fn out_of_scope_answers_exactly_like_missing(app: TestApp) {
     ];
     let mut checked = 0;
     for (routes, id) in [
-        (&ban_routes, jansen),
-        (&venue_routes, s.venue_a1),
-        (&device_routes, device),
+        (&ban_routes[..], jansen),
+        (&venue_routes[..], s.venue_a1),
+        (&device_routes[..], device),
     ] {
         for (method, path, body) in routes.iter() {
             for token in [&owner_a2, &owner_b, &beh_b] {

@@ -186,7 +186,11 @@ async fn the_beheerder_sets_the_contact_fields(app: TestApp) {
         page["contact"],
         json!({"contact_email": "info@horeca-zwolle.example", "contact_phone": "+31 38 123 4567",
                "complaint_committee_address": "Postbus 1\nZwolle", "complaint_committee_email": null,
-               "privacy_contact": "FG, privacy@zwolle.example"})
+               "privacy_contact": "FG, privacy@zwolle.example",
+               // The controller fields (issue 9) were not sent: the demo's stay.
+               "controller_name": "Stichting Veilig Uitgaan Zwolle",
+               "controller_address": "Postbus 10007\n8000 GA Zwolle",
+               "controller_statement": null, "public_page_url": null})
     );
 
     for bad in [
