@@ -94,9 +94,17 @@ fn journey(env: &mut Env) {
     log_in(&en, &base, KROON.0, KROON.1, "Log in");
     for (path, name, text) in [
         (ban.clone(), "en-ban", "Notice and letter"),
-        (format!("{ban}/uitreiking"), "en-notice-form", "Date of notice"),
+        (
+            format!("{ban}/uitreiking"),
+            "en-notice-form",
+            "Date of notice",
+        ),
         (format!("{ban}/brief?taal=en"), "en-letter", "Your rights"),
-        (format!("{ban}/brief?taal=nl"), "en-page-nl-letter", "Uw rechten"),
+        (
+            format!("{ban}/brief?taal=nl"),
+            "en-page-nl-letter",
+            "Uw rechten",
+        ),
     ] {
         en.goto(&format!("{base}{path}"));
         en.wait_for_text(text);

@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_fourteenth_day_is_on_time_the_fifteenth_late() {
-        let start = date!(2026 -11 - 01);
+        let start = date!(2026 - 11 - 01);
         assert_eq!(last_day_on_time(start, 14), date!(2026 - 11 - 15));
         assert!(!is_late(date!(2026 - 11 - 01), start, 14));
         assert!(!is_late(date!(2026 - 11 - 15), start, 14));
@@ -195,22 +195,37 @@ mod tests {
             extend(due, false, 15),
             Err(ComplaintRuleError::ExtensionDays)
         );
-        assert_eq!(extend(due, false, 0), Err(ComplaintRuleError::ExtensionDays));
+        assert_eq!(
+            extend(due, false, 0),
+            Err(ComplaintRuleError::ExtensionDays)
+        );
         assert_eq!(
             extend(due, false, -3),
             Err(ComplaintRuleError::ExtensionDays)
         );
-        assert_eq!(extend(due, true, 7), Err(ComplaintRuleError::AlreadyExtended));
+        assert_eq!(
+            extend(due, true, 7),
+            Err(ComplaintRuleError::AlreadyExtended)
+        );
     }
 
     #[test]
     fn urgency_marks_overdue_and_due_within_a_week() {
         let today = date!(2026 - 11 - 30);
-        assert_eq!(urgency(false, date!(2026 - 11 - 29), today), Urgency::Overdue);
+        assert_eq!(
+            urgency(false, date!(2026 - 11 - 29), today),
+            Urgency::Overdue
+        );
         assert_eq!(urgency(false, today, today), Urgency::DueSoon);
-        assert_eq!(urgency(false, date!(2026 - 12 - 07), today), Urgency::DueSoon);
+        assert_eq!(
+            urgency(false, date!(2026 - 12 - 07), today),
+            Urgency::DueSoon
+        );
         assert_eq!(urgency(false, date!(2026 - 12 - 08), today), Urgency::Open);
-        assert_eq!(urgency(true, date!(2026 - 11 - 01), today), Urgency::Decided);
+        assert_eq!(
+            urgency(true, date!(2026 - 11 - 01), today),
+            Urgency::Decided
+        );
         assert_eq!(days_left(date!(2026 - 11 - 29), today), -1);
         assert!(Urgency::Overdue < Urgency::DueSoon && Urgency::DueSoon < Urgency::Open);
     }

@@ -53,7 +53,12 @@ fn seal(app: &App, area_id: i64, record_id: &[u8], field: &str, text: &str) -> A
         .seal(&text_aad(field, area_id, record_id), text.as_bytes())?)
 }
 
-fn open(app: &App, row: &ComplaintRow, field: &str, sealed: Option<&[u8]>) -> AppResult<Option<String>> {
+fn open(
+    app: &App,
+    row: &ComplaintRow,
+    field: &str,
+    sealed: Option<&[u8]>,
+) -> AppResult<Option<String>> {
     let Some(sealed) = sealed else {
         return Ok(None);
     };
@@ -158,7 +163,9 @@ pub async fn record(
     match ban.status(today)? {
         BanStatus::Active | BanStatus::Expired | BanStatus::Revoked => {}
         BanStatus::Overturned => {
-            return Err(AppError::Conflict("the ban is already overturned".to_owned()));
+            return Err(AppError::Conflict(
+                "the ban is already overturned".to_owned(),
+            ));
         }
         BanStatus::Requested | BanStatus::Rejected => {
             return Err(AppError::Conflict("the ban was never issued".to_owned()));
@@ -201,7 +208,11 @@ pub async fn record(
     tx.audit(event(actor, "complaint.record", id, ban.area_id))
         .await?;
     tx.commit().await?;
-    Ok(Recorded { id, late, decide_by })
+    Ok(Recorded {
+        id,
+        late,
+        decide_by,
+    })
 }
 
 /// What the beheerder's form to record a complaint shows of the ban (no
@@ -491,8 +502,7 @@ pub async fn get(app: &App, actor: &Actor, id: i64) -> AppResult<ComplaintView> 
     let row = in_scope(app, actor, id).await?;
     let view = full_view(app, &row).await?;
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    tx.audit(read_event(actor, "complaint.read", &row))
-        .await?;
+    tx.audit(read_event(actor, "complaint.read", &row)).await?;
     tx.commit().await?;
     Ok(view)
 }

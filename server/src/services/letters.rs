@@ -126,13 +126,17 @@ pub async fn notice_letter(app: &App, actor: &Actor, ban_id: i64) -> AppResult<N
     let notified_on = row.notice.as_ref().map(|n| n.notified_on);
     let window = area.settings.complaint_window_days;
     let complaint_deadline = notified_on.unwrap_or(today) + Duration::days(window);
-    let public_url = contact.controller.public_page_url.clone().unwrap_or_else(|| {
-        format!(
-            "{}{}",
-            app.public_url.trim_end_matches('/'),
-            super::public::area_page_path(area.id)
-        )
-    });
+    let public_url = contact
+        .controller
+        .public_page_url
+        .clone()
+        .unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                app.public_url.trim_end_matches('/'),
+                super::public::area_page_path(area.id)
+            )
+        });
     let letter = NoticeLetter {
         ban_id: row.id,
         reference: format!("CHO-{}-{}", area.id, row.id),

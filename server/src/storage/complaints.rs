@@ -131,12 +131,11 @@ pub async fn for_ban(db: &Db, ban_id: i64) -> Result<Vec<ComplaintRow>> {
 
 /// Whether the ban has an undecided complaint, read inside a write.
 pub async fn has_open(tx: &mut WriteTx, ban_id: i64) -> Result<bool> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM complaints WHERE ban_id = $1 AND outcome IS NULL",
-    )
-    .bind(ban_id)
-    .fetch_one(tx.conn())
-    .await?;
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM complaints WHERE ban_id = $1 AND outcome IS NULL")
+            .bind(ban_id)
+            .fetch_one(tx.conn())
+            .await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 

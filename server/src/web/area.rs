@@ -696,7 +696,9 @@ pub async fn contact_save(
                     page.wrong(field.unwrap_or_default(), "area.contact.error.email");
                 }
                 Some("contact_phone") => page.wrong("contact_phone", "area.contact.error.phone"),
-                Some("public_page_url") => page.wrong("public_page_url", "letters.contact.error.url"),
+                Some("public_page_url") => {
+                    page.wrong("public_page_url", "letters.contact.error.url")
+                }
                 Some(name) => page.wrong(name, "area.contact.error.text"),
                 None => page.error = Some(error_text(&page.tr(), "invalid", None)),
             }

@@ -167,15 +167,24 @@ fn overview_row(tr: &Tr, l: &ComplaintLine) -> OverviewRow {
         late: l.late,
         decide_by: tr.date(l.decide_by),
         extended: l.extended_by_days.is_some(),
-        days_left: l.days_left.map(|d| days_left_text(tr, d)).unwrap_or_default(),
+        days_left: l
+            .days_left
+            .map(|d| days_left_text(tr, d))
+            .unwrap_or_default(),
         badge: badge(tr, l),
         decided_on: l.decided_on.map(|d| tr.date(d)).unwrap_or_default(),
     }
 }
 
 fn attention(tr: &Tr, open: &[&ComplaintLine]) -> Option<String> {
-    let overdue = open.iter().filter(|l| l.urgency == Urgency::Overdue).count();
-    let due_soon = open.iter().filter(|l| l.urgency == Urgency::DueSoon).count();
+    let overdue = open
+        .iter()
+        .filter(|l| l.urgency == Urgency::Overdue)
+        .count();
+    let due_soon = open
+        .iter()
+        .filter(|l| l.urgency == Urgency::DueSoon)
+        .count();
     (overdue + due_soon > 0).then(|| {
         tr.t("complaints.overview.attention")
             .replace("{0}", &overdue.to_string())
@@ -286,10 +295,16 @@ pub async fn record(
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let day = cho_core::dates::parse_iso_date(form.received_on.trim(), "received_on").ok();
     if day.is_none() {
-        errors.push(("received_on", tr.t("complaints.record.error.date").to_owned()));
+        errors.push((
+            "received_on",
+            tr.t("complaints.record.error.date").to_owned(),
+        ));
     }
     if form.summary.trim().is_empty() {
-        errors.push(("summary", tr.t("complaints.record.error.summary").to_owned()));
+        errors.push((
+            "summary",
+            tr.t("complaints.record.error.summary").to_owned(),
+        ));
     } else if form.summary.trim().chars().count() > MAX_TEXT {
         errors.push(("summary", tr.t1("complaints.error.too_long", MAX_TEXT)));
     }
@@ -302,15 +317,24 @@ pub async fn record(
         match complaints::record(&app, &viewer.actor, id, input).await {
             Ok(r) => {
                 let flash = if r.late { "laat" } else { "vastgelegd" };
-                return Ok(see_other(&format!("/gebied/bezwaren/{}?melding={flash}", r.id)));
+                return Ok(see_other(&format!(
+                    "/gebied/bezwaren/{}?melding={flash}",
+                    r.id
+                )));
             }
             Err(e @ AppError::Invalid(_)) => {
                 status = classify(&e).0;
-                errors.push(("received_on", tr.t("complaints.record.error.range").to_owned()));
+                errors.push((
+                    "received_on",
+                    tr.t("complaints.record.error.range").to_owned(),
+                ));
             }
             Err(e @ AppError::Conflict(_)) => {
                 status = classify(&e).0;
-                errors.push(("received_on", tr.t("complaints.record.error.conflict").to_owned()));
+                errors.push((
+                    "received_on",
+                    tr.t("complaints.record.error.conflict").to_owned(),
+                ));
             }
             Err(e) => return Err(WebError::app(e, lang)),
         }
@@ -379,16 +403,22 @@ fn fact(tr: &Tr, key: &str, value: impl Into<String>) -> Fact {
 }
 
 fn yes_no(tr: &Tr, value: bool) -> String {
-    tr.t(if value { "complaints.yes" } else { "complaints.no" })
-        .to_owned()
+    tr.t(if value {
+        "complaints.yes"
+    } else {
+        "complaints.no"
+    })
+    .to_owned()
 }
 
 fn detail_page(viewer: &Viewer, v: &ComplaintView, flash: Option<String>) -> DetailPage {
     let tr = Tr::new(viewer.lang);
     let l = &v.line;
-    let mut facts = vec![
-        fact(&tr, "complaints.fact.received_on", tr.date(l.received_on)),
-    ];
+    let mut facts = vec![fact(
+        &tr,
+        "complaints.fact.received_on",
+        tr.date(l.received_on),
+    )];
     if let Some(end) = v.window_ends_on {
         facts.push(fact(&tr, "complaints.fact.window_ends_on", tr.date(end)));
     }
@@ -403,14 +433,26 @@ fn detail_page(viewer: &Viewer, v: &ComplaintView, flash: Option<String>) -> Det
     ));
     facts.push(fact(&tr, "complaints.fact.decide_by", tr.date(l.decide_by)));
     if let Some(d) = l.days_left {
-        facts.push(fact(&tr, "complaints.fact.days_left", days_left_text(&tr, d)));
+        facts.push(fact(
+            &tr,
+            "complaints.fact.days_left",
+            days_left_text(&tr, d),
+        ));
     }
     let mut extension = Vec::new();
     if let Some(days) = l.extended_by_days {
         if let Some(orig) = v.original_decide_by {
-            extension.push(fact(&tr, "complaints.fact.original_decide_by", tr.date(orig)));
+            extension.push(fact(
+                &tr,
+                "complaints.fact.original_decide_by",
+                tr.date(orig),
+            ));
         }
-        extension.push(fact(&tr, "complaints.fact.extended_by", tr.t1("complaints.days.count", days)));
+        extension.push(fact(
+            &tr,
+            "complaints.fact.extended_by",
+            tr.t1("complaints.days.count", days),
+        ));
         if let Some(on) = v.extended_on {
             extension.push(fact(&tr, "complaints.fact.extended_on", tr.date(on)));
         }
@@ -506,7 +548,10 @@ pub async fn extend(
         .ok()
         .filter(|d| (1..=MAX_EXTENSION_DAYS).contains(d));
     if days.is_none() {
-        errors.push(("days", tr.t1("complaints.extend.error.days", MAX_EXTENSION_DAYS)));
+        errors.push((
+            "days",
+            tr.t1("complaints.extend.error.days", MAX_EXTENSION_DAYS),
+        ));
     }
     if form.reason.trim().is_empty() {
         errors.push(("reason", tr.t("complaints.extend.error.reason").to_owned()));
@@ -516,7 +561,11 @@ pub async fn extend(
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(days), true) = (days, errors.is_empty()) {
         match complaints::extend(&app, &viewer.actor, id, &form.reason, days).await {
-            Ok(_) => return Ok(see_other(&format!("/gebied/bezwaren/{id}?melding=verlengd"))),
+            Ok(_) => {
+                return Ok(see_other(&format!(
+                    "/gebied/bezwaren/{id}?melding=verlengd"
+                )));
+            }
             Err(e @ AppError::Conflict(_)) => {
                 status = classify(&e).0;
                 errors.push(("days", tr.t("complaints.extend.error.conflict").to_owned()));
@@ -559,24 +608,40 @@ pub async fn decide(
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let outcome = Outcome::parse(form.outcome.trim());
     if outcome.is_none() {
-        errors.push(("outcome-upheld", tr.t("complaints.decide.error.outcome").to_owned()));
+        errors.push((
+            "outcome-upheld",
+            tr.t("complaints.decide.error.outcome").to_owned(),
+        ));
     }
     if form.reasoning.trim().is_empty() {
-        errors.push(("reasoning", tr.t("complaints.decide.error.reasoning").to_owned()));
+        errors.push((
+            "reasoning",
+            tr.t("complaints.decide.error.reasoning").to_owned(),
+        ));
     } else if form.reasoning.trim().chars().count() > MAX_TEXT {
         errors.push(("reasoning", tr.t1("complaints.error.too_long", MAX_TEXT)));
     }
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(outcome), true) = (outcome, errors.is_empty()) {
         match complaints::decide(&app, &viewer.actor, id, outcome, &form.reasoning).await {
-            Ok(_) => return Ok(see_other(&format!("/gebied/bezwaren/{id}?melding=besloten"))),
+            Ok(_) => {
+                return Ok(see_other(&format!(
+                    "/gebied/bezwaren/{id}?melding=besloten"
+                )));
+            }
             Err(e @ AppError::Conflict(_)) => {
                 status = classify(&e).0;
-                errors.push(("reasoning", tr.t("complaints.decide.error.conflict").to_owned()));
+                errors.push((
+                    "reasoning",
+                    tr.t("complaints.decide.error.conflict").to_owned(),
+                ));
             }
             Err(e @ (AppError::Invalid(_) | AppError::BanRule(_))) => {
                 status = classify(&e).0;
-                errors.push(("reasoning", tr.t("complaints.decide.error.reasoning").to_owned()));
+                errors.push((
+                    "reasoning",
+                    tr.t("complaints.decide.error.reasoning").to_owned(),
+                ));
             }
             Err(e) => return Err(WebError::app(e, lang)),
         }
@@ -646,7 +711,11 @@ impl DecisionText {
         let decided_on = c.line.decided_on.map(day).unwrap_or_default();
         let outcome = match c.line.outcome {
             Some(Outcome::Upheld) => vec![
-                fill(tr, "complaints.letter.upheld", &[&day(l.starts_on), &day(l.ends_on)]),
+                fill(
+                    tr,
+                    "complaints.letter.upheld",
+                    &[&day(l.starts_on), &day(l.ends_on)],
+                ),
                 fill(tr, "complaints.letter.upheld_list", &[&area]),
                 tr.t("complaints.letter.upheld_data").to_owned(),
             ],
@@ -678,25 +747,45 @@ impl DecisionText {
             reference: vec![
                 fact(tr, "complaints.letter.date", day(l.dated)),
                 fact(tr, "complaints.letter.reference", l.reference.clone()),
-                fact(tr, "complaints.letter.subject_label", tr.t("complaints.letter.subject")),
+                fact(
+                    tr,
+                    "complaints.letter.subject_label",
+                    tr.t("complaints.letter.subject"),
+                ),
             ],
             addressee: format!("{} {}", l.given_names, l.surname),
             born: fill(tr, "complaints.letter.born", &[&iso_day(&l.birth_date)]),
-            salutation: fill(tr, "complaints.letter.salutation", &[&l.given_names, &l.surname]),
+            salutation: fill(
+                tr,
+                "complaints.letter.salutation",
+                &[&l.given_names, &l.surname],
+            ),
             received,
             outcome_heading: fill(tr, "complaints.letter.outcome_heading", &[&decided_on]),
             outcome,
             reasoning: c.reasoning.clone(),
             facts: vec![
                 fact(tr, "complaints.letter.fact.venue", l.venue_name.clone()),
-                fact(tr, "complaints.letter.fact.category", l.category_name.clone()),
+                fact(
+                    tr,
+                    "complaints.letter.fact.category",
+                    l.category_name.clone(),
+                ),
                 fact(
                     tr,
                     "complaints.letter.fact.period",
-                    fill(tr, "complaints.letter.period", &[&day(l.starts_on), &day(l.ends_on)]),
+                    fill(
+                        tr,
+                        "complaints.letter.period",
+                        &[&day(l.starts_on), &day(l.ends_on)],
+                    ),
                 ),
                 fact(tr, "complaints.letter.fact.area", area.clone()),
-                fact(tr, "complaints.letter.fact.received_on", day(c.line.received_on)),
+                fact(
+                    tr,
+                    "complaints.letter.fact.received_on",
+                    day(c.line.received_on),
+                ),
                 fact(tr, "complaints.letter.fact.decided_on", decided_on.clone()),
             ],
             binding: tr.t("complaints.letter.binding").to_owned(),
@@ -743,7 +832,13 @@ pub async fn letter(
         .map_err(|e| WebError::app(e, viewer.lang))?;
     let back = format!("/gebied/bezwaren/{id}");
     let title = fill(&Tr::new(lang), "complaints.letter.title", &[&l.reference]);
-    let frame = LetterFrame::page(lang, viewer.lang, title, back.clone(), &format!("{back}/brief"));
+    let frame = LetterFrame::page(
+        lang,
+        viewer.lang,
+        title,
+        back.clone(),
+        &format!("{back}/brief"),
+    );
     let text = DecisionText::new(&frame.tr, &l);
     Ok(DecisionLetterPage { frame, text })
 }

@@ -91,7 +91,6 @@ pub const CONTROLLER_FIELDS: [(&str, &str); 4] = [
 // ---------------------------------------------------------------------------
 // The notice letter.
 
-
 /// One labelled fact of the letter.
 pub struct LetterFact {
     pub key: String,
@@ -162,7 +161,10 @@ impl NoticeText {
             Lang::Nl => l.category_description_nl.as_deref(),
             Lang::En => l.category_description_en.as_deref(),
         }
-        .map_or_else(|| l.category_name.clone(), |d| format!("{}: {d}", l.category_name));
+        .map_or_else(
+            || l.category_name.clone(),
+            |d| format!("{}: {d}", l.category_name),
+        );
         let complaint_deadline = day(l.complaint_deadline);
         let window = l.complaint_window_days.to_string();
         let mut complaint = vec![fill(tr, "letters.notice.complaint_route", &[&window])];
@@ -225,7 +227,11 @@ impl NoticeText {
             ],
             addressee: format!("{} {}", l.given_names, l.surname),
             born: fill(tr, "letters.notice.born", &[&day(l.birth_date)]),
-            salutation: fill(tr, "letters.notice.salutation", &[&l.given_names, &l.surname]),
+            salutation: fill(
+                tr,
+                "letters.notice.salutation",
+                &[&l.given_names, &l.surname],
+            ),
             decision: fill(
                 tr,
                 "letters.notice.decision",
@@ -267,11 +273,7 @@ impl NoticeText {
                     value: area.clone(),
                 },
             ],
-            where_intro: fill(
-                tr,
-                "letters.notice.where",
-                &[&area, &day(l.dated)],
-            ),
+            where_intro: fill(tr, "letters.notice.where", &[&area, &day(l.dated)]),
             where_list_url: fill(tr, "letters.notice.where_list", &[&l.public_url]),
             trespass: t("letters.notice.trespass"),
             complaint,
@@ -365,9 +367,8 @@ pub async fn notice_letter(
     Path(id): Path<i64>,
     Query(q): Query<LetterQuery>,
 ) -> Result<NoticeLetterPage, WebError> {
-    let lang = letter_lang(q.taal.as_deref(), viewer.lang).ok_or_else(|| {
-        WebError::page(StatusCode::BAD_REQUEST, "bad_request", viewer.lang)
-    })?;
+    let lang = letter_lang(q.taal.as_deref(), viewer.lang)
+        .ok_or_else(|| WebError::page(StatusCode::BAD_REQUEST, "bad_request", viewer.lang))?;
     let l = letter_service::notice_letter(&app, &viewer.actor, id)
         .await
         .map_err(|e| WebError::app(e, viewer.lang))?;

@@ -378,7 +378,9 @@ pub async fn ban(
         .map_err(|e| WebError::app(e, viewer.lang))?;
     let notice = match (&q.ingetrokken, q.melding.as_deref()) {
         (Some(_), _) => Some(Tr::new(viewer.lang).t("records.revoke.done").to_owned()),
-        (None, Some("uitreiking")) => Some(Tr::new(viewer.lang).t("letters.notice.done").to_owned()),
+        (None, Some("uitreiking")) => {
+            Some(Tr::new(viewer.lang).t("letters.notice.done").to_owned())
+        }
         _ => None,
     };
     Ok(ban_page(&viewer, &uri, detail, notice, None, String::new()))

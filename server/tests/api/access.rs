@@ -501,8 +501,7 @@ async fn every_operation_by_every_role(app: TestApp) {
     let device_a = enrol_device_a(&app, &s).await;
     let complaint_a =
         fresh_complaint(&app, OWNER_A, BEHEERDER_A, s.venue_a1, s.category_a, 0).await;
-    let complaint_b =
-        fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, 1).await;
+    let complaint_b = fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, 1).await;
     let mut tokens: HashMap<Who, String> = HashMap::new();
     let mut failures = Vec::new();
     let mut n = 0;
@@ -562,12 +561,10 @@ async fn every_operation_by_every_role(app: TestApp) {
                 Target::ComplaintA => Some(complaint_a),
                 Target::ComplaintB => Some(complaint_b),
                 Target::FreshComplaintA => Some(
-                    fresh_complaint(&app, OWNER_A, BEHEERDER_A, s.venue_a1, s.category_a, n)
-                        .await,
+                    fresh_complaint(&app, OWNER_A, BEHEERDER_A, s.venue_a1, s.category_a, n).await,
                 ),
                 Target::FreshComplaintB => Some(
-                    fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, n)
-                        .await,
+                    fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, n).await,
                 ),
                 Target::FreshBanB => Some(
                     app.issue(

@@ -88,7 +88,10 @@ async fn the_window_counts_from_the_notice_or_else_from_issue(app: TestApp) {
         .await;
     assert_status(&answer, StatusCode::NO_CONTENT);
     let short = ban_with(&app, &s, "Emma", Some("2026-12-06")).await;
-    assert_eq!(record_ok(&app, &beh, short, "2026-12-14").await["late"], true);
+    assert_eq!(
+        record_ok(&app, &beh, short, "2026-12-14").await["late"],
+        true
+    );
 
     // Received in the future, or before the ban was issued: refused.
     let other = ban_with(&app, &s, "Fleur", None).await;
@@ -122,7 +125,9 @@ async fn the_window_counts_from_the_notice_or_else_from_issue(app: TestApp) {
 }
 
 async fn list(app: &TestApp, area: i64, token: &str) -> Value {
-    let (status, body) = app.get(&format!("/api/v1/areas/{area}/complaints"), token).await;
+    let (status, body) = app
+        .get(&format!("/api/v1/areas/{area}/complaints"), token)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
@@ -143,12 +148,24 @@ async fn six_weeks_to_decide_extended_once_by_at_most_two(app: TestApp) {
         let beh = beh.clone();
         let app = &app;
         async move {
-            app.post(&path, &beh, json!({"reason": "The committee hears the doorman first", "days": days}))
-                .await
+            app.post(
+                &path,
+                &beh,
+                json!({"reason": "The committee hears the doorman first", "days": days}),
+            )
+            .await
         }
     };
-    assert_error(&extend(15).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    assert_error(&extend(0).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    assert_error(
+        &extend(15).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    );
+    assert_error(
+        &extend(0).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid",
+    );
     let (status, body) = extend(14).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["decide_by"], "2027-01-25");
@@ -166,19 +183,28 @@ async fn six_weeks_to_decide_extended_once_by_at_most_two(app: TestApp) {
     app.clock.set(START + (2 + 57) * DAY); // 2027-01-26
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let l = list(&app, s.area_a, &beh).await;
-    assert_eq!((l[0]["urgency"].clone(), l[0]["days_left"].clone()), (json!("overdue"), json!(-1)));
+    assert_eq!(
+        (l[0]["urgency"].clone(), l[0]["days_left"].clone()),
+        (json!("overdue"), json!(-1))
+    );
 
     // The detail holds the texts (an audited read naming the ban).
     let before = app.last_seq().await;
     let (status, d) = app.get(&format!("/api/v1/complaints/{id}"), &beh).await;
     assert_eq!(status, StatusCode::OK, "{d}");
     assert_eq!(d["summary"], "Willeke de Bruijn says she was elsewhere");
-    assert_eq!(d["extension_reason"], "The committee hears the doorman first");
+    assert_eq!(
+        d["extension_reason"],
+        "The committee hears the doorman first"
+    );
     assert_eq!(d["original_decide_by"], "2027-01-11");
     assert_eq!(d["window_ends_on"], "2026-12-12");
     let events = app.events_after(before).await;
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].1.as_str(), events[0].2.as_str()), ("complaint.read", "ban"));
+    assert_eq!(
+        (events[0].1.as_str(), events[0].2.as_str()),
+        ("complaint.read", "ban")
+    );
     assert_eq!(events[0].3, ban.to_string());
 }
 
@@ -244,8 +270,12 @@ async fn an_upheld_complaint_overturns_the_ban_and_it_leaves_the_list(app: TestA
 
     app.advance_days(1);
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
-    let c1 = record_ok(&app, &beh, upheld, "2026-11-29").await["id"].as_i64().unwrap();
-    let c2 = record_ok(&app, &beh, rejected, "2026-11-29").await["id"].as_i64().unwrap();
+    let c1 = record_ok(&app, &beh, upheld, "2026-11-29").await["id"]
+        .as_i64()
+        .unwrap();
+    let c2 = record_ok(&app, &beh, rejected, "2026-11-29").await["id"]
+        .as_i64()
+        .unwrap();
     // A complaint does not suspend the ban.
     let (_, ban) = app.get(&format!("/api/v1/bans/{upheld}"), &beh).await;
     assert_eq!(ban["status"], "active");
@@ -262,8 +292,16 @@ async fn an_upheld_complaint_overturns_the_ban_and_it_leaves_the_list(app: TestA
     assert_eq!(d["outcome"], "upheld");
     assert_eq!(d["ban_status"], "overturned");
     assert_eq!(d["decided_on"], "2026-11-29");
-    let actions: Vec<String> = app.events_after(before).await.into_iter().map(|e| e.1).collect();
-    assert_eq!(actions, ["complaint.decide", "ban.overturn", "list.publish"]);
+    let actions: Vec<String> = app
+        .events_after(before)
+        .await
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(
+        actions,
+        ["complaint.decide", "ban.overturn", "list.publish"]
+    );
     // Published at once: the next list no longer holds her.
     apply_latest(&app, s.area_a, &mut door).await;
     let now = app.app.clock.now();
@@ -285,24 +323,45 @@ async fn an_upheld_complaint_overturns_the_ban_and_it_leaves_the_list(app: TestA
     let again = lists::publish(&app.app, s.area_a).await.unwrap();
     assert!(!again.new_version);
     apply_latest(&app, s.area_a, &mut door).await;
-    assert_eq!(de_bruijn(&door, "Berta", app.app.clock.now()), Verdict::Banned);
+    assert_eq!(
+        de_bruijn(&door, "Berta", app.app.clock.now()),
+        Verdict::Banned
+    );
 
     // Decided once: no second decision, no extension; no new complaint on
     // an overturned ban.
     assert_error(
-        &app.post(&format!("/api/v1/complaints/{c2}/decision"), &beh, json!({"outcome": "upheld", "reasoning": "x"})).await,
+        &app.post(
+            &format!("/api/v1/complaints/{c2}/decision"),
+            &beh,
+            json!({"outcome": "upheld", "reasoning": "x"}),
+        )
+        .await,
         StatusCode::CONFLICT,
         "conflict",
     );
     assert_error(
-        &app.post(&format!("/api/v1/complaints/{c2}/extension"), &beh, json!({"reason": "x", "days": 3})).await,
+        &app.post(
+            &format!("/api/v1/complaints/{c2}/extension"),
+            &beh,
+            json!({"reason": "x", "days": 3}),
+        )
+        .await,
         StatusCode::CONFLICT,
         "conflict",
     );
-    assert_error(&record(&app, &beh, upheld, "2026-11-29").await, StatusCode::CONFLICT, "conflict");
+    assert_error(
+        &record(&app, &beh, upheld, "2026-11-29").await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
     // A bad outcome is a malformed body.
     let (status, _) = app
-        .post(&format!("/api/v1/complaints/{c2}/decision"), &beh, json!({"outcome": "granted", "reasoning": "x"}))
+        .post(
+            &format!("/api/v1/complaints/{c2}/decision"),
+            &beh,
+            json!({"outcome": "granted", "reasoning": "x"}),
+        )
         .await;
     assert!(status.is_client_error());
 
@@ -325,36 +384,79 @@ async fn only_the_areas_beheerder_handles_complaints(app: TestApp) {
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
     let ban = ban_with(&app, &s, "Anna", None).await;
     // Owners may not record, not even for their own venue's ban.
-    assert_error(&record(&app, &owner, ban, "2026-11-28").await, StatusCode::FORBIDDEN, "forbidden");
-    assert_error(&record(&app, &op, ban, "2026-11-28").await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &record(&app, &owner, ban, "2026-11-28").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &record(&app, &op, ban, "2026-11-28").await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     // Another area's beheerder: not found, like a missing ban.
-    assert_error(&record(&app, &beh_b, ban, "2026-11-28").await, StatusCode::NOT_FOUND, "not_found");
-    let id = record_ok(&app, &beh, ban, "2026-11-28").await["id"].as_i64().unwrap();
-    for (token, status) in [(&owner, StatusCode::FORBIDDEN), (&op, StatusCode::FORBIDDEN), (&beh_b, StatusCode::NOT_FOUND)] {
-        let code = if status == StatusCode::FORBIDDEN { "forbidden" } else { "not_found" };
-        assert_error(&app.get(&format!("/api/v1/complaints/{id}"), token).await, status, code);
+    assert_error(
+        &record(&app, &beh_b, ban, "2026-11-28").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let id = record_ok(&app, &beh, ban, "2026-11-28").await["id"]
+        .as_i64()
+        .unwrap();
+    for (token, status) in [
+        (&owner, StatusCode::FORBIDDEN),
+        (&op, StatusCode::FORBIDDEN),
+        (&beh_b, StatusCode::NOT_FOUND),
+    ] {
+        let code = if status == StatusCode::FORBIDDEN {
+            "forbidden"
+        } else {
+            "not_found"
+        };
         assert_error(
-            &app.post(&format!("/api/v1/complaints/{id}/extension"), token, json!({"reason": "x", "days": 3})).await,
+            &app.get(&format!("/api/v1/complaints/{id}"), token).await,
             status,
             code,
         );
         assert_error(
-            &app.post(&format!("/api/v1/complaints/{id}/decision"), token, json!({"outcome": "upheld", "reasoning": "x"})).await,
+            &app.post(
+                &format!("/api/v1/complaints/{id}/extension"),
+                token,
+                json!({"reason": "x", "days": 3}),
+            )
+            .await,
             status,
             code,
         );
         assert_error(
-            &app.get(&format!("/api/v1/areas/{}/complaints", s.area_a), token).await,
+            &app.post(
+                &format!("/api/v1/complaints/{id}/decision"),
+                token,
+                json!({"outcome": "upheld", "reasoning": "x"}),
+            )
+            .await,
+            status,
+            code,
+        );
+        assert_error(
+            &app.get(&format!("/api/v1/areas/{}/complaints", s.area_a), token)
+                .await,
             status,
             code,
         );
     }
     // The complaint is untouched.
     let (_, d) = app.get(&format!("/api/v1/complaints/{id}"), &beh).await;
-    assert_eq!((d["outcome"].clone(), d["extended_by_days"].clone()), (Value::Null, Value::Null));
+    assert_eq!(
+        (d["outcome"].clone(), d["extended_by_days"].clone()),
+        (Value::Null, Value::Null)
+    );
     // The texts are sealed at rest.
     for (column, value) in app.all_stored_values().await {
-        assert!(!contains(&value, "elsewhere"), "{column} holds the summary in the clear");
+        assert!(
+            !contains(&value, "elsewhere"),
+            "{column} holds the summary in the clear"
+        );
     }
 }
 
@@ -372,12 +474,18 @@ async fn the_purge_waits_for_an_open_complaint_and_keeps_only_dates_and_outcome(
     assert_status(&answer, StatusCode::NO_CONTENT);
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     let body = with(
-        ban_body(s.venue_a1, s.category_a, manual("de Bruijn", "Willeke", "1965-03-10")),
+        ban_body(
+            s.venue_a1,
+            s.category_a,
+            manual("de Bruijn", "Willeke", "1965-03-10"),
+        ),
         "ends_on",
         json!("2026-11-29"),
     );
     let ban = app.issue(&owner, body).await;
-    let id = record_ok(&app, &beh, ban, "2026-11-28").await["id"].as_i64().unwrap();
+    let id = record_ok(&app, &beh, ban, "2026-11-28").await["id"]
+        .as_i64()
+        .unwrap();
     // Long past its end and retention: kept while the complaint is open.
     app.advance_days(10);
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
@@ -434,14 +542,22 @@ async fn complaints_are_counted_per_month_of_receipt(app: TestApp) {
     let a = ban_with(&app, &s, "Anna", None).await;
     let b = ban_with(&app, &s, "Berta", None).await;
     let c = ban_with(&app, &s, "Carla", None).await;
-    let ca = record_ok(&app, &beh, a, "2026-11-28").await["id"].as_i64().unwrap();
+    let ca = record_ok(&app, &beh, a, "2026-11-28").await["id"]
+        .as_i64()
+        .unwrap();
     record_ok(&app, &beh, b, "2026-11-28").await;
     app.advance_days(5); // 2026-12-03
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
-    let cc = record_ok(&app, &beh, c, "2026-12-02").await["id"].as_i64().unwrap();
+    let cc = record_ok(&app, &beh, c, "2026-12-02").await["id"]
+        .as_i64()
+        .unwrap();
     for (id, outcome) in [(ca, "upheld"), (cc, "rejected")] {
         let (status, body) = app
-            .post(&format!("/api/v1/complaints/{id}/decision"), &beh, json!({"outcome": outcome, "reasoning": "r"}))
+            .post(
+                &format!("/api/v1/complaints/{id}/decision"),
+                &beh,
+                json!({"outcome": outcome, "reasoning": "r"}),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
@@ -450,7 +566,10 @@ async fn complaints_are_counted_per_month_of_receipt(app: TestApp) {
         .unwrap();
     assert_eq!(
         months,
-        vec![("2026-11".to_owned(), 2, 1, 0), ("2026-12".to_owned(), 1, 0, 1)]
+        vec![
+            ("2026-11".to_owned(), 2, 1, 0),
+            ("2026-12".to_owned(), 1, 0, 1)
+        ]
     );
     assert!(
         cho_server::storage::complaints::complaints_per_month(app.db(), s.area_b)

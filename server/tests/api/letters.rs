@@ -86,7 +86,10 @@ async fn a_notice_is_recorded_after_issue_replaced_and_audited(app: TestApp) {
     assert_eq!(ban["notice"]["method"], "handed_over");
     assert_eq!(ban["notice"]["note"], note);
     for (table, value) in app.all_stored_values().await {
-        assert!(!contains(&value, "portier Kees"), "plaintext note in {table}");
+        assert!(
+            !contains(&value, "portier Kees"),
+            "plaintext note in {table}"
+        );
     }
 
     // The day lies between the incident (2026-11-28) and today (11-30).
@@ -99,8 +102,12 @@ async fn a_notice_is_recorded_after_issue_replaced_and_audited(app: TestApp) {
         );
     }
     assert_error(
-        &app.put(&path, &owner, json!({"notified_on": "2026-11-29", "method": "pigeon"}))
-            .await,
+        &app.put(
+            &path,
+            &owner,
+            json!({"notified_on": "2026-11-29", "method": "pigeon"}),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",
     );
@@ -110,9 +117,21 @@ async fn a_notice_is_recorded_after_issue_replaced_and_audited(app: TestApp) {
     let a2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
     let beh_b = app.login(BEHEERDER_B.0, BEHEERDER_B.1).await;
     let op = app.login(OPERATOR.0, OPERATOR.1).await;
-    assert_error(&app.put(&path, &a2, body.clone()).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&app.put(&path, &beh_b, body.clone()).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&app.put(&path, &op, body).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &app.put(&path, &a2, body.clone()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &app.put(&path, &beh_b, body.clone()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &app.put(&path, &op, body).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
 }
 
 /// The area's controller details, category texts and committee: what the
@@ -176,9 +195,17 @@ async fn the_contact_and_category_keep_the_letter_fields_for_older_callers(app: 
         StatusCode::NO_CONTENT,
     );
     let (_, page) = app
-        .request("GET", &format!("/api/v1/public/areas/{}", s.area_a), None, None)
+        .request(
+            "GET",
+            &format!("/api/v1/public/areas/{}", s.area_a),
+            None,
+            None,
+        )
         .await;
-    assert_eq!(page["contact"]["controller_name"], "Stichting Veilig Uitgaan Zwolle");
+    assert_eq!(
+        page["contact"]["controller_name"],
+        "Stichting Veilig Uitgaan Zwolle"
+    );
     assert_eq!(page["contact"]["contact_email"], "info@zwolle.example");
     let (_, categories) = app
         .get(&format!("/api/v1/areas/{}/categories", s.area_a), &beh)
@@ -191,7 +218,10 @@ async fn the_contact_and_category_keep_the_letter_fields_for_older_callers(app: 
         .unwrap()
         .clone();
     assert_eq!(category["default_days"], 100);
-    assert_eq!(category["description_en"], "Hitting or kicking someone without injury.");
+    assert_eq!(
+        category["description_en"],
+        "Hitting or kicking someone without injury."
+    );
     // Empty text clears; a public page address must be a web address.
     assert_status(
         &app.put(
@@ -203,7 +233,12 @@ async fn the_contact_and_category_keep_the_letter_fields_for_older_callers(app: 
         StatusCode::NO_CONTENT,
     );
     let (_, page) = app
-        .request("GET", &format!("/api/v1/public/areas/{}", s.area_a), None, None)
+        .request(
+            "GET",
+            &format!("/api/v1/public/areas/{}", s.area_a),
+            None,
+            None,
+        )
         .await;
     assert_eq!(page["contact"]["controller_statement"], Value::Null);
     assert_error(
@@ -223,28 +258,108 @@ async fn the_contact_and_category_keep_the_letter_fields_for_older_callers(app: 
 /// on 2026-11-29 (window 14 days: complaint by 13 December 2026).
 const ELEMENTS: [(&str, &str, &str); 24] = [
     ("addressee", "Willem Jan Bakker", "Willem Jan Bakker"),
-    ("birth date", "geboren op 1 april 1990", "born on 1 April 1990"),
-    ("controller (sender)", "Stichting Veilig Uitgaan Zwolle", "Stichting Veilig Uitgaan Zwolle"),
-    ("joint-controller statement", "gezamenlijk verwerkingsverantwoordelijk (convenant 2026)", "gezamenlijk verwerkingsverantwoordelijk (convenant 2026)"),
-    ("every venue a controller", "Iedere deelnemende zaak van Binnenstad Zwolle", "Every participating venue of Binnenstad Zwolle"),
-    ("who decided on behalf of whom", "namens alle deelnemende horecazaken van Binnenstad Zwolle", "on behalf of all participating venues of Binnenstad Zwolle"),
-    ("purpose", "veiligheid in het uitgaansgebied", "safety in the nightlife area"),
-    ("legal basis", "artikel 6 lid 1 onder f AVG", "article 6(1)(f) GDPR"),
+    (
+        "birth date",
+        "geboren op 1 april 1990",
+        "born on 1 April 1990",
+    ),
+    (
+        "controller (sender)",
+        "Stichting Veilig Uitgaan Zwolle",
+        "Stichting Veilig Uitgaan Zwolle",
+    ),
+    (
+        "joint-controller statement",
+        "gezamenlijk verwerkingsverantwoordelijk (convenant 2026)",
+        "gezamenlijk verwerkingsverantwoordelijk (convenant 2026)",
+    ),
+    (
+        "every venue a controller",
+        "Iedere deelnemende zaak van Binnenstad Zwolle",
+        "Every participating venue of Binnenstad Zwolle",
+    ),
+    (
+        "who decided on behalf of whom",
+        "namens alle deelnemende horecazaken van Binnenstad Zwolle",
+        "on behalf of all participating venues of Binnenstad Zwolle",
+    ),
+    (
+        "purpose",
+        "veiligheid in het uitgaansgebied",
+        "safety in the nightlife area",
+    ),
+    (
+        "legal basis",
+        "artikel 6 lid 1 onder f AVG",
+        "article 6(1)(f) GDPR",
+    ),
     ("permit", "AP z2025-04711", "AP z2025-04711"),
-    ("what is recorded", "Wij leggen vast: uw naam en geboortedatum", "We record: your name and date of birth"),
-    ("recipients", "Wie uw gegevens ontvangt", "Who receives your data"),
-    ("incident date", "Op 28 november 2026 was u betrokken", "On 28 November 2026 you were involved"),
-    ("category and its text", "Lichte mishandeling: Iemand slaan of schoppen zonder letsel.", "Lichte mishandeling: Hitting or kicking someone without injury."),
-    ("start and last day", "van 28 november 2026 tot en met 28 mei 2027", "from 28 November 2026 up to and including 28 May 2027"),
-    ("where: the area", "alle horecazaken die deelnemen aan de collectieve horecaontzegging van Binnenstad Zwolle", "every venue taking part in the collective hospitality ban of Binnenstad Zwolle"),
-    ("where: the venues by name", "Club De Fabriek", "Club De Fabriek"),
-    ("trespass", "huisvredebreuk (artikel 138 Wetboek van Strafrecht)", "trespass (article 138 of the Dutch Criminal Code)"),
-    ("complaint route and window", "binnen 14 dagen na de dag waarop u deze brief hebt gekregen", "within 14 days of the day you received this letter"),
-    ("complaint deadline from the notice", "op 29 november 2026 uitgereikt. Uw bezwaar moet dus uiterlijk op 13 december 2026", "given to you on 29 November 2026. Your objection must therefore arrive by 13 December 2026"),
-    ("committee address", "Klachtencommissie CHO\nPostbus 10007", "Klachtencommissie CHO\nPostbus 10007"),
+    (
+        "what is recorded",
+        "Wij leggen vast: uw naam en geboortedatum",
+        "We record: your name and date of birth",
+    ),
+    (
+        "recipients",
+        "Wie uw gegevens ontvangt",
+        "Who receives your data",
+    ),
+    (
+        "incident date",
+        "Op 28 november 2026 was u betrokken",
+        "On 28 November 2026 you were involved",
+    ),
+    (
+        "category and its text",
+        "Lichte mishandeling: Iemand slaan of schoppen zonder letsel.",
+        "Lichte mishandeling: Hitting or kicking someone without injury.",
+    ),
+    (
+        "start and last day",
+        "van 28 november 2026 tot en met 28 mei 2027",
+        "from 28 November 2026 up to and including 28 May 2027",
+    ),
+    (
+        "where: the area",
+        "alle horecazaken die deelnemen aan de collectieve horecaontzegging van Binnenstad Zwolle",
+        "every venue taking part in the collective hospitality ban of Binnenstad Zwolle",
+    ),
+    (
+        "where: the venues by name",
+        "Club De Fabriek",
+        "Club De Fabriek",
+    ),
+    (
+        "trespass",
+        "huisvredebreuk (artikel 138 Wetboek van Strafrecht)",
+        "trespass (article 138 of the Dutch Criminal Code)",
+    ),
+    (
+        "complaint route and window",
+        "binnen 14 dagen na de dag waarop u deze brief hebt gekregen",
+        "within 14 days of the day you received this letter",
+    ),
+    (
+        "complaint deadline from the notice",
+        "op 29 november 2026 uitgereikt. Uw bezwaar moet dus uiterlijk op 13 december 2026",
+        "given to you on 29 November 2026. Your objection must therefore arrive by 13 December 2026",
+    ),
+    (
+        "committee address",
+        "Klachtencommissie CHO\nPostbus 10007",
+        "Klachtencommissie CHO\nPostbus 10007",
+    ),
     ("rights", "inzage);", "(access);"),
-    ("how to use the rights", "schrijf dan naar: Functionaris gegevensbescherming, privacy@zwolle.example", "write to: Functionaris gegevensbescherming, privacy@zwolle.example"),
-    ("complaint to the AP", "Autoriteit Persoonsgegevens, Postbus 93374, 2509 AJ Den Haag", "Autoriteit Persoonsgegevens, Postbus 93374, 2509 AJ Den Haag"),
+    (
+        "how to use the rights",
+        "schrijf dan naar: Functionaris gegevensbescherming, privacy@zwolle.example",
+        "write to: Functionaris gegevensbescherming, privacy@zwolle.example",
+    ),
+    (
+        "complaint to the AP",
+        "Autoriteit Persoonsgegevens, Postbus 93374, 2509 AJ Den Haag",
+        "Autoriteit Persoonsgegevens, Postbus 93374, 2509 AJ Den Haag",
+    ),
     ("retention", "Uw gegevens worden", "Your data is"),
 ];
 
@@ -282,8 +397,14 @@ async fn the_letter_holds_every_element_in_dutch_and_in_english(app: TestApp) {
     assert!(nl.contains("<html lang=\"nl\""));
     assert!(en.contains("<html lang=\"en\""));
     for (element, dutch, english) in ELEMENTS {
-        assert!(nl.contains(dutch), "NL letter lacks {element}: {dutch:?}\n{nl}");
-        assert!(en.contains(english), "EN letter lacks {element}: {english:?}\n{en}");
+        assert!(
+            nl.contains(dutch),
+            "NL letter lacks {element}: {dutch:?}\n{nl}"
+        );
+        assert!(
+            en.contains(english),
+            "EN letter lacks {element}: {english:?}\n{en}"
+        );
     }
     for (dutch, english) in RIGHTS {
         assert!(nl.contains(dutch), "NL letter lacks the right {dutch}");
@@ -346,14 +467,26 @@ async fn the_letter_is_for_the_venue_and_the_beheerder_audited_and_lang_checked(
         assert_error(
             &app.get(&format!("/api/v1/bans/{id}/letter"), &token).await,
             status,
-            if status == StatusCode::FORBIDDEN { "forbidden" } else { "not_found" },
+            if status == StatusCode::FORBIDDEN {
+                "forbidden"
+            } else {
+                "not_found"
+            },
         );
     }
     let (_, headers, _) = app
-        .request_full("GET", &format!("/api/v1/bans/{id}/letter"), Some(&owner), None)
+        .request_full(
+            "GET",
+            &format!("/api/v1/bans/{id}/letter"),
+            Some(&owner),
+            None,
+        )
         .await;
     assert!(
-        headers["content-type"].to_str().unwrap().starts_with("text/html"),
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
         "{headers:?}"
     );
     assert_eq!(headers["cache-control"], "no-store");
@@ -380,7 +513,10 @@ async fn the_ban_pages_offer_the_notice_form_and_the_letters(app: TestApp) {
 
     // No CSRF token: refused.
     let refused = b
-        .post(&action, &[("notified_on", "2026-11-28"), ("method", "post")])
+        .post(
+            &action,
+            &[("notified_on", "2026-11-28"), ("method", "post")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
@@ -405,7 +541,11 @@ async fn the_ban_pages_offer_the_notice_form_and_the_letters(app: TestApp) {
     let wrong = b
         .post(
             &action,
-            &[("csrf", &csrf), ("notified_on", "2026-11-20"), ("method", "post")],
+            &[
+                ("csrf", &csrf),
+                ("notified_on", "2026-11-20"),
+                ("method", "post"),
+            ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -414,11 +554,19 @@ async fn the_ban_pages_offer_the_notice_form_and_the_letters(app: TestApp) {
     let done = b
         .post(
             &action,
-            &[("csrf", &csrf), ("notified_on", "2026-11-28"), ("method", "post"), ("note", "")],
+            &[
+                ("csrf", &csrf),
+                ("notified_on", "2026-11-28"),
+                ("method", "post"),
+                ("note", ""),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(done.location(), format!("/verboden/{id}?melding=uitreiking"));
+    assert_eq!(
+        done.location(),
+        format!("/verboden/{id}?melding=uitreiking")
+    );
     let page = b.get(done.location()).await;
     page.assert_contains("De uitreiking is vastgelegd.");
     page.assert_contains("Uitreiking wijzigen");
@@ -454,22 +602,40 @@ async fn the_ban_pages_offer_the_notice_form_and_the_letters(app: TestApp) {
     let page = beh.get(&format!("/gebied/verboden/{id}")).await;
     page.assert_contains(&format!("href=\"/gebied/verboden/{id}/brief?taal=en\""));
     page.assert_contains("Uitreiking wijzigen");
-    let letter = beh.get(&format!("/gebied/verboden/{id}/brief?taal=nl")).await;
+    let letter = beh
+        .get(&format!("/gebied/verboden/{id}/brief?taal=nl"))
+        .await;
     assert_eq!(letter.status, StatusCode::OK);
     letter.assert_contains(&format!("href=\"/gebied/verboden/{id}\""));
     let csrf = beh.csrf().await;
     let done = beh
         .post(
             &format!("/gebied/verboden/{id}/uitreiking"),
-            &[("csrf", &csrf), ("notified_on", "2026-11-28"), ("method", "refused")],
+            &[
+                ("csrf", &csrf),
+                ("notified_on", "2026-11-28"),
+                ("method", "refused"),
+            ],
         )
         .await;
-    assert_eq!(done.location(), format!("/gebied/verboden/{id}?melding=uitreiking"));
+    assert_eq!(
+        done.location(),
+        format!("/gebied/verboden/{id}?melding=uitreiking")
+    );
 
     // Out of scope: not found; the operator: forbidden.
     let mut a2 = Browser::new(&app).logged_in(OWNER_A2.0, OWNER_A2.1).await;
-    assert_eq!(a2.get(&format!("/verboden/{id}/brief")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(a2.get(&format!("/verboden/{id}/uitreiking")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a2.get(&format!("/verboden/{id}/brief")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        a2.get(&format!("/verboden/{id}/uitreiking")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
-    assert_eq!(op.get(&format!("/verboden/{id}/brief")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        op.get(&format!("/verboden/{id}/brief")).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use serde_json::json;
-use sqlx::Row;
 use sqlx::AnyPool;
+use sqlx::Row;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 
@@ -53,7 +53,10 @@ async fn at_version(backend: Backend, last: i64) -> (TestDb, AnyPool) {
         .filter(|m| m.version <= last)
         .cloned()
         .collect();
-    assert!(older.iter().any(|m| m.version == last), "no migration {last}");
+    assert!(
+        older.iter().any(|m| m.version == last),
+        "no migration {last}"
+    );
     migrator.migrations = older.into();
     migrator.run(&pool).await.expect("older migrations");
     (db, pool)
@@ -245,7 +248,11 @@ async fn tokens(pool: &AnyPool) -> Vec<(i64, Vec<u8>)> {
 }
 
 async fn count(pool: &AnyPool, sql: &'static str) -> i64 {
-    sqlx::query(sql).fetch_one(pool).await.unwrap().get::<i64, _>(0)
+    sqlx::query(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
 }
 
 both!(migration_0070_keeps_the_data_and_turns_the_notification_into_the_notice);
@@ -430,7 +437,11 @@ async fn migration_0071_applies_on_a_filled_0070_database(app: TestApp) {
     assert_eq!(row.get::<Option<String>, _>("description_nl"), None);
     // The server reads and writes the new columns.
     let beheerder = Actor {
-        account_id: count(&pool, "SELECT id FROM accounts WHERE username = 'beheerder'").await,
+        account_id: count(
+            &pool,
+            "SELECT id FROM accounts WHERE username = 'beheerder'",
+        )
+        .await,
         role: Role::Beheerder,
         area_id: Some(old.area),
         venue_ids: vec![],

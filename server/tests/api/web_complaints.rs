@@ -19,14 +19,22 @@ async fn a_ban(app: &TestApp, s: &Seeded) -> i64 {
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     app.issue(
         &owner,
-        ban_body(s.venue_a1, s.category_a, manual(SURNAME, GIVEN, "1992-06-01")),
+        ban_body(
+            s.venue_a1,
+            s.category_a,
+            manual(SURNAME, GIVEN, "1992-06-01"),
+        ),
     )
     .await
 }
 
 #[track_caller]
 fn assert_lacks(page: &Page, text: &str) {
-    assert!(!page.body.contains(text), "page shows {text:?}:\n{}", page.body);
+    assert!(
+        !page.body.contains(text),
+        "page shows {text:?}:\n{}",
+        page.body
+    );
 }
 
 /// Records a complaint through the page; answers the complaint's id.
@@ -37,7 +45,11 @@ async fn record(b: &mut Browser<'_>, ban: i64, received_on: &str) -> i64 {
     let done = b
         .post(
             &format!("/gebied/verboden/{ban}/bezwaar"),
-            &[("csrf", &csrf), ("received_on", received_on), ("summary", SUMMARY)],
+            &[
+                ("csrf", &csrf),
+                ("received_on", received_on),
+                ("summary", SUMMARY),
+            ],
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -55,7 +67,9 @@ both!(beheerder_records_extends_and_decides_in_dutch_and_english);
 async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp) {
     let s = app.seed().await;
     let ban = a_ban(&app, &s).await;
-    let mut nl = Browser::new(&app).logged_in(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let mut nl = Browser::new(&app)
+        .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+        .await;
 
     // The ban's page offers to record one; none received yet.
     let ban_page = nl.get(&format!("/gebied/verboden/{ban}")).await;
@@ -84,7 +98,11 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     let future = nl
         .post(
             &format!("/gebied/verboden/{ban}/bezwaar"),
-            &[("csrf", &csrf), ("received_on", "2026-12-01"), ("summary", "Iets")],
+            &[
+                ("csrf", &csrf),
+                ("received_on", "2026-12-01"),
+                ("summary", "Iets"),
+            ],
         )
         .await;
     assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -93,14 +111,20 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     let forged = nl
         .post(
             &format!("/gebied/verboden/{ban}/bezwaar"),
-            &[("csrf", "bogus"), ("received_on", "2026-11-28"), ("summary", "x")],
+            &[
+                ("csrf", "bogus"),
+                ("received_on", "2026-11-28"),
+                ("summary", "x"),
+            ],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("complaints").await, 0);
 
     let id = record(&mut nl, ban, "2026-11-28").await;
-    let detail = nl.get(&format!("/gebied/bezwaren/{id}?melding=vastgelegd")).await;
+    let detail = nl
+        .get(&format!("/gebied/bezwaren/{id}?melding=vastgelegd"))
+        .await;
     assert_eq!(detail.status, StatusCode::OK);
     assert_eq!(detail.headers[header::CACHE_CONTROL], "no-store");
     detail.assert_contains("Het bezwaar is vastgelegd.");
@@ -111,7 +135,10 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     // The ban page now says it is pending, and offers no second one.
     let ban_page = nl.get(&format!("/gebied/verboden/{ban}")).await;
     ban_page.assert_contains("Bezwaar ontvangen op 28 november 2026: in behandeling.");
-    assert_lacks(&ban_page, &format!("href=\"/gebied/verboden/{ban}/bezwaar\""));
+    assert_lacks(
+        &ban_page,
+        &format!("href=\"/gebied/verboden/{ban}/bezwaar\""),
+    );
 
     // Extension: more than 14 days refused at the field; then 14.
     let csrf = detail.csrf();
@@ -127,7 +154,11 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     let extended = nl
         .post(
             &format!("/gebied/bezwaren/{id}/verlenging"),
-            &[("csrf", &csrf), ("days", "14"), ("reason", "Hoorzitting met de portier")],
+            &[
+                ("csrf", &csrf),
+                ("days", "14"),
+                ("reason", "Hoorzitting met de portier"),
+            ],
         )
         .await;
     assert_eq!(extended.status, StatusCode::SEE_OTHER, "{}", extended.body);
@@ -150,7 +181,11 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     let decided = nl
         .post(
             &format!("/gebied/bezwaren/{id}/besluit"),
-            &[("csrf", &csrf), ("outcome", "upheld"), ("reasoning", "Camerabeelden tonen een ander")],
+            &[
+                ("csrf", &csrf),
+                ("outcome", "upheld"),
+                ("reasoning", "Camerabeelden tonen een ander"),
+            ],
         )
         .await;
     assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
@@ -162,7 +197,9 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     ban_page.assert_contains("besloten op 28 november 2026: Gegrond.");
 
     // The letter in Dutch and in English, whatever the page language.
-    let letter = nl.get(&format!("/gebied/bezwaren/{id}/brief?taal=nl")).await;
+    let letter = nl
+        .get(&format!("/gebied/bezwaren/{id}/brief?taal=nl"))
+        .await;
     assert_eq!(letter.status, StatusCode::OK, "{}", letter.body);
     letter.assert_contains("<html lang=\"nl\"");
     letter.assert_contains(&format!("{GIVEN} {SURNAME}"));
@@ -170,12 +207,16 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     letter.assert_contains("Camerabeelden tonen een ander");
     letter.assert_contains(&format!("CHO-{}-{ban}", s.area_a));
     letter.assert_contains("Autoriteit Persoonsgegevens");
-    let en = nl.get(&format!("/gebied/bezwaren/{id}/brief?taal=en")).await;
+    let en = nl
+        .get(&format!("/gebied/bezwaren/{id}/brief?taal=en"))
+        .await;
     en.assert_contains("<html lang=\"en\"");
     en.assert_contains("upholds your complaint");
     en.assert_contains("Dear Roos Klaagmans");
     assert_eq!(
-        nl.get(&format!("/gebied/bezwaren/{id}/brief?taal=de")).await.status,
+        nl.get(&format!("/gebied/bezwaren/{id}/brief?taal=de"))
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
 
@@ -199,7 +240,14 @@ async fn the_overview_puts_overdue_and_due_soon_first(app: TestApp) {
     let first = a_ban(&app, &s).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
     let second = app
-        .issue(&owner, ban_body(s.venue_a1, s.category_a, manual("Tweede", "Anna", "1990-01-01")))
+        .issue(
+            &owner,
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Tweede", "Anna", "1990-01-01"),
+            ),
+        )
         .await;
     app.advance_days(10); // 2026-12-08
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
@@ -216,7 +264,9 @@ async fn the_overview_puts_overdue_and_due_soon_first(app: TestApp) {
     // 2027-01-05: the first is due on 2027-01-09 (4 days), the second on
     // 2027-01-19.
     app.clock.set(START + 38 * DAY);
-    let mut nl = Browser::new(&app).logged_in(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let mut nl = Browser::new(&app)
+        .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+        .await;
     let page = nl.get("/gebied/bezwaren").await;
     page.assert_contains("Binnen 7 dagen");
     page.assert_contains("Nog 4 dagen");
@@ -226,7 +276,9 @@ async fn the_overview_puts_overdue_and_due_soon_first(app: TestApp) {
     assert!(due < later, "the most urgent first");
     // 2027-01-11: the first is overdue.
     app.clock.set(START + 44 * DAY);
-    let mut nl = Browser::new(&app).logged_in(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let mut nl = Browser::new(&app)
+        .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+        .await;
     let page = nl.get("/gebied/bezwaren").await;
     page.assert_contains("2 dagen te laat");
     page.assert_contains("Termijn verstreken");
@@ -237,7 +289,9 @@ both!(owners_see_the_state_only_and_other_roles_are_refused);
 async fn owners_see_the_state_only_and_other_roles_are_refused(app: TestApp) {
     let s = app.seed().await;
     let ban = a_ban(&app, &s).await;
-    let mut beh = Browser::new(&app).logged_in(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let mut beh = Browser::new(&app)
+        .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+        .await;
     let id = record(&mut beh, ban, "2026-11-28").await;
 
     // The owner: pending, without the summary or a link; no complaint pages.
@@ -262,7 +316,11 @@ async fn owners_see_the_state_only_and_other_roles_are_refused(app: TestApp) {
     let p = owner
         .post(
             &format!("/gebied/verboden/{ban}/bezwaar"),
-            &[("csrf", &csrf), ("received_on", "2026-11-28"), ("summary", "x")],
+            &[
+                ("csrf", &csrf),
+                ("received_on", "2026-11-28"),
+                ("summary", "x"),
+            ],
         )
         .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
@@ -275,7 +333,9 @@ async fn owners_see_the_state_only_and_other_roles_are_refused(app: TestApp) {
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 
     // Another area's beheerder: not found; the operator: forbidden.
-    let mut other = Browser::new(&app).logged_in(BEHEERDER_B.0, BEHEERDER_B.1).await;
+    let mut other = Browser::new(&app)
+        .logged_in(BEHEERDER_B.0, BEHEERDER_B.1)
+        .await;
     for path in [
         format!("/gebied/bezwaren/{id}"),
         format!("/gebied/bezwaren/{id}/brief?taal=nl"),
@@ -289,14 +349,25 @@ async fn owners_see_the_state_only_and_other_roles_are_refused(app: TestApp) {
     assert_eq!(list.status, StatusCode::OK);
     list.assert_contains("Er zijn geen open bezwaren.");
     let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
-    assert_eq!(op.get("/gebied/bezwaren").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(op.get(&format!("/gebied/bezwaren/{id}")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        op.get("/gebied/bezwaren").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        op.get(&format!("/gebied/bezwaren/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
     // An undecided complaint has no letter yet.
     assert_eq!(
-        beh.get(&format!("/gebied/bezwaren/{id}/brief?taal=nl")).await.status,
+        beh.get(&format!("/gebied/bezwaren/{id}/brief?taal=nl"))
+            .await
+            .status,
         StatusCode::CONFLICT
     );
     // Not logged in: the login page.
     let mut anon = Browser::new(&app);
-    assert_eq!(anon.get("/gebied/bezwaren").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        anon.get("/gebied/bezwaren").await.status,
+        StatusCode::SEE_OTHER
+    );
 }
