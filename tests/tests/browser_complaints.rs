@@ -161,6 +161,7 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
     );
     b.tab();
     assert!(b.focus_is_visible());
+    assert_eq!(b.focused_element().label, w.decide_button);
     b.press_enter();
     b.wait_for_text(w.decided);
     assert!(b.text().contains(w.upheld));
