@@ -30,6 +30,7 @@ story!(key_rotation_reaches_the_door);
 story!(server_killed_mid_sync);
 story!(another_area_never_sees_the_ban);
 story!(twins_are_told_apart);
+story!(upheld_complaint_clears_the_other_venues_door_after_its_next_sync);
 
 const VISSER: Person = Person {
     surname: "Visser",
@@ -483,5 +484,42 @@ mod stories {
                 "{verdict:?}"
             );
         }
+    }
+
+    /// Issue 9 item 3: the beheerder records a complaint against a ban of
+    /// venue 1 and the committee upholds it; the ban is overturned and the
+    /// door at venue 2 says NOT BANNED after its next sync. A rejected
+    /// complaint leaves another ban on the door.
+    pub fn upheld_complaint_clears_the_other_venues_door_after_its_next_sync(env: &mut Env) {
+        let mut phone = door_at_venue_2(env);
+        let kroon = env.http.login(KROON.0, KROON.1);
+        let ban = kroon.issue(ban_body(VENUE_1, CATEGORY_1, VISSER.manual_json()));
+        phone.sync_new(&env.http);
+        assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
+
+        let beheerder = env.http.login(BEHEERDER.0, BEHEERDER.1);
+        let recorded = beheerder.post(
+            &format!("/api/v1/bans/{ban}/complaints"),
+            json!({"received_on": door_today(now()), "summary": "Says she was not there that night"}),
+        );
+        assert_eq!(recorded.status, 201, "{}", recorded.text());
+        assert_eq!(recorded.json()["late"], false);
+        let complaint = recorded.json()["id"].as_i64().expect("complaint id");
+        // A complaint does not suspend the ban: no new list, still banned.
+        assert_eq!(phone.manual(&VISSER, now()), Verdict::Banned);
+
+        let before = phone.version();
+        let decided = beheerder.post(
+            &format!("/api/v1/complaints/{complaint}/decision"),
+            json!({"outcome": "upheld", "reasoning": "Camera images show another guest"}),
+        );
+        assert_eq!(decided.status, 200, "{}", decided.text());
+        assert_eq!(decided.json()["ban_status"], "overturned");
+        phone.sync_new(&env.http);
+        assert!(phone.version() > before);
+        assert_eq!(phone.manual(&VISSER, now()), Verdict::NotBanned);
+        assert_eq!(phone.mrz(&VISSER.id_card(), now()), Verdict::NotBanned);
+        // Jansen's ban (the demo's) had no complaint upheld: still banned.
+        assert_eq!(phone.manual(&JANSEN, now()), Verdict::Banned);
     }
 }

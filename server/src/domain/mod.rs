@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod ban;
+pub mod complaint;
 pub mod look;
 pub mod notice;
 pub mod protocol;

@@ -13,6 +13,8 @@ mod approvals;
 mod auth;
 mod bans;
 pub mod client;
+// Complaints (bezwaar) against bans: issue 9 item 3.
+mod complaints;
 mod devices;
 mod edge;
 pub mod error;
@@ -102,6 +104,8 @@ fn api() -> Api {
     let api = admin::routes(api);
     let api = accounts::routes(api);
     let api = bans::routes(api);
+    // Complaints (bezwaar): issue 9 item 3.
+    let api = complaints::routes(api);
     // The notice and the letter (http/letters.rs, issue 9).
     let api = letters::routes(api);
     // Four-eyes and repeat rules (issue 9 items 5, 6).

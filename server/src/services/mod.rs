@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod audit;
 pub mod auth;
 pub mod bans;
+pub mod complaints;
 pub mod devices;
 pub mod health;
 pub mod keys;

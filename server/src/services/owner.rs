@@ -95,6 +95,9 @@ pub struct NamedBan {
     pub ban: BanView,
     pub venue_name: String,
     pub category_name: String,
+    /// Complaints about the ban, pending or decided (no texts); filled on
+    /// the one-ban page only.
+    pub complaints: Vec<super::complaints::ComplaintState>,
 }
 
 /// A search result: `same_person`, or `possible_match` (no personal data).
@@ -140,6 +143,7 @@ impl Names {
                 .cloned()
                 .unwrap_or_default(),
             ban,
+            complaints: Vec::new(),
         }
     }
 }
@@ -175,7 +179,9 @@ pub async fn bans(app: &App, actor: &Actor, status: Option<BanStatus>) -> AppRes
 pub async fn ban(app: &App, actor: &Actor, id: i64) -> AppResult<NamedBan> {
     let area_id = owner_area(actor)?;
     let ban = bans::get(app, actor, id).await?;
-    Ok(Names::of(app, area_id).await?.name(ban))
+    let mut named = Names::of(app, area_id).await?.name(ban);
+    named.complaints = super::complaints::of_ban(app, actor, id).await?;
+    Ok(named)
 }
 
 /// The bans of one person at the owner's venues (the token search).

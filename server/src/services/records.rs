@@ -53,6 +53,9 @@ pub struct RelatedLine {
 pub struct BanDetail {
     pub line: BanLine,
     pub related: Vec<RelatedLine>,
+    /// Complaints about the ban, pending or decided (the texts are on the
+    /// complaint's own page).
+    pub complaints: Vec<super::complaints::ComplaintState>,
 }
 
 /// The area a beheerder's pages are about: theirs. Every other role is
@@ -167,9 +170,11 @@ pub async fn ban_detail(app: &App, actor: &Actor, id: i64) -> AppResult<BanDetai
             ends_on: other.ends_on,
         });
     }
+    let complaints = super::complaints::of_ban(app, actor, id).await?;
     Ok(BanDetail {
         line: names.line(ban),
         related,
+        complaints,
     })
 }
 

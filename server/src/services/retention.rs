@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::{App, AppResult, lists};
 use crate::domain::audit::AuditEvent;
-use crate::storage::{accounts, bans};
+use crate::storage::{accounts, bans, complaints};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -25,6 +25,8 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     let mut tx = app.db.begin_write(app.clock.now()).await?;
     let due = bans::purgeable(&mut tx, app.clock.today()).await?;
     for ban in &due {
+        // Its complaints stay for the statistics, without what named anyone.
+        complaints::forget_ban(&mut tx, ban.id).await?;
         bans::purge(&mut tx, ban).await?;
         tx.audit(AuditEvent {
             actor: "system".to_owned(),

@@ -752,7 +752,8 @@ pub struct Purgeable {
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
 /// their area's retention period, but for those a data-subject request
-/// still open is about (kept until it is answered).
+/// still open is about (kept until it is answered) and those with an
+/// undecided complaint (its texts are needed for the decision).
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
     let now = tx.now();
     let rows = sqlx::query(
@@ -760,6 +761,7 @@ pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> 
          FROM bans b JOIN areas a ON a.id = b.area_id \
          WHERE NOT EXISTS (SELECT 1 FROM subject_request_bans l JOIN subject_requests r ON r.id = l.request_id \
                            WHERE l.ban_id = b.id AND r.status IN ('identity_unverified', 'in_progress')) \
+         AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.ban_id = b.id AND c.outcome IS NULL) \
          ORDER BY b.id",
     )
     .fetch_all(tx.conn())

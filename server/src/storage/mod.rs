@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod bans;
+pub mod complaints;
 pub mod devices;
 pub mod lists;
 pub mod public;

@@ -119,6 +119,7 @@ pub const PARTS: &[(&str, &str, &str)] = &[
     part!("requests"),
     part!("letters"),
     part!("approvals"),
+    part!("complaints"),
 ];
 
 /// A part's file in `lang`.

@@ -52,6 +52,7 @@ pub mod account;
 pub mod approvals;
 pub mod area;
 pub mod assets;
+pub mod complaints;
 pub mod i18n;
 pub mod letters;
 pub mod municipality;
@@ -150,6 +151,16 @@ pub fn router() -> Router<App> {
         .route(
             "/gebieden/{id}/statistiek.csv",
             get(records::area_statistics_csv),
+        )
+        // complaints.rs: complaints (bezwaar) for the beheerder (issue 9).
+        .route("/gebied/bezwaren", get(complaints::overview))
+        .route("/gebied/bezwaren/{id}", get(complaints::detail))
+        .route("/gebied/bezwaren/{id}/verlenging", post(complaints::extend))
+        .route("/gebied/bezwaren/{id}/besluit", post(complaints::decide))
+        .route("/gebied/bezwaren/{id}/brief", get(complaints::letter))
+        .route(
+            "/gebied/verboden/{id}/bezwaar",
+            get(complaints::record_form).post(complaints::record),
         )
         .merge(area_routes())
         .merge(municipality_routes())

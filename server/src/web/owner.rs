@@ -763,6 +763,8 @@ pub async fn find(
 pub struct BanPage {
     page: Page,
     b: NamedBan,
+    /// complaints (issue 9): pending or decided, never their texts.
+    complaints: super::complaints::BanComplaints,
     flash: Option<String>,
     reason: String,
     reason_error: Option<String>,
@@ -808,8 +810,16 @@ async fn ban_page(
     let uri = path
         .parse::<Uri>()
         .unwrap_or_else(|_| Uri::from_static("/"));
+    let complaints = super::complaints::BanComplaints::new(
+        &tr,
+        viewer.actor.role,
+        b.ban.id,
+        b.ban.status,
+        &b.complaints,
+    );
     Ok(BanPage {
         page: Page::for_viewer(viewer, &uri, &tr.t1("owner.ban_page.title", id)),
+        complaints,
         b,
         flash,
         reason,

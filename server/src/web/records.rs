@@ -236,6 +236,8 @@ pub struct BanPage {
     /// The revoke form's error, and what was typed.
     error: Option<String>,
     reason: String,
+    /// complaints (issue 9): the ban's complaints and the way to record one.
+    complaints: super::complaints::BanComplaints,
 }
 
 fn fact(tr: &Tr, key: &str, value: impl Into<String>) -> Fact {
@@ -360,6 +362,13 @@ fn ban_page(
         notice,
         error,
         reason,
+        complaints: super::complaints::BanComplaints::new(
+            &tr,
+            viewer.actor.role,
+            b.id,
+            b.status,
+            &detail.complaints,
+        ),
     }
 }
 

@@ -96,6 +96,12 @@ enum Target {
     FreshUnverifiedRequestA,
     FreshRectificationA,
     FreshErasureA,
+    /// A complaint about a ban of A / of B (recorded by its beheerder).
+    ComplaintA,
+    ComplaintB,
+    /// A complaint recorded just before the call (for extension, decision).
+    FreshComplaintA,
+    FreshComplaintB,
 }
 
 type MakeBody = fn(&Seeded, usize, Who) -> Value;
@@ -190,6 +196,12 @@ const REQUESTS_B_200: [u16; 7] = [401, 403, 404, 200, 403, 403, 403];
 const REQUESTS_A_201: [u16; 7] = [401, 403, 201, 404, 403, 403, 403];
 const REQUESTS_B_201: [u16; 7] = [401, 403, 404, 201, 403, 403, 403];
 const REQUESTS_A_204: [u16; 7] = [401, 403, 204, 404, 403, 403, 403];
+/// Complaints: only the area's beheerder; another area's is 404; other
+/// roles 403 (owners may not record, not even about their own ban).
+const COMPLAINT_A_200: [u16; 7] = [401, 403, 200, 404, 403, 403, 403];
+const COMPLAINT_B_200: [u16; 7] = [401, 403, 404, 200, 403, 403, 403];
+const COMPLAINT_A_201: [u16; 7] = [401, 403, 201, 404, 403, 403, 403];
+const COMPLAINT_B_201: [u16; 7] = [401, 403, 404, 201, 403, 403, 403];
 
 fn cases() -> Vec<Case> {
     use Target::*;
@@ -310,6 +322,21 @@ fn cases() -> Vec<Case> {
         case("GET", "/api/v1/bans/{id}", BanB, BAN_B_200),
         case("POST", "/api/v1/bans/{id}/revoke", FreshBanA, BAN_A_204).body(|_, _, _| json!({"reason": "wrong person"})),
         case("POST", "/api/v1/bans/{id}/revoke", FreshBanB, BAN_B_204).body(|_, _, _| json!({"reason": "wrong person"})),
+        // Complaints (bezwaar): issue 9 item 3.
+        case("POST", "/api/v1/bans/{id}/complaints", FreshBanA, COMPLAINT_A_201).body(complaint),
+        case("POST", "/api/v1/bans/{id}/complaints", FreshBanB, COMPLAINT_B_201).body(complaint),
+        case("POST", "/api/v1/complaints/{id}/extension", FreshComplaintA, COMPLAINT_A_200)
+            .body(|_, _, _| json!({"reason": "hearing", "days": 14})),
+        case("POST", "/api/v1/complaints/{id}/extension", FreshComplaintB, COMPLAINT_B_200)
+            .body(|_, _, _| json!({"reason": "hearing", "days": 14})),
+        case("POST", "/api/v1/complaints/{id}/decision", FreshComplaintA, COMPLAINT_A_200)
+            .body(|_, _, _| json!({"outcome": "rejected", "reasoning": "witnesses"})),
+        case("POST", "/api/v1/complaints/{id}/decision", FreshComplaintB, COMPLAINT_B_200)
+            .body(|_, _, _| json!({"outcome": "rejected", "reasoning": "witnesses"})),
+        case("GET", "/api/v1/complaints/{id}", ComplaintA, COMPLAINT_A_200),
+        case("GET", "/api/v1/complaints/{id}", ComplaintB, COMPLAINT_B_200),
+        case("GET", "/api/v1/areas/{id}/complaints", AreaA, COMPLAINT_A_200),
+        case("GET", "/api/v1/areas/{id}/complaints", AreaB, COMPLAINT_B_200),
         // The notice after issue and the letter (issue 9, http/letters.rs).
         case("PUT", "/api/v1/bans/{id}/notice", BanA, BAN_A_204).body(notice),
         case("PUT", "/api/v1/bans/{id}/notice", BanB, BAN_B_204).body(notice),
@@ -482,6 +509,34 @@ async fn fresh_request(
     .await
 }
 
+fn complaint(_: &Seeded, _: usize, _: Who) -> Value {
+    json!({"received_on": "2026-11-28", "summary": "says it was someone else"})
+}
+
+/// Issues a ban at `venue` as `owner` and records a complaint about it as
+/// `beheerder`.
+async fn fresh_complaint(
+    app: &TestApp,
+    owner: (&str, &str),
+    beheerder: (&str, &str),
+    venue: i64,
+    category: i64,
+    n: usize,
+) -> i64 {
+    let ban = app
+        .issue(
+            &app.login(owner.0, owner.1).await,
+            ban_body(venue, category, manual("Bezwaar", &name(n), "1991-01-01")),
+        )
+        .await;
+    app.create(
+        &format!("/api/v1/bans/{ban}/complaints"),
+        &app.login(beheerder.0, beheerder.1).await,
+        json!({"received_on": "2026-11-28", "summary": "says it was someone else"}),
+    )
+    .await
+}
+
 fn contact(_: &Seeded, _: usize, _: Who) -> Value {
     json!({"contact_email": "cho@example.nl", "privacy_contact": "privacy@example.nl"})
 }
@@ -553,6 +608,9 @@ async fn every_operation_by_every_role(app: TestApp) {
     .await;
     let ozturk = manual(DEMO_PEOPLE[2].0, DEMO_PEOPLE[2].1, DEMO_PEOPLE[2].2);
     let device_a = enrol_device_a(&app, &s).await;
+    let complaint_a =
+        fresh_complaint(&app, OWNER_A, BEHEERDER_A, s.venue_a1, s.category_a, 0).await;
+    let complaint_b = fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, 1).await;
     let mut tokens: HashMap<Who, String> = HashMap::new();
     let mut failures = Vec::new();
     let mut n = 0;
@@ -647,6 +705,14 @@ async fn every_operation_by_every_role(app: TestApp) {
                 Target::FreshErasureA => Some(
                     fresh_request(&app, BEHEERDER_A, s.area_a, "erasure", ozturk.clone(), true)
                         .await,
+                ),
+                Target::ComplaintA => Some(complaint_a),
+                Target::ComplaintB => Some(complaint_b),
+                Target::FreshComplaintA => Some(
+                    fresh_complaint(&app, OWNER_A, BEHEERDER_A, s.venue_a1, s.category_a, n).await,
+                ),
+                Target::FreshComplaintB => Some(
+                    fresh_complaint(&app, OWNER_B, BEHEERDER_B, s.venue_b, s.category_b, n).await,
                 ),
                 Target::FreshBanB => Some(
                     app.issue(
@@ -769,6 +835,17 @@ async fn every_operation_by_a_municipality_account(app: TestApp) {
             Target::CategoryB | Target::FreshCategoryB => Some(s.category_b),
             Target::FreshOwnerA | Target::FreshOwnerB => Some(owner_account),
             Target::FreshBeheerderA => Some(beheerder_account),
+            // Refused by role before any lookup: any id will do.
+            Target::RequestA
+            | Target::RequestB
+            | Target::FreshRequestA
+            | Target::FreshUnverifiedRequestA
+            | Target::FreshRectificationA
+            | Target::FreshErasureA
+            | Target::ComplaintA
+            | Target::ComplaintB
+            | Target::FreshComplaintA
+            | Target::FreshComplaintB => Some(1),
         };
         let signed_in = &c.expect[1..];
         // Public, or the same for everyone (a device endpoint refuses
