@@ -117,11 +117,11 @@ pub struct MonthRow {
     pub expired: i64,
     pub revoked: i64,
     pub overturned: i64,
-    /// Complaints received that month: filled at merge from the
-    /// complaints register (`complaints_per_month`); None until then.
+    /// Complaints received that month, from the complaints register
+    /// (`complaints_per_month`); None where a view leaves them out.
     pub complaints: Option<i64>,
-    /// Data-subject requests received that month: filled at merge from
-    /// the requests register (`requests_per_month`); None until then.
+    /// Data-subject requests received that month, from their register
+    /// (`requests_per_month`); None where a view leaves them out.
     pub requests: Option<i64>,
 }
 
@@ -261,8 +261,25 @@ pub async fn area(app: &App, actor: &Actor, area_id: i64) -> AppResult<Statistic
             .entry(*figure)
             .or_default() += n;
     }
+    // Complaints and data-subject requests per month of receipt: their
+    // registers keep kind, dates and outcome after every purge.
+    let mut complaints: BTreeMap<String, i64> = BTreeMap::new();
+    for (month, received, _, _) in
+        crate::storage::complaints::complaints_per_month(&app.db, area_id).await?
+    {
+        *complaints.entry(month).or_default() += received;
+    }
+    let mut requests: BTreeMap<String, i64> = BTreeMap::new();
+    for r in super::subject_requests::requests_per_month(&app.db, area_id).await? {
+        *requests.entry(r.month).or_default() += r.received;
+    }
     let this_month = format!("{:04}-{:02}", today.year(), u8::from(today.month()));
-    let seen: BTreeSet<&str> = counted.keys().map(|(m, ..)| m.as_str()).collect();
+    let seen: BTreeSet<&str> = counted
+        .keys()
+        .map(|(m, ..)| m.as_str())
+        .chain(complaints.keys().map(String::as_str))
+        .chain(requests.keys().map(String::as_str))
+        .collect();
     let all_months = match (seen.first(), seen.last()) {
         (Some(first), Some(last)) => month_range(first, (*last).max(this_month.as_str())),
         _ => Vec::new(),
@@ -302,8 +319,8 @@ pub async fn area(app: &App, actor: &Actor, area_id: i64) -> AppResult<Statistic
                 expired: of(Figure::Expired),
                 revoked: of(Figure::Revoked),
                 overturned: of(Figure::Overturned),
-                complaints: None,
-                requests: None,
+                complaints: Some(complaints.get(month).copied().unwrap_or(0)),
+                requests: Some(requests.get(month).copied().unwrap_or(0)),
             }
         })
         .collect();

@@ -870,6 +870,8 @@ pub async fn erase(app: &App, actor: &Actor, id: i64, ban_id: i64) -> AppResult<
     tx.audit(event(actor, "subject_request.erase", id, row.area_id))
         .await?;
     tx.commit().await?;
+    // No token of the erased ban may survive in a stored list version.
+    crate::services::lists::forget_purged(app, erased.area_id, erased.off_list_at).await?;
     Ok(())
 }
 
