@@ -243,7 +243,7 @@ mod tests {
         );
         assert_eq!(
             permit_state(Some(&p), date!(2026 - 10 - 01)),
-            PermitState::ExpiresSoon
+            PermitState::Valid
         );
         assert_eq!(
             permit_state(Some(&p), date!(2026 - 10 - 02)),

@@ -707,7 +707,7 @@ async fn erasure_leaves_only_counts(app: TestApp) {
     let counted = |app: &TestApp, category: i64| {
         let pool = app.db().pool().clone();
         async move {
-            sqlx::query("SELECT CAST(COALESCE(SUM(bans), 0) AS BIGINT) AS n FROM ban_statistics WHERE area_id = $1 AND category_id = $2 AND month = '2026-11'")
+            sqlx::query("SELECT CAST(COALESCE(SUM(bans), 0) AS BIGINT) AS n FROM ban_counts WHERE area_id = $1 AND category_id = $2 AND month = '2026-11' AND figure = 'issued'")
                 .bind(s.area_a)
                 .bind(category)
                 .fetch_one(&pool)
