@@ -409,9 +409,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                         .to_owned(),
                 ));
             }
+            let shutdown = shutdown_signal();
             let mut app = open(&cli).await?;
             app.deployment = options.deployment()?;
-            serve(app, *bind, options.config().await?).await?;
+            serve(app, *bind, options.config().await?, shutdown).await?;
         }
         Command::Migrate => {
             Db::connect(&database_url(&cli)).await?;
@@ -430,6 +431,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             println!("Log in and change it: POST /api/v1/auth/password");
         }
         Command::Demo { bind, options } => {
+            let shutdown = shutdown_signal();
             create_data_dir(&cli.data_dir)?;
             if !Secrets::exist(&cli.data_dir) {
                 Secrets::create(&cli.data_dir)?;
@@ -446,7 +448,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 .as_ref()
                 .and_then(|l| l.local_addr().ok());
             print_demo(*bind, metrics, &app.public_url, &cli.data_dir, seeded);
-            serve(app, *bind, config).await?;
+            serve(app, *bind, config, shutdown).await?;
         }
         Command::Purge => {
             let app = open(&cli).await?;
@@ -604,7 +606,12 @@ async fn rotate_signing_key(cli: &Cli) -> Result<(), CliError> {
     Ok(())
 }
 
-async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result<(), CliError> {
+async fn serve(
+    app: App,
+    bind: SocketAddr,
+    config: crate::ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), CliError> {
     // The dummy hash unknown names are checked against, made now rather
     // than at the first such login (beside the start, not delaying it: a
     // login that comes first waits for the same one).
@@ -616,7 +623,7 @@ async fn serve(app: App, bind: SocketAddr, config: crate::ServeConfig) -> Result
     });
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
-    crate::serve_with(listener, app, config, shutdown_signal()).await?;
+    crate::serve_with(listener, app, config, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -644,25 +651,31 @@ fn warn_if_few_files(max_connections: u64) {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when
+/// this is called, not when the future is first polled: a stop sent right
+/// after the start banner must stop the server gracefully, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            () = ctrl_c => {},
+            () = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
 }
 
