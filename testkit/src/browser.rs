@@ -300,7 +300,14 @@ impl Browser {
         let what = format!("fill {field:?}");
         let tag = self.block(element.tag_name(), &what);
         if tag.eq_ignore_ascii_case("select") {
-            self.block(element.select_by_label(value), &what);
+            // fantoccini quotes the label in an XPath literal, which an
+            // apostrophe ("the person's ...") breaks: compare texts here.
+            let options = self.block(element.find_all(fantoccini::Locator::Css("option")), &what);
+            let option = options
+                .into_iter()
+                .find(|o| self.block(o.text(), &what).trim() == value.trim())
+                .unwrap_or_else(|| panic!("browser: {what}: no option {value:?}"));
+            self.block(option.click(), &what);
         } else {
             self.block(element.clear(), &what);
             self.block(element.send_keys(value), &what);
