@@ -8,6 +8,7 @@
 pub mod checker;
 pub mod dates;
 pub mod ffi;
+pub mod fingerprint;
 pub mod identity;
 pub mod list_format;
 pub mod mrz;
