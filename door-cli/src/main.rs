@@ -11,6 +11,7 @@
 mod check;
 mod device;
 mod http;
+mod station;
 mod status;
 mod sync;
 mod term;
@@ -149,6 +150,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A full-screen door screen for a desk ID reader and typed entry.
+    Station(station::StationArgs),
 }
 
 /// Exactly one of: an MRZ, an MRZ file, or surname + given names + birth
@@ -209,6 +212,7 @@ fn main() -> ExitCode {
         Command::Sync { json } => (json, sync::sync(&context, json)),
         Command::Check(args) => (args.json, check::run(&context, &args)),
         Command::Status { json } => (json, status::run(&context, json)),
+        Command::Station(args) => (false, station::run(&context, &args)),
     };
     match result {
         Ok(outcome) => {
