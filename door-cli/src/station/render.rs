@@ -25,11 +25,11 @@ const ICON_CROSS: [&str; 5] = [
 ];
 /// A tick: welcome.
 const ICON_TICK: [&str; 5] = [
-    "          ███",
-    "        ███  ",
-    "███   ███    ",
-    "  █████      ",
-    "    █        ",
+    "            ████",
+    "          ████  ",
+    "████    ████    ",
+    "  ████████      ",
+    "    ████        ",
 ];
 /// A question mark: look again.
 const ICON_QUESTION: [&str; 5] = [
@@ -322,7 +322,8 @@ fn draw_verdict(frame: &mut Frame, area: Rect, v: &VerdictView, t: &Texts) {
     let look = look(v.kind, t);
     let mut details = Vec::new();
     let strong = Style::new().add_modifier(Modifier::BOLD);
-    if let Some(day) = v.banned_until {
+    // A possible match's date is not a ban until all names are checked.
+    if let Some(day) = v.banned_until.filter(|_| v.kind == VerdictKind::Banned) {
         details.push(Line::styled(t.banned_until(day), strong));
     }
     match v.kind {
@@ -385,15 +386,30 @@ fn draw_big(
         pad_line.push(Span::styled("  ", base));
         pad_line.push(Span::styled(badge_pad, badge_style));
     }
-    // Short screens drop the icon before anything that carries meaning.
-    let with_icon = area.height >= 14 + u16::try_from(details.len()).unwrap_or(0);
+    // Short screens drop the icon before anything that carries meaning;
+    // tall ones (120x40) draw it twice as large.
+    let details_height = u16::try_from(details.len()).unwrap_or(u16::MAX);
+    let scale = if area.height >= 24 + details_height {
+        2
+    } else if area.height >= 14 + details_height {
+        1
+    } else {
+        0
+    };
     let mut lines: Vec<Line> = Vec::new();
-    if with_icon {
-        lines.extend(
-            look.icon
-                .iter()
-                .map(|row| Line::styled(*row, base.add_modifier(Modifier::BOLD))),
-        );
+    for row in look.icon.iter() {
+        let wide: String = row
+            .chars()
+            .flat_map(|c| std::iter::repeat_n(c, scale))
+            .collect();
+        for _ in 0..scale {
+            lines.push(Line::styled(
+                wide.clone(),
+                base.add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
+    if scale > 0 {
         lines.push(Line::from(""));
     }
     lines.push(Line::from(pad_line.clone()));
@@ -549,7 +565,13 @@ mod tests {
             for (w, h) in [(80, 24), (120, 40)] {
                 let text = screen_text(&app_with(Lang::Nl, kind, true), w, h);
                 assert!(text.contains(nl), "{kind:?} {w}x{h}:\n{text}");
-                assert!(text.contains(icon.trim()), "{kind:?} {w}x{h}:\n{text}");
+                let scale = if h >= 40 { 2 } else { 1 };
+                let icon: String = icon
+                    .trim()
+                    .chars()
+                    .flat_map(|c| std::iter::repeat_n(c, scale))
+                    .collect();
+                assert!(text.contains(&icon), "{kind:?} {w}x{h}:\n{text}");
                 assert!(text.contains("Leeftijd 31 jaar  18+"), "{text}");
                 assert!(text.contains("Lijst v7 · 2 min oud"), "{text}");
                 assert!(text.contains("ONLINE laatste sync 13:00:00"), "{text}");
