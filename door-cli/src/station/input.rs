@@ -205,6 +205,7 @@ impl LineAssembler {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use cho_testkit::mrz as kit;

@@ -480,6 +480,7 @@ fn draw_form(frame: &mut Frame, area: Rect, form: &Form, t: &Texts) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::station::app::App;
@@ -521,7 +522,7 @@ mod tests {
             shown: Shown::Verdict(VerdictView {
                 kind,
                 banned_until: (kind == VerdictKind::Banned)
-                    .then(|| time::macros::date!(2027 - 05 - 29)),
+                    .then_some(time::macros::date!(2027 - 05 - 29)),
                 age_years: if adult { 31 } else { 16 },
                 adult,
                 document_expired: Some(!adult),
