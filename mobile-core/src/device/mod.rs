@@ -1182,6 +1182,12 @@ impl DoorDevice {
 }
 
 impl DoorDevice {
+    /// The store, for a Rust app that checks through [`Door`] itself
+    /// (`cho-door`); `None` before enrolment.
+    pub fn with_door<T>(&self, f: impl FnOnce(Option<&Door>) -> T) -> T {
+        f(lock(&self.door).as_ref())
+    }
+
     fn start_enrol_target(
         &self,
         target: link::EnrolTarget,
