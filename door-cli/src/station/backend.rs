@@ -1,18 +1,18 @@
 //! What the station's screen needs from the door, whatever the transport:
 //! a check by MRZ or by typed name, the status for the status line, and a
 //! background loop that keeps the list current. The screen depends only on
-//! [`DoorBackend`]; [`CliBackend`] implements it with this crate's sync.
+//! [`DoorBackend`]; [`CoreBackend`] implements it on the core's device
+//! protocol with the waiting sync.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
-use cho_core::checker::{Check, Door, DoorError};
-use cho_core::list_format::ListError;
+use cho_core::checker::{Check, DoorError};
+use cho_core::device::{DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest};
+use cho_core::ffi::ChoError;
 
-use crate::device::Device;
-use crate::http::{ListAnswer, Server};
-use crate::{Context, Exit, Failure};
+use crate::{Context, Failure, device, http};
 
 /// Why a check gave no verdict. Never holds what was typed or scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +36,11 @@ pub enum Connection {
     Online { last_sync: i64 },
     /// The server cannot be reached; the list in force stays.
     Offline { last_sync: Option<i64> },
-    /// The server refused this device's credential.
+    /// The server revoked this device: its keys and list are wiped.
     Revoked,
+    /// The server does not know the credential (a plain 401): the list in
+    /// force stays usable until it is outdated.
+    Refused,
 }
 
 /// The list in force, for the status line.
@@ -84,38 +87,33 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Today's door-cli protocol (`http.rs`) behind the trait. The store is
-/// held open for the station's life (its lock keeps a second `cho-door`
-/// off the directory); the network is never called with the store locked,
-/// so a check never waits for the server.
-pub struct CliBackend {
-    device: Device,
-    data_dir: std::path::PathBuf,
-    server: Server,
-    door: Mutex<Door>,
+/// The core's device protocol (`cho_core::device`) behind the trait: the
+/// core builds every request and digests every answer; this carries the
+/// bytes (`crate::http::send`) on the sync thread. Checks go to the same
+/// store through `DoorDevice::with_door`, never waiting for the network.
+pub struct CoreBackend {
+    device: Arc<DoorDevice>,
     connection: Mutex<Connection>,
-    /// Seconds between polls while online.
-    every: Duration,
+    /// The waiting sync's wait: the server answers at once when a newer
+    /// list exists, or after this many seconds.
+    wait_seconds: u32,
 }
 
-/// The sync's outcome, for the loop.
-enum Round {
-    Done,
-    Failed(Failure),
-}
-
-impl CliBackend {
-    pub fn open(ctx: &Context, every: Duration) -> Result<Self, Failure> {
-        let device = Device::require(&ctx.data_dir)?;
-        let door = device.open_door(&ctx.data_dir)?;
-        let server = Server::new(&device.server_url)?;
+impl CoreBackend {
+    pub fn open(ctx: &Context, wait_seconds: u32) -> Result<Self, Failure> {
+        if !device::has_state(&ctx.data_dir) {
+            return Err(device::not_enrolled(&ctx.data_dir));
+        }
+        let device = device::open(&ctx.data_dir)?;
+        let connection = if device.status(ctx.now).state == EnrolmentState::Revoked {
+            Connection::Revoked
+        } else {
+            Connection::Starting
+        };
         Ok(Self {
             device,
-            data_dir: ctx.data_dir.clone(),
-            server,
-            door: Mutex::new(door),
-            connection: Mutex::new(Connection::Starting),
-            every,
+            connection: Mutex::new(connection),
+            wait_seconds,
         })
     }
 
@@ -123,99 +121,96 @@ impl CliBackend {
         *lock(&self.connection) == Connection::Revoked
     }
 
-    /// One sync: what follows the version in force, applied. Mirrors
-    /// `sync::fetch_and_apply`, but takes the store's lock only to read the
-    /// version and to apply, never across a request.
-    fn sync_once(&self, now: i64) -> Result<(), Failure> {
-        let mut retried = false;
-        let mut have = None;
-        for _ in 0..8 {
-            let (version, key) = {
-                let door = lock(&self.door);
-                let version =
-                    have.unwrap_or_else(|| door.status(now).list.map_or(0, |l| l.header.version));
-                (version, door.trusted_public_key())
-            };
-            let answer = self.server.list(&self.device.credential, version, &key)?;
-            let ListAnswer::Update {
-                key_epoch, bytes, ..
-            } = answer
-            else {
-                return Ok(());
-            };
-            let needs_key = key_epoch
-                .is_some_and(|epoch| !lock(&self.door).status(now).key_epochs.contains(&epoch));
-            if needs_key {
-                let key = self.server.key(&self.device.credential)?;
-                if key.area_id != self.device.area_id {
-                    return Err(Failure::other("bad_answer", "a key for another area"));
-                }
-                lock(&self.door)
-                    .set_area_key(key.area_id, key.key_epoch, &key.identity_key, true)
-                    .map_err(|e| Failure::other("storage", e.to_string()))?;
-            }
-            let mut door = lock(&self.door);
-            let key_before = door.trusted_public_key();
-            match door.apply_update(bytes, now) {
-                Ok(()) if door.trusted_public_key() != key_before => {
-                    // A new signing key was announced: pin it, fetch on.
-                    let trusted = door.trusted_public_key();
-                    drop(door);
-                    self.pin(&trusted)?;
-                    have = None;
-                }
-                Ok(()) => return Ok(()),
-                Err(DoorError::List(ListError::VersionGap { .. } | ListError::DigestMismatch))
-                    if !retried && version != 0 =>
-                {
-                    retried = true;
-                    have = Some(0);
-                }
-                Err(e) => return Err(Failure::other("list_refused", e.to_string())),
-            }
-        }
-        Ok(())
-    }
-
-    fn pin(&self, trusted: &[u8]) -> Result<(), Failure> {
-        let device = Device {
-            signing_public_key: base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                trusted,
-            ),
-            server_url: self.device.server_url.clone(),
-            device_id: self.device.device_id,
-            area_id: self.device.area_id,
-            credential: self.device.credential.clone(),
-        };
-        device.save(&self.data_dir)
-    }
-
-    fn round(&self, now: i64) -> Round {
-        match self.sync_once(now) {
-            Ok(()) => Round::Done,
-            Err(f) => Round::Failed(f),
-        }
-    }
-}
-
-/// Sleeps up to `total`, waking early when `stop` is set.
-fn pause(total: Duration, stop: &AtomicBool) {
-    let step = Duration::from_millis(100);
-    let mut left = total;
-    while !left.is_zero() && !stop.load(Ordering::Relaxed) {
-        let nap = left.min(step);
-        std::thread::sleep(nap);
-        left = left.saturating_sub(nap);
-    }
-}
-
-impl DoorBackend for CliBackend {
-    fn check_mrz(&self, mrz: &str, now: i64) -> Result<Check, CheckFailure> {
+    fn check(
+        &self,
+        f: impl FnOnce(&cho_core::checker::Door) -> Result<Check, DoorError>,
+    ) -> Result<Check, CheckFailure> {
         if self.revoked() {
             return Err(CheckFailure::Revoked);
         }
-        lock(&self.door).check_mrz(mrz, now).map_err(door_failure)
+        self.device.with_door(|door| match door {
+            Some(door) => f(door).map_err(door_failure),
+            None => Err(CheckFailure::Other("not enrolled".to_owned())),
+        })
+    }
+
+    fn set(&self, connection: Connection) {
+        *lock(&self.connection) = connection;
+    }
+
+    fn offline(&self) {
+        let mut connection = lock(&self.connection);
+        let last_sync = match *connection {
+            Connection::Online { last_sync } => Some(last_sync),
+            Connection::Offline { last_sync } => last_sync,
+            _ => None,
+        };
+        *connection = Connection::Offline { last_sync };
+    }
+
+    /// One exchange: the core's requests, sent until it is finished.
+    /// `None` when stopped, or on an error of the core (`Err`).
+    fn exchange(
+        &self,
+        first: HttpRequest,
+        clock: &(dyn Fn() -> i64 + Sync),
+        stop: &AtomicBool,
+    ) -> Option<Result<(DeviceOutcome, i64), ChoError>> {
+        let mut request = first;
+        loop {
+            let step = match send_unless_stopped(request, stop)? {
+                Ok(response) => self.device.handle_response(response, clock()),
+                Err(_) => self.device.transport_failed(clock()),
+            };
+            match step {
+                Ok(DeviceStep::Send { request: next }) => request = next,
+                Ok(DeviceStep::Finished {
+                    outcome,
+                    next_sync_at_unix,
+                    ..
+                }) => return Some(Ok((outcome, next_sync_at_unix))),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// Sends on a thread of its own, so a waiting sync never keeps the
+/// station from stopping.
+fn send_unless_stopped(
+    request: HttpRequest,
+    stop: &AtomicBool,
+) -> Option<Result<cho_core::device::HttpResponse, http::NoAnswer>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(http::send(&request));
+    });
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(answer) => return Some(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Err(http::NoAnswer("the request was lost".to_owned())));
+            }
+        }
+    }
+}
+
+/// Sleeps until `clock()` reaches `until` (at most `cap`), waking early
+/// when `stop` is set.
+fn pause_until(until: i64, cap: Duration, clock: &(dyn Fn() -> i64 + Sync), stop: &AtomicBool) {
+    let started = std::time::Instant::now();
+    while clock() < until && started.elapsed() < cap && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+impl DoorBackend for CoreBackend {
+    fn check_mrz(&self, mrz: &str, now: i64) -> Result<Check, CheckFailure> {
+        self.check(|door| door.check_mrz(mrz, now))
     }
 
     fn check_manual(
@@ -225,56 +220,73 @@ impl DoorBackend for CliBackend {
         birth_date: &str,
         now: i64,
     ) -> Result<Check, CheckFailure> {
-        if self.revoked() {
-            return Err(CheckFailure::Revoked);
-        }
-        lock(&self.door)
-            .check_manual(surname, given_names, birth_date, now)
-            .map_err(door_failure)
+        self.check(|door| door.check_manual(surname, given_names, birth_date, now))
     }
 
     fn status(&self, now: i64) -> StationStatus {
-        let status = lock(&self.door).status(now);
+        let status = self.device.status(now);
+        let list = &status.list;
         StationStatus {
-            area_id: status.area_id.or(Some(self.device.area_id)),
-            list: status.list.map(|l| ListLine {
-                version: l.header.version,
-                age_seconds: l.age_seconds,
-                outdated: l.outdated,
-            }),
-            connection: *lock(&self.connection),
+            area_id: status.area_id,
+            list: match (list.list_version, list.list_age_seconds) {
+                (Some(version), Some(age_seconds)) if list.has_list => Some(ListLine {
+                    version,
+                    age_seconds,
+                    outdated: list.outdated,
+                }),
+                _ => None,
+            },
+            connection: if status.state == EnrolmentState::Revoked {
+                Connection::Revoked
+            } else {
+                *lock(&self.connection)
+            },
         }
     }
 
-    /// Polls every `every` while online; offline, retries after 2 s, 4 s,
-    /// ... up to a minute. A revoked device stops syncing.
+    /// The waiting sync, again and again: the server answers as soon as a
+    /// newer list exists. The core says when to ask next (at once after a
+    /// held sync, later after a failure, with backoff and jitter).
     fn sync_loop(&self, stop: &AtomicBool, clock: &(dyn Fn() -> i64 + Sync)) {
-        let mut backoff = Duration::from_secs(2);
         while !stop.load(Ordering::Relaxed) {
-            let now = clock();
-            match self.round(now) {
-                Round::Done => {
-                    *lock(&self.connection) = Connection::Online { last_sync: now };
-                    backoff = Duration::from_secs(2);
-                    pause(self.every, stop);
+            let request = match self.device.start_sync(clock(), self.wait_seconds) {
+                Ok(request) => request,
+                Err(ChoError::DeviceRevoked { .. }) => return self.set(Connection::Revoked),
+                Err(_) => {
+                    self.offline();
+                    pause_until(i64::MAX, Duration::from_secs(10), clock, stop);
+                    continue;
                 }
-                Round::Failed(f) if f.exit == Exit::Revoked => {
-                    *lock(&self.connection) = Connection::Revoked;
-                    return;
+            };
+            let Some(result) = self.exchange(request, clock, stop) else {
+                return;
+            };
+            let next = match result {
+                Ok((DeviceOutcome::Revoked, _)) | Err(ChoError::DeviceRevoked { .. }) => {
+                    return self.set(Connection::Revoked);
                 }
-                Round::Failed(_) => {
-                    let mut connection = lock(&self.connection);
-                    let last_sync = match *connection {
-                        Connection::Online { last_sync } => Some(last_sync),
-                        Connection::Offline { last_sync } => last_sync,
-                        _ => None,
-                    };
-                    *connection = Connection::Offline { last_sync };
-                    drop(connection);
-                    pause(backoff, stop);
-                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                Ok((DeviceOutcome::RetryLater { .. }, next)) => {
+                    self.offline();
+                    next
                 }
-            }
+                Ok((_, next)) => {
+                    self.set(Connection::Online { last_sync: clock() });
+                    next
+                }
+                Err(ChoError::Unauthorized { .. }) => {
+                    // An unknown credential (or a proxy's 401): the list
+                    // stays usable until it is outdated; ask again later.
+                    self.set(Connection::Refused);
+                    clock().saturating_add(60)
+                }
+                Err(_) => {
+                    self.offline();
+                    clock().saturating_add(30)
+                }
+            };
+            // Never spin: at least a moment between two requests.
+            pause_until(next, Duration::from_secs(3600), clock, stop);
+            pause_until(i64::MAX, Duration::from_millis(200), clock, stop);
         }
     }
 }

@@ -30,7 +30,7 @@ use ratatui::crossterm::event::{self, Event};
 
 use crate::{Context, Failure, Outcome};
 use app::App;
-use backend::{CliBackend, DoorBackend};
+use backend::{CoreBackend, DoorBackend};
 use input::LineAssembler;
 use text::Lang;
 
@@ -56,10 +56,11 @@ pub struct StationArgs {
     #[arg(long, value_name = "PATH")]
     pub serial: Option<PathBuf>,
 
-    /// Seconds between syncs while online.
-    #[arg(long, value_name = "SECONDS", default_value_t = 15,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub sync_every: u64,
+    /// The waiting sync: the server holds each sync up to this long and
+    /// answers as soon as a newer list is published (0: plain polling).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(0..=60))]
+    pub wait: u32,
 
     /// Seconds after which a half-read MRZ is dropped.
     #[arg(long, value_name = "SECONDS", default_value_t = input::DEFAULT_PARTIAL_TIMEOUT.as_secs(),
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context, args: &StationArgs) -> Result<Outcome, Failure> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::invalid("cho-door station needs a terminal"));
     }
-    let backend = Arc::new(CliBackend::open(ctx, Duration::from_secs(args.sync_every))?);
+    let backend = Arc::new(CoreBackend::open(ctx, args.wait)?);
     // Wall time for checks: the system clock, or `--now` moving on.
     let started = Instant::now();
     let base = ctx.now;

@@ -201,6 +201,13 @@ fn status_line(app: &App, t: &Texts) -> Paragraph<'static> {
             );
             spans.push(Span::styled(format!(" {since}"), base));
         }
+        Connection::Refused => spans.push(Span::styled(
+            format!(" {} ", t.refused),
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Magenta)
+                .add_modifier(Modifier::BOLD),
+        )),
         Connection::Revoked => spans.push(Span::styled(
             format!(" {} ", t.revoked),
             Style::new()
