@@ -334,9 +334,50 @@ fn station_in_english_and_with_an_outdated_list() {
     }
     let server = TestServer::start();
     let door = enrolled_and_synced(&server);
-    let station = Station::start(&door, None, &["--lang", "en"], (100, 30));
-    station.wait_for(&["Scan the document", "ONLINE", "Area 1"]);
+    // A serial reader: a FIFO stands in for /dev/ttyUSB0.
+    let fifo_dir = tempfile::tempdir().unwrap();
+    let fifo = fifo_dir.path().join("reader");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let station = Station::start(
+        &door,
+        None,
+        &[
+            "--lang",
+            "en",
+            "--wait",
+            "1",
+            "--serial",
+            fifo.to_str().unwrap(),
+        ],
+        (100, 30),
+    );
+    station.wait_for(&["Scan the document", "ONLINE", "Area 1", "List v1"]);
     station.keep("en-idle");
+
+    // The serial reader sends a passport, lines ended by \r\n.
+    let bakker = passport("Bakker", "Bob", "900101", "300101");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .unwrap()
+        .write_all(as_reader(&bakker, "\r\n").as_bytes())
+        .unwrap();
+    station.wait_for(&["WELCOME", "18+"]);
+    station.key("Escape");
+
+    // A ban issued while the station runs reaches it in the background.
+    server.issue_ban("kroon", VENUE_KROON, ("Bakker", "Bob", "1990-01-01"));
+    server.publish();
+    station.wait_for(&["List v2"]);
+    station.type_literally(&as_reader(&bakker, "\r"));
+    station.wait_for(&["ACCESS DENIED", "Banned until"]);
+    station.key("Escape");
     let jansen = passport("Jansen", "Piet Hendrik", "940517", "300101");
     station.type_literally(&as_reader(&jansen, "\r\n"));
     station.wait_for(&["ACCESS DENIED", "Banned until", "18+"]);
