@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::checker::{self, Door, DoorError};
+use crate::counts;
 use crate::dates::{self, DateError};
 use crate::identity::{self, Identity, IdentityError, IdentityKey};
 use crate::list_format::ListError;
@@ -386,5 +387,146 @@ mod tests {
             mrz_identity_tokens(vec![0; 32], "nonsense".into(), "2026-01-01".into()),
             Err(ChoError::InvalidMrz { .. })
         ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Anonymous door counts (issue 10, contract 5).
+
+impl From<StoreError> for ChoError {
+    fn from(e: StoreError) -> Self {
+        Self::Storage {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// A verdict as the counts report names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CountedVerdict {
+    Banned,
+    PossibleMatch,
+    Welcome,
+    Outdated,
+    NoList,
+}
+
+impl From<counts::CountedVerdict> for CountedVerdict {
+    fn from(v: counts::CountedVerdict) -> Self {
+        match v {
+            counts::CountedVerdict::Banned => Self::Banned,
+            counts::CountedVerdict::PossibleMatch => Self::PossibleMatch,
+            counts::CountedVerdict::Welcome => Self::Welcome,
+            counts::CountedVerdict::Outdated => Self::Outdated,
+            counts::CountedVerdict::NoList => Self::NoList,
+        }
+    }
+}
+
+impl From<CountedVerdict> for counts::CountedVerdict {
+    fn from(v: CountedVerdict) -> Self {
+        match v {
+            CountedVerdict::Banned => Self::Banned,
+            CountedVerdict::PossibleMatch => Self::PossibleMatch,
+            CountedVerdict::Welcome => Self::Welcome,
+            CountedVerdict::Outdated => Self::Outdated,
+            CountedVerdict::NoList => Self::NoList,
+        }
+    }
+}
+
+impl From<Verdict> for counts::CountedVerdict {
+    fn from(v: Verdict) -> Self {
+        match v {
+            Verdict::Banned => Self::Banned,
+            Verdict::PossibleMatch => Self::PossibleMatch,
+            Verdict::NotBanned => Self::Welcome,
+            Verdict::ListOutdated => Self::Outdated,
+            Verdict::NoList => Self::NoList,
+        }
+    }
+}
+
+/// One row of a counts report: the running total of an hour and verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CountRow {
+    /// Unix seconds of the hour's start (UTC).
+    pub hour: i64,
+    pub verdict: CountedVerdict,
+    pub checks: u32,
+}
+
+/// `POST /api/v1/device/counts` with `body` (application/json, the device
+/// credential); after a 204 (or a 422: never taken) hand `rows` to
+/// [`DoorTally::acknowledge`].
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CountsReport {
+    pub body: String,
+    pub rows: Vec<CountRow>,
+}
+
+/// The door's anonymous tally of checks per hour and verdict, kept in the
+/// data directory (`counts.bin`). One per data directory. Sending it is
+/// the venue's choice: a door that sends nothing is fine.
+#[derive(uniffi::Object)]
+pub struct DoorTally {
+    tally: Mutex<counts::Tally>,
+}
+
+impl DoorTally {
+    fn tally(&self) -> std::sync::MutexGuard<'_, counts::Tally> {
+        // The tally is only replaced whole; a poisoned lock is still sound.
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl DoorTally {
+    #[uniffi::constructor]
+    pub fn new(data_dir: String) -> Result<Arc<Self>, ChoError> {
+        let tally = counts::Tally::open(&PathBuf::from(data_dir))?;
+        Ok(Arc::new(Self {
+            tally: Mutex::new(tally),
+        }))
+    }
+
+    /// Counts one check (call it with each `CheckResult.verdict`).
+    pub fn record(&self, verdict: Verdict, now_unix: i64) -> Result<(), ChoError> {
+        Ok(self.tally().record(verdict, now_unix)?)
+    }
+
+    /// The report of what the server has not acknowledged; `None` when
+    /// there is nothing to send.
+    pub fn pending(&self, now_unix: i64) -> Option<CountsReport> {
+        self.tally().pending(now_unix).map(|b| CountsReport {
+            body: b.json,
+            rows: b
+                .rows
+                .into_iter()
+                .map(|r| CountRow {
+                    hour: r.hour,
+                    verdict: r.verdict.into(),
+                    checks: r.checks,
+                })
+                .collect(),
+        })
+    }
+
+    /// After a 204 (or a 422) to the report holding `rows`.
+    pub fn acknowledge(&self, rows: Vec<CountRow>) -> Result<(), ChoError> {
+        let rows: Vec<counts::CountRow> = rows
+            .into_iter()
+            .map(|r| counts::CountRow {
+                hour: r.hour,
+                verdict: r.verdict.into(),
+                checks: r.checks,
+            })
+            .collect();
+        Ok(self.tally().acknowledge(&rows)?)
+    }
+
+    /// Forgets the tally (revoked, or left the area).
+    pub fn clear(&self) -> Result<(), ChoError> {
+        Ok(self.tally().clear()?)
     }
 }

@@ -414,7 +414,20 @@ impl Store {
     }
 
     fn write_atomically(&self, file: &'static str, parts: &[&[u8]]) -> Result<(), StoreError> {
-        let temp = self.path(&temp_name(file)?);
+        write_file_atomically(&self.dir, file, parts)
+    }
+}
+
+/// Writes `file` in `dir` aside, syncs it, renames it over the old one and
+/// syncs the directory: a kill at any moment leaves the old file or the
+/// new one. Shared with `counts`, which keeps its tally beside the store.
+pub(crate) fn write_file_atomically(
+    dir: &Path,
+    file: &'static str,
+    parts: &[&[u8]],
+) -> Result<(), StoreError> {
+    {
+        let temp = dir.join(temp_name(file)?);
         let mut options = OpenOptions::new();
         // create_new: never write into a file someone else made (or a
         // symlink planted under a guessed name).
@@ -432,12 +445,12 @@ impl Store {
             .and_then(|()| out.sync_all().map_err(io_error("sync", file)));
         drop(out);
         let replaced = written
-            .and_then(|()| fs::rename(&temp, self.path(file)).map_err(io_error("replace", file)));
+            .and_then(|()| fs::rename(&temp, dir.join(file)).map_err(io_error("replace", file)));
         if replaced.is_err() {
             let _ = fs::remove_file(&temp);
         }
         replaced?;
-        sync_dir(&self.dir)
+        sync_dir(dir)
     }
 }
 
@@ -468,7 +481,10 @@ fn temp_name(file: &str) -> Result<String, StoreError> {
     ))
 }
 
-fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn read_if_exists(
+    path: &Path,
+    file: &'static str,
+) -> Result<Option<Vec<u8>>, StoreError> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
