@@ -239,7 +239,7 @@ impl Tally {
             bytes.extend_from_slice(&f.checks.to_le_bytes());
             bytes.extend_from_slice(&f.acknowledged.to_le_bytes());
         }
-        store::write_file_atomically(&self.dir, COUNTS_FILE, &[&bytes])
+        store::write_atomically(&self.dir, COUNTS_FILE, &[&bytes])
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod checker;
 pub mod counts;
 pub mod dates;
+pub mod device;
 pub mod ffi;
 pub mod fingerprint;
 pub mod identity;
