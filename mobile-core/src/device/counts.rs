@@ -37,6 +37,17 @@ pub enum CountsOutcome {
 }
 
 impl DoorDevice {
+    /// Counts a check made through [`DoorDevice::with_door`] (a Rust app
+    /// such as `cho-door` that checks with the `Door` itself; checks made
+    /// through `checker()` are counted already).
+    pub fn count_check(
+        &self,
+        verdict: crate::checker::Verdict,
+        now_unix: i64,
+    ) -> Result<(), ChoError> {
+        lock(&self.tally).record(verdict, now_unix).map_err(storage)
+    }
+
     /// Forgets the tally and any report in flight (a new enrolment or a
     /// revocation: counts belong to the credential they were made under).
     pub(super) fn forget_counts(&self) -> Result<(), ChoError> {

@@ -50,6 +50,7 @@ use crate::fingerprint;
 use crate::list_format::{ListError, PUBLIC_KEY_LEN};
 use crate::store::StoreError;
 
+pub use counts::CountsOutcome;
 pub use state::STATE_FILE;
 use state::{DeviceState, Phase};
 
