@@ -251,7 +251,7 @@ fn a_new_ban_arrives_as_a_delta_and_a_new_key_epoch_is_fetched() {
     let epoch = server.rotate_key();
     let sync = door.run(&["sync"]);
     assert_eq!(sync.code, 0, "{sync:?}");
-    assert!(sync.stdout.contains("(snapshot)"), "{sync:?}");
+    assert!(sync.stdout.contains("(snapshot, new area key)"), "{sync:?}");
     let status = json(&door.run(&["status", "--json"]));
     assert_eq!(status["key_epochs"], serde_json::json!([epoch]));
     assert_eq!(status["list"]["key_epoch"], epoch);

@@ -163,8 +163,8 @@ pub enum DeviceOutcome {
         key_epoch: u32,
         server_url: String,
     },
-    /// 304: the device holds the latest list (none if `list_version` is
-    /// empty... which only a server without a list would say).
+    /// 304: the device holds the latest list (`list_version`: the one in
+    /// force).
     UpToDate { list_version: Option<u64> },
     /// 404 `no_list`: the server has published nothing for the area yet.
     NothingPublished,
