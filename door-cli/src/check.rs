@@ -129,6 +129,12 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Failure> {
             } => door.check_manual(&surname, &given_names, &birth_date, ctx.now),
         }
         .map_err(check_error)?;
+        // The anonymous tally (numbers per hour and verdict, nothing
+        // else); `cho-door sync --send-counts` sends it. A tally that
+        // cannot be written never stops a check.
+        if device.count_check(check.verdict, ctx.now).is_err() {
+            term::warn("warning: the check could not be counted in the anonymous tally");
+        }
         warnings(door, ctx.now);
         let stdout = if args.json {
             json_verdict(&check)

@@ -156,6 +156,11 @@ enum Command {
         /// line per version, until Ctrl-C or SIGTERM.
         #[arg(long)]
         follow: bool,
+        /// Also send the door's anonymous counts (checks per hour and
+        /// verdict; no names, tokens or single checks) after each sync.
+        /// The venue's choice: without it nothing is sent.
+        #[arg(long)]
+        send_counts: bool,
     },
     /// Check a person against the list in force, offline.
     Check(CheckArgs),
@@ -240,11 +245,16 @@ fn main() -> ExitCode {
                 },
             ),
         ),
-        Command::Sync { json, follow: true } => (json, follow(&context, json)),
+        Command::Sync {
+            json,
+            follow: true,
+            send_counts,
+        } => (json, follow(&context, json, send_counts)),
         Command::Sync {
             json,
             follow: false,
-        } => (json, sync::sync(&context, json)),
+            send_counts,
+        } => (json, sync::sync(&context, json, send_counts)),
         Command::Check(args) => (args.json, check::run(&context, &args)),
         Command::Status { json } => (json, status::run(&context, json)),
         Command::Station(args) => (false, station::run(&context, &args)),
@@ -270,13 +280,13 @@ fn main() -> ExitCode {
 
 /// `sync --follow` until Ctrl-C or SIGTERM: the signals only raise a flag,
 /// which the loop reads between (and during) requests.
-fn follow(context: &Context, json: bool) -> Result<Outcome, Failure> {
+fn follow(context: &Context, json: bool, send_counts: bool) -> Result<Outcome, Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone())
             .map_err(|e| Failure::other("signal", format!("cannot watch for Ctrl-C: {e}")))?;
     }
-    sync::follow(context, json, &stop)
+    sync::follow(context, json, send_counts, &stop)
 }
 
 /// Reports a command-line error. Clap's own message is used only where it

@@ -8,7 +8,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use cho_core::device::{
-    DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest, ListKind,
+    CountsOutcome, DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest, ListKind,
 };
 use serde_json::json;
 
@@ -225,7 +225,42 @@ fn enrolled(ctx: &Context) -> Result<Arc<DoorDevice>, Failure> {
     Ok(device)
 }
 
-pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
+/// Sends the anonymous counts the server has not acknowledged (after a
+/// sync, with `--send-counts`). Only a revocation is an error: counts are
+/// optional, so anything else is a warning and the counts go next time.
+fn send_counts(device: &DoorDevice, now: i64) -> Result<(), Failure> {
+    let request = match device.start_counts(now) {
+        Ok(Some(request)) => request,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            term::warn(&format!("warning: the counts were not sent: {e}"));
+            return Ok(());
+        }
+    };
+    let outcome = match http::send(&request) {
+        Ok(response) => device.handle_counts_response(response, now),
+        Err(http::NoAnswer(why)) => {
+            term::warn(&format!(
+                "warning: the counts were not sent (no answer: {why}); they go with the next sync"
+            ));
+            return Ok(());
+        }
+    };
+    match outcome {
+        Ok(CountsOutcome::Sent { .. }) => {}
+        Ok(CountsOutcome::Revoked) => return Err(device::revoked()),
+        Ok(CountsOutcome::Dropped { rows, reason }) => term::warn(&format!(
+            "warning: the server refused {rows} counts ({reason}); they are given up"
+        )),
+        Ok(CountsOutcome::RetryLater { reason }) => term::warn(&format!(
+            "warning: {reason}; the counts go with the next sync"
+        )),
+        Err(e) => term::warn(&format!("warning: the counts were not sent: {e}")),
+    }
+    Ok(())
+}
+
+pub fn sync(ctx: &Context, json: bool, counts: bool) -> Result<Outcome, Failure> {
     let device = enrolled(ctx)?;
     let request = device.start_sync(ctx.now, 0).map_err(device::failure)?;
     let now = || ctx.now;
@@ -233,6 +268,16 @@ pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
     let Some(finished) = exchange(&device, request, &now, None)? else {
         return Err(Failure::other("stopped", "stopped"));
     };
+    if counts
+        && matches!(
+            finished.outcome,
+            DeviceOutcome::UpToDate { .. }
+                | DeviceOutcome::NothingPublished
+                | DeviceOutcome::Updated { .. }
+        )
+    {
+        send_counts(&device, ctx.now)?;
+    }
     let status = device.status(ctx.now).list;
     let list_line = match status.list_version {
         Some(version) => format!("list version {version}, {}", entries(status.entry_count)),
@@ -305,7 +350,12 @@ pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
 /// `cho-door sync --follow`: waits for each new version (the waiting sync,
 /// 60 s at a time) and applies it, one line per version, until Ctrl-C or
 /// SIGTERM. Transient failures wait for the core's retry time.
-pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, Failure> {
+pub fn follow(
+    ctx: &Context,
+    json: bool,
+    counts: bool,
+    stop: &AtomicBool,
+) -> Result<Outcome, Failure> {
     let device = enrolled(ctx)?;
     let server = device.status(ctx.now).server_url.unwrap_or_default();
     // The clock moves on while following: `--now` (tests) plus the time
@@ -321,6 +371,12 @@ pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, F
         let Some(finished) = exchange(&device, request, &now, Some(stop))? else {
             break;
         };
+        let synced = matches!(
+            finished.outcome,
+            DeviceOutcome::UpToDate { .. }
+                | DeviceOutcome::NothingPublished
+                | DeviceOutcome::Updated { .. }
+        );
         match finished.outcome {
             DeviceOutcome::Updated {
                 list_version,
@@ -352,6 +408,9 @@ pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, F
             DeviceOutcome::UpToDate { .. }
             | DeviceOutcome::NothingPublished
             | DeviceOutcome::Enrolled { .. } => {}
+        }
+        if counts && synced {
+            send_counts(&device, now())?;
         }
         // Until the next sync is due (at once when the server holds syncs).
         while now() < finished.next_sync_at {

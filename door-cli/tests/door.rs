@@ -277,19 +277,11 @@ fn a_revoked_device_is_refused_and_can_enrol_again() {
     // proxy's 401 would empty working doors): the list stays until it is
     // outdated. The wipe itself is proven against a fake server in
     // tests/fake_server.rs.
-    let code = json(&sync)["error"]["code"].as_str().unwrap().to_owned();
-    match code.as_str() {
-        "revoked" => {
-            assert_eq!(door.check_manual(JANSEN, &[]).code, 13, "wiped");
-            let status = door.run(&["status"]);
-            assert!(status.stdout.contains("REVOKED"), "{status:?}");
-        }
-        "unknown_device" => {
-            assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
-            assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
-        }
-        other => panic!("unexpected error code {other}: {sync:?}"),
-    }
+    // This server says `device_revoked` (contract 3): the door wipes.
+    assert_eq!(json(&sync)["error"]["code"], "revoked", "{sync:?}");
+    assert_eq!(door.check_manual(JANSEN, &[]).code, 13, "wiped");
+    let status = door.run(&["status"]);
+    assert!(status.stdout.contains("REVOKED"), "{status:?}");
     let sync = door.run(&["sync"]);
     assert_eq!(sync.code, 4, "{sync:?}");
 
@@ -520,4 +512,39 @@ fn a_signing_key_announcement_is_followed_and_pinned() {
     assert_eq!(again.code, 0, "{again:?}");
     assert!(again.stdout.contains("up to date"), "{again:?}");
     assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
+}
+
+#[test]
+fn checks_are_counted_and_sent_only_with_send_counts() {
+    let server = TestServer::start();
+    let door = DoorCli::new();
+    assert_eq!(door.enrol(&server, "kroon", VENUE_KROON).code, 0);
+    server.publish();
+    assert_eq!(door.run(&["sync"]).code, 0);
+    assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
+    assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
+    // Without --send-counts nothing flows back.
+    assert_eq!(door.run(&["sync"]).code, 0);
+    assert_eq!(server.checks_tonight("kroon")[0]["total"], 0);
+    let sync = door.run(&["sync", "--send-counts"]);
+    assert_eq!(sync.code, 0, "{sync:?}");
+    assert!(sync.stderr.is_empty(), "{sync:?}");
+    let tonight = &server.checks_tonight("kroon")[0];
+    assert_eq!(tonight["welcome"], 2, "{tonight}");
+    assert_eq!(tonight["total"], 2, "{tonight}");
+    // The tally on disk holds numbers only: no name, no birth date.
+    for (path, bytes) in door.stored_files() {
+        assert!(
+            !contains_ignoring_case(&bytes, STRANGER.0)
+                && !contains_ignoring_case(&bytes, STRANGER.2),
+            "{}",
+            path.display()
+        );
+    }
+    // A revoked door learns it from the counts too, and wipes.
+    assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
+    server.revoke_device("kroon", door.device_id());
+    let sync = door.run(&["sync", "--send-counts"]);
+    assert_eq!(sync.code, 4, "{sync:?}");
+    assert_eq!(server.checks_tonight("kroon")[0]["total"], 2);
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::checker::{self, Door, DoorError};
+use crate::counts;
 use crate::dates::{self, DateError};
 use crate::identity::{self, Identity, IdentityError, IdentityKey};
 use crate::list_format::ListError;
@@ -280,12 +281,30 @@ fn export_tokens(identity: &Identity, key: &IdentityKey) -> Vec<IdentityToken> {
 #[derive(uniffi::Object)]
 pub struct DoorChecker {
     door: Arc<Mutex<Option<Door>>>,
+    /// The device's anonymous tally (`counts`): each check's verdict is
+    /// counted there. A checker opened on its own counts nothing.
+    tally: Option<Arc<Mutex<counts::Tally>>>,
 }
 
 impl DoorChecker {
-    /// A checker on the store a `DoorDevice` holds.
-    pub(crate) fn sharing(door: Arc<Mutex<Option<Door>>>) -> Arc<Self> {
-        Arc::new(Self { door })
+    /// A checker on the store a `DoorDevice` holds, counting into its tally.
+    pub(crate) fn sharing(
+        door: Arc<Mutex<Option<Door>>>,
+        tally: Arc<Mutex<counts::Tally>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            door,
+            tally: Some(tally),
+        })
+    }
+
+    /// Counts a check's verdict. A tally that cannot be written never
+    /// stops a check: the counts are optional, the verdict is not.
+    fn count(&self, check: &checker::Check, now: i64) {
+        if let Some(tally) = &self.tally {
+            let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = tally.record(check.verdict, now);
+        }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Door>> {
@@ -316,6 +335,7 @@ impl DoorChecker {
         let door = Door::open(&PathBuf::from(data_dir), &trusted_public_key)?;
         Ok(Arc::new(Self {
             door: Arc::new(Mutex::new(Some(door))),
+            tally: None,
         }))
     }
 
@@ -355,7 +375,9 @@ impl DoorChecker {
     }
 
     pub fn check_mrz(&self, mrz: String, now_unix: i64) -> Result<CheckResult, ChoError> {
-        self.with_door(|door| Ok(export_check(door.check_mrz(&mrz, now_unix)?)))
+        let check = self.with_door(|door| Ok(door.check_mrz(&mrz, now_unix)?))?;
+        self.count(&check, now_unix);
+        Ok(export_check(check))
     }
 
     /// Birth date as `YYYY-MM-DD`; names as printed, diacritics welcome.
@@ -366,14 +388,11 @@ impl DoorChecker {
         birth_date: String,
         now_unix: i64,
     ) -> Result<CheckResult, ChoError> {
-        self.with_door(|door| {
-            Ok(export_check(door.check_manual(
-                &surname,
-                &given_names,
-                &birth_date,
-                now_unix,
-            )?))
-        })
+        let check = self.with_door(|door| {
+            Ok(door.check_manual(&surname, &given_names, &birth_date, now_unix)?)
+        })?;
+        self.count(&check, now_unix);
+        Ok(export_check(check))
     }
 
     pub fn status(&self, now_unix: i64) -> ListStatus {

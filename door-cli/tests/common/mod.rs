@@ -226,6 +226,23 @@ impl TestServer {
         assert_eq!(status, 201, "{body}");
     }
 
+    /// The owner's view of each door phone's checks tonight (contract 5).
+    pub fn checks_tonight(&self, owner: &str) -> Vec<serde_json::Value> {
+        let token = self.login(owner);
+        let (status, body) = self.request(
+            "GET",
+            &format!("/api/v1/areas/{AREA}/devices"),
+            Some(&token),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["checks_tonight"].clone())
+            .collect()
+    }
+
     pub fn revoke_device(&self, owner: &str, device_id: i64) {
         let token = self.login(owner);
         let (status, body) = self.request(
