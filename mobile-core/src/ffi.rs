@@ -34,6 +34,37 @@ pub enum ChoError {
     /// The data directory could not be read or written.
     #[error("storage error: {reason}")]
     Storage { reason: String },
+    /// The device protocol needs an enrolment first.
+    #[error("not enrolled: {reason}")]
+    NotEnrolled { reason: String },
+    /// The server revoked this device; it is wiped. Enrol again.
+    #[error("device revoked: {reason}")]
+    DeviceRevoked { reason: String },
+    /// `persist = false`: hand the credential back from the platform
+    /// keystore (`DoorDevice::set_credential`) first.
+    #[error("credential missing: {reason}")]
+    CredentialMissing { reason: String },
+    /// Plain http to another machine than this one: use https.
+    #[error("insecure server URL: {reason}")]
+    InsecureServer { reason: String },
+    /// The enrolment answer's signing key does not match the fingerprint
+    /// given with the code: nothing was changed.
+    #[error("signing key mismatch: {reason}")]
+    SigningKeyMismatch { reason: String },
+    /// The server refused the enrolment code (unknown, used or expired);
+    /// an enrolment in force is untouched.
+    #[error("enrolment code refused: {reason}")]
+    CodeRefused { reason: String },
+    /// The server does not know the device credential (a plain 401): not
+    /// wiped; enrol again.
+    #[error("credential refused: {reason}")]
+    Unauthorized { reason: String },
+    /// The server answered with an unexpected status.
+    #[error("server refused (HTTP {status}): {reason}")]
+    ServerRefused { status: u16, reason: String },
+    /// The server's answer could not be read.
+    #[error("bad answer: {reason}")]
+    BadAnswer { reason: String },
 }
 
 impl From<MrzError> for ChoError {
@@ -242,16 +273,34 @@ fn export_tokens(identity: &Identity, key: &IdentityKey) -> Vec<IdentityToken> {
 
 /// The offline door check: one per data directory. Safe to share between
 /// threads; calls are serialised.
+///
+/// A `DoorDevice` hands out one on its own store (`checker()`): before
+/// the device is enrolled it has no store, and every call but `status`
+/// says so.
 #[derive(uniffi::Object)]
 pub struct DoorChecker {
-    door: Mutex<Door>,
+    door: Arc<Mutex<Option<Door>>>,
 }
 
 impl DoorChecker {
-    fn door(&self) -> std::sync::MutexGuard<'_, Door> {
+    /// A checker on the store a `DoorDevice` holds.
+    pub(crate) fn sharing(door: Arc<Mutex<Option<Door>>>) -> Arc<Self> {
+        Arc::new(Self { door })
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Door>> {
         // A poisoned lock means a panic mid-call, which the lints rule out;
         // the door's state is only replaced whole, so it is still consistent.
         self.door.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn with_door<T>(&self, f: impl FnOnce(&mut Door) -> Result<T, ChoError>) -> Result<T, ChoError> {
+        match self.slot().as_mut() {
+            Some(door) => f(door),
+            None => Err(ChoError::NotEnrolled {
+                reason: "this device is not enrolled".to_owned(),
+            }),
+        }
     }
 }
 
@@ -263,7 +312,7 @@ impl DoorChecker {
     pub fn new(data_dir: String, trusted_public_key: Vec<u8>) -> Result<Arc<Self>, ChoError> {
         let door = Door::open(&PathBuf::from(data_dir), &trusted_public_key)?;
         Ok(Arc::new(Self {
-            door: Mutex::new(door),
+            door: Arc::new(Mutex::new(Some(door))),
         }))
     }
 
@@ -279,27 +328,31 @@ impl DoorChecker {
     ) -> Result<(), ChoError> {
         // The foreign side's copy is its own; this one is wiped on return.
         let key = zeroize::Zeroizing::new(key);
-        Ok(self.door().set_area_key(area_id, epoch, &key, persist)?)
+        self.with_door(|door| Ok(door.set_area_key(area_id, epoch, &key, persist)?))
     }
 
     /// Verifies and applies a snapshot or delta. On error the list in force
     /// stays as it was. `now_unix` is the device clock: a list issued more
     /// than 5 minutes after it is refused (and the status says so).
     pub fn apply_update(&self, bytes: Vec<u8>, now_unix: i64) -> Result<ListStatus, ChoError> {
-        let mut door = self.door();
-        door.apply_update(bytes, now_unix)?;
-        Ok(export_status(&door, now_unix))
+        self.with_door(|door| {
+            door.apply_update(bytes, now_unix)?;
+            Ok(export_status(door, now_unix))
+        })
     }
 
     /// The 32-byte list-signing key the device trusts now: the one pinned
     /// at enrolment, or the newer one a signed list announced and the
     /// device followed. Store it in place of the enrolment key.
     pub fn trusted_public_key(&self) -> Vec<u8> {
-        self.door().trusted_public_key().to_vec()
+        self.slot()
+            .as_ref()
+            .map(|door| door.trusted_public_key().to_vec())
+            .unwrap_or_default()
     }
 
     pub fn check_mrz(&self, mrz: String, now_unix: i64) -> Result<CheckResult, ChoError> {
-        Ok(export_check(self.door().check_mrz(&mrz, now_unix)?))
+        self.with_door(|door| Ok(export_check(door.check_mrz(&mrz, now_unix)?)))
     }
 
     /// Birth date as `YYYY-MM-DD`; names as printed, diacritics welcome.
@@ -310,21 +363,26 @@ impl DoorChecker {
         birth_date: String,
         now_unix: i64,
     ) -> Result<CheckResult, ChoError> {
-        Ok(export_check(self.door().check_manual(
-            &surname,
-            &given_names,
-            &birth_date,
-            now_unix,
-        )?))
+        self.with_door(|door| {
+            Ok(export_check(door.check_manual(
+                &surname,
+                &given_names,
+                &birth_date,
+                now_unix,
+            )?))
+        })
     }
 
     pub fn status(&self, now_unix: i64) -> ListStatus {
-        export_status(&self.door(), now_unix)
+        match self.slot().as_ref() {
+            Some(door) => export_status(door, now_unix),
+            None => empty_status(),
+        }
     }
 
     /// Deletes the list and keys from the device (left the area, revoked).
     pub fn wipe(&self) -> Result<(), ChoError> {
-        Ok(self.door().wipe()?)
+        self.with_door(|door| Ok(door.wipe()?))
     }
 }
 
@@ -346,7 +404,26 @@ fn export_check(c: checker::Check) -> CheckResult {
     }
 }
 
-fn export_status(door: &Door, now: i64) -> ListStatus {
+/// The status of a device without a store (not enrolled).
+pub(crate) fn empty_status() -> ListStatus {
+    ListStatus {
+        area_id: None,
+        key_epochs: Vec::new(),
+        has_list: false,
+        list_version: None,
+        key_epoch: None,
+        issued_at_unix: None,
+        list_age_seconds: None,
+        max_age_seconds: None,
+        outdated: false,
+        entry_count: 0,
+        clock_behind_seconds: None,
+        stored_list_refused: None,
+        list_ahead_of_clock_seconds: None,
+    }
+}
+
+pub(crate) fn export_status(door: &Door, now: i64) -> ListStatus {
     let s = door.status(now);
     ListStatus {
         area_id: s.area_id,

@@ -7,6 +7,7 @@
 
 pub mod checker;
 pub mod dates;
+pub mod device;
 pub mod ffi;
 pub mod fingerprint;
 pub mod identity;

@@ -414,31 +414,44 @@ impl Store {
     }
 
     fn write_atomically(&self, file: &'static str, parts: &[&[u8]]) -> Result<(), StoreError> {
-        let temp = self.path(&temp_name(file)?);
-        let mut options = OpenOptions::new();
-        // create_new: never write into a file someone else made (or a
-        // symlink planted under a guessed name).
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut out: File = options.open(&temp).map_err(io_error("create", file))?;
-        let written = parts
-            .iter()
-            .try_for_each(|part| out.write_all(part))
-            .map_err(io_error("write", file))
-            .and_then(|()| out.sync_all().map_err(io_error("sync", file)));
-        drop(out);
-        let replaced = written
-            .and_then(|()| fs::rename(&temp, self.path(file)).map_err(io_error("replace", file)));
-        if replaced.is_err() {
-            let _ = fs::remove_file(&temp);
-        }
-        replaced?;
-        sync_dir(&self.dir)
+        write_atomically(&self.dir, file, parts)
     }
+}
+
+/// Writes `file` in `dir` through a uniquely named temporary file that is
+/// synced and renamed over the old one, then syncs the directory: a crash
+/// or kill at any moment leaves the old file or the new one. Mode 0600.
+/// Shared with the device state (`crate::device`), which keeps the same
+/// habits.
+pub(crate) fn write_atomically(
+    dir: &Path,
+    file: &'static str,
+    parts: &[&[u8]],
+) -> Result<(), StoreError> {
+    let temp = dir.join(temp_name(file)?);
+    let mut options = OpenOptions::new();
+    // create_new: never write into a file someone else made (or a
+    // symlink planted under a guessed name).
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut out: File = options.open(&temp).map_err(io_error("create", file))?;
+    let written = parts
+        .iter()
+        .try_for_each(|part| out.write_all(part))
+        .map_err(io_error("write", file))
+        .and_then(|()| out.sync_all().map_err(io_error("sync", file)));
+    drop(out);
+    let replaced =
+        written.and_then(|()| fs::rename(&temp, dir.join(file)).map_err(io_error("replace", file)));
+    if replaced.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    replaced?;
+    sync_dir(dir)
 }
 
 fn list_prefix(kind: u8, count: u64) -> Vec<u8> {
@@ -468,7 +481,7 @@ fn temp_name(file: &str) -> Result<String, StoreError> {
     ))
 }
 
-fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -476,7 +489,7 @@ fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, St
     }
 }
 
-fn remove_if_exists(path: &Path, file: &'static str) -> Result<(), StoreError> {
+pub(crate) fn remove_if_exists(path: &Path, file: &'static str) -> Result<(), StoreError> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -486,7 +499,7 @@ fn remove_if_exists(path: &Path, file: &'static str) -> Result<(), StoreError> {
 
 /// Makes a rename durable: without syncing the directory a power cut may
 /// forget it.
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         File::open(dir)
