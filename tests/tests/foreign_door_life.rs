@@ -430,7 +430,12 @@ struct Program {
 
 impl Program {
     fn start(launcher: &Launcher, store: &Path) -> Self {
-        let runs = fs::read_dir(&launcher.work).map_or(0, Iterator::count);
+        let runs = fs::read_dir(&launcher.work).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "transcript"))
+                .count()
+        });
         let stderr_file = launcher.work.join(format!("program-{runs}.stderr"));
         let transcript_file = launcher.work.join(format!("program-{runs}.transcript"));
         let mut child = (launcher.command)()
