@@ -10,7 +10,9 @@ use cho_core::checker::{Check, Door, DoorError, Verdict};
 use cho_core::dates;
 use serde_json::json;
 
-use crate::device::Device;
+use cho_core::device::EnrolmentState;
+
+use crate::device;
 use crate::term::{self, Colour, Paint};
 use crate::{CheckArgs, Context, Exit, Failure, Outcome};
 
@@ -105,26 +107,38 @@ fn check_error(e: DoorError) -> Failure {
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome, Failure> {
     let person = person(args)?;
-    let device = Device::require(&ctx.data_dir)?;
-    let door = device.open_door(&ctx.data_dir)?;
-    let check = match person {
-        Person::Mrz(text) => door.check_mrz(&text, ctx.now),
-        Person::Manual {
-            surname,
-            given_names,
-            birth_date,
-        } => door.check_manual(&surname, &given_names, &birth_date, ctx.now),
+    let dir = &ctx.data_dir;
+    if !device::has_state(dir) {
+        return Err(device::not_enrolled(dir));
     }
-    .map_err(check_error)?;
-    warnings(&door, ctx.now);
-    let stdout = if args.json {
-        json_verdict(&check)
-    } else {
-        human(&check, &door, ctx.now, Paint::for_stdout())
-    };
-    Ok(Outcome {
-        stdout,
-        exit: exit_code(check.verdict),
+    let device = device::open(dir)?;
+    if device.status(ctx.now).state == EnrolmentState::Revoked {
+        term::warn(&format!(
+            "warning: this door was revoked by the server and wiped: enrol again with a new code ({})",
+            device::ENROL_HINT
+        ));
+    }
+    device.with_door(|door| {
+        let door = door.ok_or_else(|| device::not_enrolled(dir))?;
+        let check = match person {
+            Person::Mrz(text) => door.check_mrz(&text, ctx.now),
+            Person::Manual {
+                surname,
+                given_names,
+                birth_date,
+            } => door.check_manual(&surname, &given_names, &birth_date, ctx.now),
+        }
+        .map_err(check_error)?;
+        warnings(door, ctx.now);
+        let stdout = if args.json {
+            json_verdict(&check)
+        } else {
+            human(&check, door, ctx.now, Paint::for_stdout())
+        };
+        Ok(Outcome {
+            stdout,
+            exit: exit_code(check.verdict),
+        })
     })
 }
 

@@ -1,154 +1,95 @@
-//! The enrolment as this door keeps it: `device.json` in the data
-//! directory, mode 0600. It holds the server URL, the device id and
-//! credential (a secret, no personal data), the area id and the pinned list
-//! signing key. The area keys and the list are kept by `cho_core`'s store in
-//! the same directory.
+//! Opening the door's data directory and saying what went wrong. The
+//! enrolment, the credential, the pinned key and the retry state are kept
+//! by `cho_core::device` (`device.bin` beside the store), not here.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cho_core::checker::Door;
-use serde::{Deserialize, Serialize};
+use cho_core::device::{DoorDevice, STATE_FILE};
+use cho_core::ffi::ChoError;
 
-use crate::Failure;
+use crate::{Exit, Failure};
 
-pub const DEVICE_FILE: &str = "device.json";
+/// What the cho-door before the core's device protocol kept.
+const OLD_DEVICE_FILE: &str = "device.json";
 
-/// No `Debug`: the credential must not end up in a log line.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Device {
-    pub server_url: String,
-    pub device_id: i64,
-    pub area_id: u64,
-    pub credential: String,
-    /// The list-signing public key received at enrolment (base64url, no
-    /// padding): every list must verify against it.
-    pub signing_public_key: String,
-}
+pub const ENROL_HINT: &str = "cho-door enrol 'cho-enrol:...' (or URL CODE --fingerprint ABCD-EFGH-JKLM)";
 
-fn path(dir: &Path) -> PathBuf {
-    dir.join(DEVICE_FILE)
-}
-
-fn storage_error(action: &str, e: &io::Error) -> Failure {
-    Failure::other("storage", format!("cannot {action} {DEVICE_FILE}: {e}"))
-}
-
-impl Device {
-    /// The enrolment in `dir`, if there is one.
-    pub fn load(dir: &Path) -> Result<Option<Self>, Failure> {
-        let bytes = match fs::read(path(dir)) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(storage_error("read", &e)),
-        };
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            Failure::other(
-                "storage",
-                format!(
-                    "{} is damaged ({e}): enrol again with --force",
-                    path(dir).display()
-                ),
-            )
-        })
-    }
-
-    /// The enrolment in `dir`, or the advice to enrol.
-    pub fn require(dir: &Path) -> Result<Self, Failure> {
-        Self::load(dir)?.ok_or_else(|| {
-            Failure::other(
-                "not_enrolled",
-                format!(
-                    "this door is not enrolled (no {} in {}): run `cho-door enrol URL CODE` first",
-                    DEVICE_FILE,
-                    dir.display()
-                ),
-            )
-        })
-    }
-
-    /// Writes `device.json` readable by this user only, to a temporary file
-    /// that is synced and renamed: a crash leaves the old file or the new.
-    pub fn save(&self, dir: &Path) -> Result<(), Failure> {
-        let mut json = serde_json::to_vec_pretty(self)
-            .map_err(|e| Failure::other("storage", format!("cannot encode {DEVICE_FILE}: {e}")))?;
-        json.push(b'\n');
-        let temp = dir.join(format!("{DEVICE_FILE}.tmp"));
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
-            .open(&temp)
-            .map_err(|e| storage_error("create", &e))?;
-        file.write_all(&json)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| storage_error("write", &e))?;
-        drop(file);
-        fs::rename(&temp, path(dir)).map_err(|e| storage_error("replace", &e))?;
-        #[cfg(unix)]
-        {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| storage_error("sync the directory of", &e))?;
-        }
-        Ok(())
-    }
-
-    pub fn remove(dir: &Path) -> Result<(), Failure> {
-        match fs::remove_file(path(dir)) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(storage_error("remove", &e)),
-        }
-    }
-
-    pub fn public_key(&self) -> Result<Vec<u8>, Failure> {
-        URL_SAFE_NO_PAD
-            .decode(&self.signing_public_key)
-            .map_err(|_| {
-                Failure::other(
-                    "storage",
-                    format!("{DEVICE_FILE} holds no valid signing key: enrol again with --force"),
-                )
-            })
-    }
-
-    /// Opens the door's store with the pinned signing key.
-    pub fn open_door(&self, dir: &Path) -> Result<Door, Failure> {
-        open_door(dir, &self.public_key()?)
-    }
-}
-
-pub fn open_door(dir: &Path, public_key: &[u8]) -> Result<Door, Failure> {
-    Door::open(dir, public_key).map_err(|e| {
-        Failure::other(
+/// Opens the data directory (created, readable by this user only).
+pub fn open(dir: &Path) -> Result<Arc<DoorDevice>, Failure> {
+    DoorDevice::open(dir.display().to_string()).map_err(|e| match e {
+        ChoError::Storage { reason } => Failure::other(
             "storage",
-            format!("cannot open the door store in {}: {e}", dir.display()),
-        )
+            format!("cannot open the data directory {}: {reason}", dir.display()),
+        ),
+        e => failure(e),
     })
 }
 
-/// Creates the data directory, readable by this user only.
-pub fn create_dir(dir: &Path) -> Result<(), Failure> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|e| {
-        Failure::other(
-            "storage",
-            format!("cannot create the data directory {}: {e}", dir.display()),
+/// Whether `dir` holds an enrolment at all (without creating anything).
+pub fn has_state(dir: &Path) -> bool {
+    dir.join(STATE_FILE).exists()
+}
+
+/// The advice for a directory without an enrolment.
+pub fn not_enrolled(dir: &Path) -> Failure {
+    let message = if dir.join(OLD_DEVICE_FILE).exists() {
+        format!(
+            "{} holds an enrolment of an older cho-door, without the key fingerprint check: enrol again: {ENROL_HINT}",
+            dir.display()
         )
+    } else {
+        format!(
+            "this door is not enrolled (nothing in {}): run {ENROL_HINT} first",
+            dir.display()
+        )
+    };
+    Failure::other("not_enrolled", message)
+}
+
+/// The failure for an error of the core. Its reasons hold no personal data
+/// and no credential.
+pub fn failure(e: ChoError) -> Failure {
+    let message = e.to_string();
+    match e {
+        ChoError::InvalidMrz { .. } | ChoError::InvalidInput { .. } => Failure::invalid(message),
+        ChoError::InsecureServer { .. } => Failure::new(Exit::Usage, "insecure_server", message),
+        ChoError::CodeRefused { .. } => Failure::new(Exit::Usage, "code_refused", message),
+        ChoError::SigningKeyMismatch { .. } => Failure::other("key_mismatch", message),
+        ChoError::ListRejected { .. } => Failure::other(
+            "list_refused",
+            format!("the server's list was refused ({message}); the list in force stays"),
+        ),
+        ChoError::AreaKeyMissing { .. } => Failure::other("area_key_missing", message),
+        ChoError::Storage { .. } | ChoError::CredentialMissing { .. } => {
+            Failure::other("storage", message)
+        }
+        ChoError::NotEnrolled { .. } => Failure::other(
+            "not_enrolled",
+            format!("this door is not enrolled: run {ENROL_HINT} first"),
+        ),
+        ChoError::DeviceRevoked { .. } => Failure::new(
+            Exit::Revoked,
+            "revoked",
+            format!(
+                "this door was revoked by the server: its keys, list and credential are wiped; enrol again with a new code ({ENROL_HINT})"
+            ),
+        ),
+        ChoError::Unauthorized { .. } => Failure::new(
+            Exit::Revoked,
+            "unknown_device",
+            format!(
+                "the server does not know this door's credential: the list in force stays usable until it is outdated; enrol again with a new code (--force; {ENROL_HINT})"
+            ),
+        ),
+        ChoError::ServerRefused { .. } => Failure::other("server_refused", message),
+        ChoError::BadAnswer { .. } => Failure::other("bad_answer", message),
+    }
+}
+
+/// The failure for a device the server just revoked.
+pub fn revoked() -> Failure {
+    failure(ChoError::DeviceRevoked {
+        reason: String::new(),
     })
 }

@@ -17,6 +17,8 @@ mod term;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -95,7 +97,7 @@ pub struct Context {
     version,
     about = "The CHO door check in a terminal: enrol, sync the signed list, check a person offline",
     after_help = "Exit codes: 0 NOT BANNED / done, 10 BANNED, 11 POSSIBLE MATCH, 12 LIST OUTDATED, \
-                  13 NO LIST, 2 usage or invalid input, 4 device revoked or unknown, \
+                  13 NO LIST, 2 usage or invalid input, 4 device revoked (wiped) or unknown, \
                   5 server unreachable, 1 other errors."
 )]
 struct Cli {
@@ -125,21 +127,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Enrol this door with a one-time code from the venue owner.
+    /// Enrol this door: the owner's `cho-enrol:` link, or the server URL,
+    /// the one-time code and the key fingerprint shown beside it.
     Enrol {
-        /// The server, e.g. https://cho.example.nl
-        url: String,
-        /// The enrolment code, e.g. ABCD-EF23-GH
-        code: String,
-        /// Wipe an existing enrolment (credential, keys, list) and enrol anew.
+        /// The `cho-enrol:...` link (quote it: it holds `#` and `&`), or
+        /// the server, e.g. https://cho.example.nl (plain http only to
+        /// this machine).
+        #[arg(value_name = "LINK|URL")]
+        target: String,
+        /// The enrolment code, e.g. ABCD-EF23-GH (with a URL).
+        code: Option<String>,
+        /// The key fingerprint shown beside the code, e.g. ABCD-EFGH-JKLM
+        /// (with a URL and code).
+        #[arg(long, value_name = "FINGERPRINT")]
+        fingerprint: Option<String>,
+        /// Wipe an existing enrolment (credential, keys, list) and enrol anew,
+        /// once the server has accepted the new code.
         #[arg(long)]
         force: bool,
     },
     /// Fetch the latest signed list (a delta or a snapshot).
     Sync {
-        /// Print a JSON object instead of text.
+        /// Print a JSON object instead of text (with --follow: one per line).
         #[arg(long)]
         json: bool,
+        /// Keep waiting for new versions and apply each as it arrives, one
+        /// line per version, until Ctrl-C or SIGTERM.
+        #[arg(long)]
+        follow: bool,
     },
     /// Check a person against the list in force, offline.
     Check(CheckArgs),
@@ -205,8 +220,25 @@ fn main() -> ExitCode {
         now: cli.now.unwrap_or_else(system_now),
     };
     let (json, result) = match cli.command {
-        Command::Enrol { url, code, force } => (false, sync::enrol(&context, &url, &code, force)),
-        Command::Sync { json } => (json, sync::sync(&context, json)),
+        Command::Enrol {
+            target,
+            code,
+            fingerprint,
+            force,
+        } => (
+            false,
+            sync::enrol(
+                &context,
+                &sync::EnrolArgs {
+                    target,
+                    code,
+                    fingerprint,
+                    force,
+                },
+            ),
+        ),
+        Command::Sync { json, follow: true } => (json, follow(&context, json)),
+        Command::Sync { json, follow: false } => (json, sync::sync(&context, json)),
         Command::Check(args) => (args.json, check::run(&context, &args)),
         Command::Status { json } => (json, status::run(&context, json)),
     };
@@ -227,6 +259,18 @@ fn main() -> ExitCode {
             ExitCode::from(failure.exit as u8)
         }
     }
+}
+
+/// `sync --follow` until Ctrl-C or SIGTERM: the signals only raise a flag,
+/// which the loop reads between (and during) requests.
+fn follow(context: &Context, json: bool) -> Result<Outcome, Failure> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone()).map_err(|e| {
+            Failure::other("signal", format!("cannot watch for Ctrl-C: {e}"))
+        })?;
+    }
+    sync::follow(context, json, &stop)
 }
 
 /// Reports a command-line error. Clap's own message is used only where it

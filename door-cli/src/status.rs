@@ -3,24 +3,69 @@
 
 use serde_json::json;
 
-use crate::device::Device;
+use cho_core::device::EnrolmentState;
+
+use crate::device;
 use crate::term::{self, Colour, Paint};
 use crate::{Context, Failure, Outcome};
 
 pub fn run(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
     let dir = &ctx.data_dir;
-    let Some(device) = Device::load(dir)? else {
-        let text = if json {
-            json!({"enrolled": false, "data_dir": dir.display().to_string()}).to_string() + "\n"
+    let not_enrolled = |revoked: Option<(i64, String)>| {
+        if json {
+            json!({
+                "enrolled": false,
+                "revoked": revoked.is_some(),
+                "data_dir": dir.display().to_string(),
+            })
+            .to_string()
+                + "\n"
         } else {
-            format!(
-                "enrolled:   no (data directory {}): run `cho-door enrol URL CODE`\n",
-                dir.display()
-            )
-        };
-        return Ok(Outcome::ok(text));
+            match revoked {
+                Some((id, url)) => format!(
+                    "enrolled:   no: device {id} at {url} was REVOKED by the server; its keys, list and credential are wiped: enrol again with a new code\n"
+                ),
+                None => format!(
+                    "enrolled:   no (data directory {}): run {}\n",
+                    dir.display(),
+                    device::ENROL_HINT
+                ),
+            }
+        }
     };
-    let door = device.open_door(dir)?;
+    if !device::has_state(dir) {
+        return Ok(Outcome::ok(not_enrolled(None)));
+    }
+    let door_device = device::open(dir)?;
+    let enrolment = door_device.status(ctx.now);
+    let device_id = enrolment.device_id.unwrap_or_default();
+    let server_url = enrolment.server_url.clone().unwrap_or_default();
+    let area_id = enrolment.area_id.unwrap_or_default();
+    match enrolment.state {
+        EnrolmentState::Enrolled => {}
+        EnrolmentState::Revoked => {
+            return Ok(Outcome::ok(not_enrolled(Some((device_id, server_url)))));
+        }
+        EnrolmentState::NotEnrolled => return Ok(Outcome::ok(not_enrolled(None))),
+    }
+    door_device.with_door(|door| {
+        let Some(door) = door else {
+            return Ok(Outcome::ok(not_enrolled(None)));
+        };
+        report(ctx, door, json, &enrolment, device_id, &server_url, area_id)
+    })
+}
+
+fn report(
+    ctx: &Context,
+    door: &cho_core::checker::Door,
+    json: bool,
+    enrolment: &cho_core::device::DeviceStatus,
+    device_id: i64,
+    server_url: &str,
+    area_id: u64,
+) -> Result<Outcome, Failure> {
+    let dir = &ctx.data_dir;
     let status = door.status(ctx.now);
     let refused = door.stored_list_refused();
     if json {
@@ -39,9 +84,12 @@ pub fn run(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
         let value = json!({
             "enrolled": true,
             "data_dir": dir.display().to_string(),
-            "server_url": device.server_url,
-            "device_id": device.device_id,
-            "area_id": device.area_id,
+            "server_url": server_url,
+            "device_id": device_id,
+            "area_id": area_id,
+            "signing_key_fingerprint": enrolment.signing_key_fingerprint,
+            "failures": enrolment.failures,
+            "next_attempt_at": enrolment.next_attempt_at_unix,
             "key_epochs": status.key_epochs,
             "list": list,
             "stored_list_refused": refused,
@@ -62,8 +110,17 @@ pub fn run(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
     };
     let mut out = format!(
         "enrolled:   yes, device {} at {}\narea:       {}\nkey epochs: {epochs}\n",
-        device.device_id, device.server_url, device.area_id
+        device_id, server_url, area_id
     );
+    if let Some(fingerprint) = &enrolment.signing_key_fingerprint {
+        out.push_str(&format!("signing key: {fingerprint}\n"));
+    }
+    if enrolment.failures > 0 {
+        out.push_str(&format!(
+            "retries:    {} failed attempts in a row\n",
+            enrolment.failures
+        ));
+    }
     match &status.list {
         Some(l) => {
             out.push_str(&format!(

@@ -1,222 +1,355 @@
-//! `cho-door enrol` and `cho-door sync`.
+//! `cho-door enrol`, `cho-door sync` and `cho-door sync --follow`: the
+//! app's side of the device protocol. The core (`cho_core::device`) builds
+//! every request and decides what every answer means; this module carries
+//! the bytes (`http::send`) and prints the outcome.
 
-use cho_core::checker::{Door, DoorError};
-use cho_core::list_format::ListError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use cho_core::device::{DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest, ListKind};
 use serde_json::json;
 
-use crate::device::{self, Device};
-use crate::http::{self, ListAnswer, Server};
-use crate::{Context, Failure, Outcome, term};
+use crate::device::{self, ENROL_HINT};
+use crate::{Context, Exit, Failure, Outcome, http, term};
 
-/// Trades a one-time code for a credential and the area's keys. With
-/// `force`, an existing enrolment is wiped; that happens only once the
-/// server has accepted the new code, so a mistyped code leaves a working
-/// door as it was.
-pub fn enrol(ctx: &Context, url: &str, code: &str, force: bool) -> Result<Outcome, Failure> {
-    let dir = &ctx.data_dir;
-    if !force && dir.join(device::DEVICE_FILE).exists() {
-        let message = match Device::load(dir) {
-            Ok(Some(existing)) => format!(
-                "this door is already enrolled (device {} at {}): use --force to wipe it and enrol anew",
-                existing.device_id, existing.server_url
-            ),
-            _ => "this door holds a damaged enrolment: use --force to wipe it and enrol anew"
-                .to_owned(),
+/// `cho-door enrol`: a `cho-enrol:` link, or URL + code + fingerprint.
+pub struct EnrolArgs {
+    pub target: String,
+    pub code: Option<String>,
+    pub fingerprint: Option<String>,
+    pub force: bool,
+}
+
+/// How an exchange ended, with when to sync again.
+struct Finished {
+    outcome: DeviceOutcome,
+    next_sync_at: i64,
+    /// Why the last request got no answer, if it got none (for the
+    /// message; the core only needs to know that it failed).
+    no_answer: Option<String>,
+}
+
+/// Runs one exchange to its end: sends each request the core builds and
+/// hands it the answer. `stop` (Ctrl-C) abandons a request in flight: the
+/// core's state is written whole at each step, so nothing is half done.
+fn exchange(
+    device: &DoorDevice,
+    first: HttpRequest,
+    now: &dyn Fn() -> i64,
+    stop: Option<&AtomicBool>,
+) -> Result<Option<Finished>, Failure> {
+    let mut request = first;
+    let mut no_answer = None;
+    loop {
+        let answer = match stop {
+            None => http::send(&request),
+            Some(stop) => match send_unless_stopped(request, stop) {
+                Some(answer) => answer,
+                None => return Ok(None),
+            },
         };
-        return Err(Failure::other("already_enrolled", message));
+        let step = match answer {
+            Ok(response) => device.handle_response(response, now()),
+            Err(http::NoAnswer(why)) => {
+                no_answer = Some(why);
+                device.transport_failed(now())
+            }
+        }
+        .map_err(device::failure)?;
+        match step {
+            DeviceStep::Send { request: next } => request = next,
+            DeviceStep::Finished {
+                outcome,
+                next_sync_at_unix,
+                // Only with persist = false, which cho-door never asks for:
+                // it keeps the credential and keys in its data directory.
+                keystore: _,
+            } => {
+                return Ok(Some(Finished {
+                    outcome,
+                    next_sync_at: next_sync_at_unix,
+                    no_answer,
+                }));
+            }
+        }
     }
-    let server = Server::new(url)?;
-    let base = http::normalise_url(url)?;
-    if http::plain_http_to_remote(&base) {
-        term::warn(
-            "warning: plain http to another machine: the credential and the list cross the network unencrypted",
-        );
-    }
-    let enrolment = server.enrol(code)?;
+}
 
-    device::create_dir(dir)?;
-    // Not enrolled while the old enrolment is wiped and the new one stored:
-    // device.json is written last.
-    Device::remove(dir)?;
-    let mut door = device::open_door(dir, &enrolment.signing_public_key)?;
-    let storage = |e: DoorError| Failure::other("storage", format!("cannot store the keys: {e}"));
-    door.wipe().map_err(storage)?;
-    door.set_area_key(
-        enrolment.area_id,
-        enrolment.key_epoch,
-        &enrolment.identity_key,
-        true,
-    )
-    .map_err(storage)?;
-    let device = Device {
-        server_url: base.clone(),
-        device_id: enrolment.device_id,
-        area_id: enrolment.area_id,
-        credential: enrolment.credential,
-        signing_public_key: base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            &enrolment.signing_public_key,
-        ),
+/// Sends on a thread and waits for the answer or for `stop`.
+fn send_unless_stopped(
+    request: HttpRequest,
+    stop: &AtomicBool,
+) -> Option<Result<cho_core::device::HttpResponse, http::NoAnswer>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(http::send(&request));
+    });
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(answer) => return Some(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Err(http::NoAnswer("the request was lost".to_owned())));
+            }
+        }
+    }
+}
+
+fn kind_name(kind: ListKind) -> &'static str {
+    match kind {
+        ListKind::Snapshot => "snapshot",
+        ListKind::Delta => "delta",
+    }
+}
+
+fn entries(n: u64) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
+/// A transient failure as cho-door reports it: exit 5, the list stays.
+fn unreachable(server: &str, reason: &str, no_answer: Option<&str>, retry_in: i64) -> Failure {
+    let reason = match no_answer {
+        Some(why) => format!("{reason}: {why}"),
+        None => reason.to_owned(),
     };
-    device.save(dir)?;
-    Ok(Outcome::ok(format!(
-        "enrolled: device {} in area {} (key epoch {}) at {base}\nnext: cho-door sync\n",
-        device.device_id, device.area_id, enrolment.key_epoch
-    )))
+    Failure::new(
+        Exit::Network,
+        "network",
+        format!(
+            "cannot reach the server at {server} ({reason}); the list in force stays; try again in {retry_in} s"
+        ),
+    )
 }
 
-/// How a sync ended.
-enum Synced {
-    Current,
-    NothingPublished,
-    Updated { kind: String, retried: bool },
-}
-
-pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
+pub fn enrol(ctx: &Context, args: &EnrolArgs) -> Result<Outcome, Failure> {
     let dir = &ctx.data_dir;
-    let device = Device::require(dir)?;
-    let mut door = device.open_door(dir)?;
-    if let Some(reason) = door.stored_list_refused() {
+    let device = device::open(dir)?;
+    let status = device.status(ctx.now);
+    if status.state == EnrolmentState::Enrolled && !args.force {
+        return Err(Failure::other(
+            "already_enrolled",
+            format!(
+                "this door is already enrolled (device {} at {}): use --force to wipe it and enrol anew",
+                status.device_id.unwrap_or_default(),
+                status.server_url.unwrap_or_default()
+            ),
+        ));
+    }
+    let link = args.target.trim_start().to_ascii_lowercase().starts_with("cho-enrol:");
+    // cho-door keeps the credential and keys in its data directory (mode
+    // 0600): it has no platform keystore.
+    let request = match (link, &args.code, &args.fingerprint) {
+        (true, None, None) => device.start_enrol_link(args.target.clone(), true),
+        (true, _, _) => {
+            return Err(Failure::invalid(
+                "a cho-enrol: link carries the code and the key fingerprint: give it alone",
+            ));
+        }
+        (false, Some(code), Some(fingerprint)) => {
+            device.start_enrol(args.target.clone(), code.clone(), fingerprint.clone(), true)
+        }
+        (false, None, _) => {
+            return Err(Failure::invalid(format!(
+                "give the enrolment link, or the server URL with the code: {ENROL_HINT}"
+            )));
+        }
+        (false, Some(_), None) => {
+            return Err(Failure::invalid(
+                "give the key fingerprint shown beside the code (--fingerprint ABCD-EFGH-JKLM): \
+                 without it anyone between this door and the server could hand it their own signing key",
+            ));
+        }
+    }
+    .map_err(device::failure)?;
+    let server = request.url.trim_end_matches("/api/v1/devices/enrol").to_owned();
+    let now = || ctx.now;
+    let Some(finished) = exchange(&device, request, &now, None)? else {
+        return Err(Failure::other("stopped", "stopped"));
+    };
+    let no_answer = finished.no_answer.as_deref();
+    match finished.outcome {
+        DeviceOutcome::Enrolled {
+            device_id,
+            area_id,
+            key_epoch,
+            server_url,
+        } => Ok(Outcome::ok(format!(
+            "enrolled: device {device_id} in area {area_id} (key epoch {key_epoch}) at {server_url}\n\
+             signing key: {} (matches the fingerprint given)\nnext: cho-door sync\n",
+            device
+                .status(ctx.now)
+                .signing_key_fingerprint
+                .unwrap_or_default()
+        ))),
+        DeviceOutcome::RetryLater {
+            retry_at_unix,
+            reason,
+            ..
+        } => Err(unreachable(
+            &server,
+            &reason,
+            no_answer,
+            retry_at_unix - ctx.now,
+        )),
+        _ => Err(Failure::other("bad_answer", "the enrolment did not complete")),
+    }
+}
+
+/// Opens an enrolled door, or says why not.
+fn enrolled(ctx: &Context) -> Result<Arc<DoorDevice>, Failure> {
+    if !device::has_state(&ctx.data_dir) {
+        return Err(device::not_enrolled(&ctx.data_dir));
+    }
+    let device = device::open(&ctx.data_dir)?;
+    if let Some(reason) = device.status(ctx.now).list.stored_list_refused {
         term::warn(&format!(
             "warning: the stored list was not used ({reason}): fetching a full list"
         ));
     }
-    let server = Server::new(&device.server_url)?;
-    let synced = fetch_and_apply(&server, &device, &mut door, ctx.now)?;
-    // The door followed a new list-signing key announced by the old one:
-    // pin it in device.json too.
-    let trusted = door.trusted_public_key();
-    if device.public_key()? != trusted {
-        let device = Device {
-            signing_public_key: base64::Engine::encode(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                trusted,
-            ),
-            ..device
-        };
-        device.save(dir)?;
-    }
+    Ok(device)
+}
 
-    let status = door.status(ctx.now);
-    let list = status.list.as_ref();
-    let version = list.map(|l| l.header.version);
-    let entries = list.map(|l| l.entries);
-    let (result, kind) = match &synced {
-        Synced::Current => ("up_to_date", None),
-        Synced::NothingPublished => ("nothing_published", None),
-        Synced::Updated { kind, .. } => ("updated", Some(kind.as_str())),
+pub fn sync(ctx: &Context, json: bool) -> Result<Outcome, Failure> {
+    let device = enrolled(ctx)?;
+    let request = device.start_sync(ctx.now, 0).map_err(device::failure)?;
+    let now = || ctx.now;
+    let server = device.status(ctx.now).server_url.unwrap_or_default();
+    let Some(finished) = exchange(&device, request, &now, None)? else {
+        return Err(Failure::other("stopped", "stopped"));
+    };
+    let status = device.status(ctx.now).list;
+    let list_line = match status.list_version {
+        Some(version) => format!("list version {version}, {}", entries(status.entry_count)),
+        None => "no list".to_owned(),
+    };
+    let (result, kind, text) = match finished.outcome {
+        DeviceOutcome::UpToDate { .. } => ("up_to_date", None, format!("up to date: {list_line}\n")),
+        DeviceOutcome::NothingPublished => (
+            "nothing_published",
+            None,
+            "nothing published for this area yet: checks say NO LIST until the server publishes a list\n"
+                .to_owned(),
+        ),
+        DeviceOutcome::Updated {
+            kind,
+            retried_as_snapshot,
+            followed_signing_key,
+            fetched_area_key,
+            ..
+        } => {
+            let mut notes = vec![kind_name(kind)];
+            if retried_as_snapshot {
+                notes.push("after a refused delta");
+            }
+            if fetched_area_key {
+                notes.push("new area key");
+            }
+            if followed_signing_key {
+                notes.push("followed a new signing key");
+            }
+            (
+                "updated",
+                Some(kind_name(kind)),
+                format!("synced: {list_line} ({})\n", notes.join(", ")),
+            )
+        }
+        DeviceOutcome::Revoked => return Err(device::revoked()),
+        DeviceOutcome::RetryLater {
+            retry_at_unix,
+            reason,
+            ..
+        } => {
+            return Err(unreachable(
+                &server,
+                &reason,
+                finished.no_answer.as_deref(),
+                retry_at_unix - ctx.now,
+            ));
+        }
+        DeviceOutcome::Enrolled { .. } => {
+            return Err(Failure::other("bad_answer", "unexpected enrolment"));
+        }
     };
     let text = if json {
         json!({
             "result": result,
             "kind": kind,
-            "list_version": version,
-            "entries": entries,
-            "key_epoch": list.map(|l| l.header.key_epoch),
+            "list_version": status.list_version,
+            "entries": status.has_list.then_some(status.entry_count),
+            "key_epoch": status.key_epoch,
         })
         .to_string()
             + "\n"
     } else {
-        let list_line = match list {
-            Some(l) => format!(
-                "list version {}, {} {}",
-                l.header.version,
-                l.entries,
-                if l.entries == 1 { "entry" } else { "entries" }
-            ),
-            None => "no list".to_owned(),
-        };
-        match &synced {
-            Synced::Current => format!("up to date: {list_line}\n"),
-            Synced::NothingPublished => {
-                "nothing published for this area yet: checks say NO LIST until the server publishes a list\n"
-                    .to_owned()
-            }
-            Synced::Updated { kind, retried } => format!(
-                "synced: {list_line} ({kind}{})\n",
-                if *retried {
-                    ", after a refused delta"
-                } else {
-                    ""
-                }
-            ),
-        }
+        text
     };
     Ok(Outcome::ok(text))
 }
 
-/// Asks for what follows the version in force, fetches a new area key
-/// first when the list is of an epoch the door does not hold, and applies
-/// the update. A delta refused for a version gap or a digest mismatch is
-/// retried once as a full snapshot.
-fn fetch_and_apply(
-    server: &Server,
-    device: &Device,
-    door: &mut Door,
-    now: i64,
-) -> Result<Synced, Failure> {
-    let mut have = door.status(now).list.map_or(0, |l| l.header.version);
-    let mut retried = false;
-    // Set once a list that announced a new signing key was applied: the
-    // next request fetches what the new key signed.
-    let mut followed: Option<String> = None;
+/// `cho-door sync --follow`: waits for each new version (the waiting sync,
+/// 60 s at a time) and applies it, one line per version, until Ctrl-C or
+/// SIGTERM. Transient failures wait for the core's retry time.
+pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, Failure> {
+    let device = enrolled(ctx)?;
+    let server = device.status(ctx.now).server_url.unwrap_or_default();
+    // The clock moves on while following: `--now` (tests) plus the time
+    // since the start.
+    let started = Instant::now();
+    let now = || {
+        ctx.now
+            .saturating_add(i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX))
+    };
+    term::warn(&format!(
+        "following the list at {server} (Ctrl-C stops)"
+    ));
     loop {
-        let answer = server.list(&device.credential, have, &door.trusted_public_key())?;
-        let (kind, key_epoch, bytes) = match (answer, followed.take()) {
-            (ListAnswer::Current | ListAnswer::NothingPublished, Some(kind)) => {
-                return Ok(Synced::Updated { kind, retried });
-            }
-            (ListAnswer::Current, None) => return Ok(Synced::Current),
-            (ListAnswer::NothingPublished, None) => return Ok(Synced::NothingPublished),
-            (
-                ListAnswer::Update {
-                    kind,
-                    key_epoch,
-                    bytes,
-                },
-                _,
-            ) => (kind, key_epoch, bytes),
+        let request = device.start_sync(now(), 60).map_err(device::failure)?;
+        let Some(finished) = exchange(&device, request, &now, Some(stop))? else {
+            break;
         };
-        if let Some(epoch) = key_epoch
-            && !door.status(now).key_epochs.contains(&epoch)
-        {
-            fetch_key(server, device, door)?;
+        match finished.outcome {
+            DeviceOutcome::Updated {
+                list_version,
+                kind,
+                entries: count,
+                ..
+            } => {
+                let line = if json {
+                    json!({"list_version": list_version, "kind": kind_name(kind), "entries": count})
+                        .to_string()
+                } else {
+                    format!("list version {list_version} ({}), {}", kind_name(kind), entries(count))
+                };
+                term::write_stdout(&format!("{line}\n"));
+            }
+            DeviceOutcome::Revoked => return Err(device::revoked()),
+            DeviceOutcome::RetryLater {
+                retry_at_unix,
+                reason,
+                ..
+            } => term::warn(&format!(
+                "warning: cannot reach the server at {server} ({reason}); the list in force stays; trying again in {} s",
+                retry_at_unix - now()
+            )),
+            DeviceOutcome::UpToDate { .. }
+            | DeviceOutcome::NothingPublished
+            | DeviceOutcome::Enrolled { .. } => {}
         }
-        let key_before = door.trusted_public_key();
-        match door.apply_update(bytes, now) {
-            Ok(()) if door.trusted_public_key() != key_before => {
-                have = door.status(now).list.map_or(0, |l| l.header.version);
-                followed = Some(kind);
+        // Until the next sync is due (at once when the server holds syncs).
+        while now() < finished.next_sync_at {
+            if stop.load(Ordering::SeqCst) {
+                break;
             }
-            Ok(()) => return Ok(Synced::Updated { kind, retried }),
-            Err(DoorError::List(ListError::VersionGap { .. } | ListError::DigestMismatch))
-                if !retried && have != 0 =>
-            {
-                retried = true;
-                have = 0;
-            }
-            Err(e) => {
-                return Err(Failure::other(
-                    "list_refused",
-                    format!("the server's list was refused: {e}; the list in force stays"),
-                ));
-            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
         }
     }
-}
-
-/// After a key rotation: the area's key of the current epoch.
-fn fetch_key(server: &Server, device: &Device, door: &mut Door) -> Result<(), Failure> {
-    let key = server.key(&device.credential)?;
-    if key.area_id != device.area_id {
-        return Err(Failure::other(
-            "bad_answer",
-            format!(
-                "the server sent a key for area {}, this door is in area {}",
-                key.area_id, device.area_id
-            ),
-        ));
-    }
-    door.set_area_key(key.area_id, key.key_epoch, &key.identity_key, true)
-        .map_err(|e| Failure::other("storage", format!("cannot store the new area key: {e}")))
+    term::warn("stopped");
+    Ok(Outcome::ok(String::new()))
 }

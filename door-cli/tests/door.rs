@@ -26,9 +26,23 @@ fn enrol_sync_check_then_offline() {
     let check = door.check_manual(JANSEN, &[]);
     assert_eq!(check.code, 1, "{check:?}");
     assert!(check.stderr.contains("not enrolled"), "{check:?}");
-    let bad_code = door.run(&["enrol", &server.url, "ABCD-EFGH-JK"]);
+    let bad_code = door.run(&[
+        "enrol",
+        &server.url,
+        "ABCD-EFGH-JK",
+        "--fingerprint",
+        &server.fingerprint(),
+    ]);
     assert_eq!(bad_code.code, 2, "{bad_code:?}");
     assert!(bad_code.stderr.contains("unknown, used or expired"));
+    // No trust on first use: a code alone is not enough.
+    let code = server.enrolment_code("kroon", VENUE_KROON);
+    let no_fingerprint = door.run(&["enrol", &server.url, &code]);
+    assert_eq!(no_fingerprint.code, 2, "{no_fingerprint:?}");
+    assert!(
+        no_fingerprint.stderr.contains("--fingerprint"),
+        "{no_fingerprint:?}"
+    );
 
     // Enrol; the credential file is the user's only; a second enrolment
     // needs --force.
@@ -38,7 +52,7 @@ fn enrol_sync_check_then_offline() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(door.data_dir().join("device.json"))
+        let mode = std::fs::metadata(door.data_dir().join("device.bin"))
             .unwrap()
             .permissions()
             .mode();
@@ -247,7 +261,7 @@ fn a_new_ban_arrives_as_a_delta_and_a_new_key_epoch_is_fetched() {
 }
 
 #[test]
-fn a_revoked_device_keeps_its_list_and_can_enrol_again() {
+fn a_revoked_device_is_refused_and_can_enrol_again() {
     let server = TestServer::start();
     let door = DoorCli::new();
     assert_eq!(door.enrol(&server, "kroon", VENUE_KROON).code, 0);
@@ -255,26 +269,152 @@ fn a_revoked_device_keeps_its_list_and_can_enrol_again() {
     assert_eq!(door.run(&["sync"]).code, 0);
 
     server.revoke_device("kroon", door.device_id());
-    let sync = door.run(&["sync"]);
-    assert_eq!(sync.code, 4, "{sync:?}");
-    assert!(
-        sync.stderr.contains("device revoked or unknown"),
-        "{sync:?}"
-    );
     let sync = door.run(&["sync", "--json"]);
     assert_eq!(sync.code, 4, "{sync:?}");
-    assert_eq!(json(&sync)["error"]["code"], "revoked");
-    // The list in force stays usable.
-    assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
-    assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
+    // A server that says `device_revoked` (contract 3, branch doorapi) has
+    // the door wipe itself: checks say NO LIST, never the old list. One
+    // from before that code answers a plain 401, which must not wipe (a
+    // proxy's 401 would empty working doors): the list stays until it is
+    // outdated. The wipe itself is proven against a fake server in
+    // tests/fake_server.rs.
+    let code = json(&sync)["error"]["code"].as_str().unwrap().to_owned();
+    match code.as_str() {
+        "revoked" => {
+            assert_eq!(door.check_manual(JANSEN, &[]).code, 13, "wiped");
+            let status = door.run(&["status"]);
+            assert!(status.stdout.contains("REVOKED"), "{status:?}");
+        }
+        "unknown_device" => {
+            assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
+            assert_eq!(door.check_manual(STRANGER, &[]).code, 0);
+        }
+        other => panic!("unexpected error code {other}: {sync:?}"),
+    }
+    let sync = door.run(&["sync"]);
+    assert_eq!(sync.code, 4, "{sync:?}");
 
     // A new code, with --force, makes it a door again.
-    let code = server.enrolment_code("kroon", VENUE_KROON);
-    let enrol = door.run(&["enrol", "--force", &server.url, &code]);
+    let enrol = door.run(&[
+        "enrol",
+        "--force",
+        &server.enrolment_link("kroon", VENUE_KROON),
+    ]);
     assert_eq!(enrol.code, 0, "{enrol:?}");
     assert_eq!(door.check_manual(JANSEN, &[]).code, 13, "wiped");
     assert_eq!(door.run(&["sync"]).code, 0);
     assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
+}
+
+#[test]
+fn enrolment_by_link_and_the_fingerprint_check() {
+    let server = TestServer::start();
+    let door = DoorCli::new();
+    // Plain http to another machine is refused before anything is sent.
+    let code = server.enrolment_code("kroon", VENUE_KROON);
+    let remote = door.run(&[
+        "enrol",
+        "http://cho.example.nl",
+        &code,
+        "--fingerprint",
+        &server.fingerprint(),
+    ]);
+    assert_eq!(remote.code, 2, "{remote:?}");
+    assert!(remote.stderr.contains("plain http is refused"), "{remote:?}");
+    // Another key's fingerprint: refused, nothing stored; the code is
+    // spent (the server accepted it), so the owner makes a new one.
+    let wrong = door.run(&["enrol", &server.url, &code, "--fingerprint", "AAAA-BBBB-CCCC"]);
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(wrong.stderr.contains("does not match"), "{wrong:?}");
+    let status = door.run(&["status"]);
+    assert!(status.stdout.contains("enrolled:   no"), "{status:?}");
+
+    let link = server.enrolment_link("kroon", VENUE_KROON);
+    let enrol = door.run(&["enrol", &link]);
+    assert_eq!(enrol.code, 0, "{enrol:?}");
+    assert!(
+        enrol.stdout.contains(&server.fingerprint()),
+        "{enrol:?}"
+    );
+    // A mistyped code leaves the enrolment as it was.
+    let before = door.device_id();
+    let typo = door.run(&[
+        "enrol",
+        "--force",
+        &server.url,
+        "ABCD-EFGH-JK",
+        "--fingerprint",
+        &server.fingerprint(),
+    ]);
+    assert_eq!(typo.code, 2, "{typo:?}");
+    assert_eq!(door.device_id(), before);
+    server.publish();
+    assert_eq!(door.run(&["sync"]).code, 0);
+    assert_eq!(door.check_manual(JANSEN, &[]).code, 10);
+}
+
+/// Reads `cho-door sync --follow`'s lines as they come.
+fn lines_of(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn sync_follow_applies_each_new_version_as_it_arrives() {
+    let server = TestServer::start();
+    let door = DoorCli::new();
+    assert_eq!(door.enrol(&server, "fabriek", VENUE_FABRIEK).code, 0);
+    let first = server.publish();
+
+    let mut child = door.spawn(&["sync", "--follow"]);
+    let lines = lines_of(&mut child);
+    // Generous: a server without the waiting sync is polled every 10 s.
+    let timeout = std::time::Duration::from_secs(60);
+    let line = lines.recv_timeout(timeout).unwrap();
+    assert!(
+        line.starts_with(&format!("list version {first} (snapshot), ")),
+        "{line}"
+    );
+    // A publication while the door waits (or between its polls).
+    let bakker = ("Bakker", "Bob", "1990-01-01");
+    server.issue_ban("fabriek", VENUE_FABRIEK, bakker);
+    let second = server.publish();
+    assert!(second > first);
+    // Publication on commit may bring a version before this one: each is
+    // a line of its own, a delta.
+    loop {
+        let line = lines.recv_timeout(timeout).unwrap();
+        assert!(line.starts_with("list version "), "{line}");
+        assert!(line.contains(" (delta), "), "{line}");
+        assert!(!contains_ignoring_case(line.as_bytes(), "bakker"), "{line}");
+        if line.starts_with(&format!("list version {second} ")) {
+            break;
+        }
+    }
+
+    // SIGTERM stops it cleanly, in the middle of a wait.
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("stopped"),
+        "{output:?}"
+    );
+    // The applied list is in force afterwards.
+    assert_eq!(door.check_manual(bakker, &[]).code, 10);
 }
 
 #[test]
@@ -321,15 +461,10 @@ fn command_line_mistakes_never_repeat_what_was_typed() {
             );
         }
     }
-    // Invalid values (checked after enrolment would be, but the input is
-    // read first): a bad date is an invalid input, not echoed.
-    let dir = door.data_dir();
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("device.json"),
-        r#"{"server_url":"http://127.0.0.1:9","device_id":1,"area_id":1,"credential":"x","signing_public_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
-    )
-    .unwrap();
+    // Invalid values, on an enrolled door: a bad date is an invalid
+    // input, not echoed.
+    let mut server = TestServer::start();
+    assert_eq!(door.enrol(&server, "kroon", VENUE_KROON).code, 0);
     let run = door.check_manual(("Vries", "Kees", "04-03-2001"), &[]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
@@ -349,6 +484,7 @@ fn command_line_mistakes_never_repeat_what_was_typed() {
         "{run:?}"
     );
     // Not reachable: exit 5.
+    server.stop();
     let run = door.run(&["sync"]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(run.stderr.contains("cannot reach the server"), "{run:?}");
@@ -364,13 +500,15 @@ fn a_signing_key_announcement_is_followed_and_pinned() {
     let next = server.announce_new_signing_key();
     let sync = door.run(&["sync"]);
     assert_eq!(sync.code, 0, "{sync:?}");
-    // device.json now pins the announced key.
-    let device: Value =
-        serde_json::from_slice(&std::fs::read(door.data_dir().join("device.json")).unwrap())
-            .unwrap();
+    assert!(
+        sync.stdout.contains("followed a new signing key"),
+        "{sync:?}"
+    );
+    // The device state now pins the announced key.
+    let status = json(&door.run(&["status", "--json"]));
     assert_eq!(
-        device["signing_public_key"],
-        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, next)
+        status["signing_key_fingerprint"],
+        cho_core::fingerprint::short_fingerprint(&next)
     );
     let again = door.run(&["sync"]);
     assert_eq!(again.code, 0, "{again:?}");

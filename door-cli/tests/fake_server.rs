@@ -158,7 +158,8 @@ fn a_delta_that_does_not_follow_is_retried_as_a_snapshot() {
     });
 
     let door = DoorCli::new();
-    let enrol = door.run(&["enrol", &url, "ABCD-EFGH-JK"]);
+    let fingerprint = cho_core::fingerprint::short_fingerprint(&lists.signer.public_key());
+    let enrol = door.run(&["enrol", &url, "ABCD-EFGH-JK", "--fingerprint", &fingerprint]);
     assert_eq!(enrol.code, 0, "{enrol:?}");
     let sync = door.run(&["sync"]);
     assert_eq!(sync.code, 0, "{sync:?}");
@@ -196,4 +197,70 @@ fn a_delta_that_does_not_follow_is_retried_as_a_snapshot() {
     assert_eq!(sync.code, 5, "{sync:?}");
     assert!(sync.stderr.contains("HTTP 503"), "{sync:?}");
     assert_eq!(door.check_manual(BAKKER, &[]).code, 10);
+}
+
+#[test]
+fn a_revoked_door_wipes_its_keys_and_list_and_says_so() {
+    let lists = lists();
+    let enrolment = serde_json::json!({
+        "device_id": 1,
+        "credential": "fake-credential",
+        "area_id": 1,
+        "key_epoch": 1,
+        "identity_key": URL_SAFE_NO_PAD.encode(lists.key),
+        "signing_public_key": URL_SAFE_NO_PAD.encode(lists.signer.public_key()),
+    })
+    .to_string()
+    .into_bytes();
+    // 1: the list is out; 2: the device is revoked.
+    let stage = Arc::new(AtomicU64::new(1));
+    let at = stage.clone();
+    let (url, _) = serve(move |request| match (at.load(Ordering::SeqCst), request) {
+        (_, r) if r.starts_with("POST /api/v1/devices/enrol ") => (200, vec![], enrolment.clone()),
+        (1, _) => (
+            200,
+            vec![
+                ("x-cho-list-kind", "snapshot".to_owned()),
+                ("x-cho-key-epoch", "1".to_owned()),
+            ],
+            lists.v3.clone(),
+        ),
+        _ => (
+            401,
+            vec![],
+            br#"{"error":{"code":"device_revoked","message":"this device was revoked"}}"#.to_vec(),
+        ),
+    });
+    let door = DoorCli::new();
+    let link = format!(
+        "cho-enrol:{url}#code=ABCD-EFGH-JK&key={}",
+        cho_core::fingerprint::fingerprint(&lists.signer.public_key())
+    );
+    let enrol = door.run(&["enrol", &link]);
+    assert_eq!(enrol.code, 0, "{enrol:?}");
+    assert_eq!(door.run(&["sync"]).code, 0);
+    assert_eq!(door.check_manual(BAKKER, &[]).code, 10);
+
+    stage.store(2, Ordering::SeqCst);
+    let sync = door.run(&["sync", "--json"]);
+    assert_eq!(sync.code, 4, "{sync:?}");
+    let out: serde_json::Value = serde_json::from_str(&sync.stdout).unwrap();
+    assert_eq!(out["error"]["code"], "revoked", "{sync:?}");
+    // Wiped: no list, no keys, no credential; checks say NO LIST (never
+    // the old list, never LIST OUTDATED).
+    let check = door.check_manual(BAKKER, &[]);
+    assert_eq!(check.code, 13, "{check:?}");
+    assert!(check.stderr.contains("revoked"), "{check:?}");
+    for (path, bytes) in door.stored_files() {
+        assert!(
+            !common::contains_ignoring_case(&bytes, "fake-credential"),
+            "{} holds the credential",
+            path.display()
+        );
+    }
+    let status = door.run(&["status"]);
+    assert!(status.stdout.contains("REVOKED"), "{status:?}");
+    let again = door.run(&["sync"]);
+    assert_eq!(again.code, 4, "{again:?}");
+    assert!(again.stderr.contains("revoked"), "{again:?}");
 }

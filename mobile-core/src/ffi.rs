@@ -294,7 +294,10 @@ impl DoorChecker {
         self.door.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn with_door<T>(&self, f: impl FnOnce(&mut Door) -> Result<T, ChoError>) -> Result<T, ChoError> {
+    fn with_door<T>(
+        &self,
+        f: impl FnOnce(&mut Door) -> Result<T, ChoError>,
+    ) -> Result<T, ChoError> {
         match self.slot().as_mut() {
             Some(door) => f(door),
             None => Err(ChoError::NotEnrolled {

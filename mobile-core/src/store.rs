@@ -481,7 +481,10 @@ fn temp_name(file: &str) -> Result<String, StoreError> {
     ))
 }
 
-pub(crate) fn read_if_exists(path: &Path, file: &'static str) -> Result<Option<Vec<u8>>, StoreError> {
+pub(crate) fn read_if_exists(
+    path: &Path,
+    file: &'static str,
+) -> Result<Option<Vec<u8>>, StoreError> {
     match fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),

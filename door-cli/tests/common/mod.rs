@@ -170,6 +170,22 @@ impl TestServer {
         body["code"].as_str().unwrap().to_owned()
     }
 
+    /// The short fingerprint of the server's list-signing key, as the
+    /// owner's page shows it beside a code.
+    pub fn fingerprint(&self) -> String {
+        cho_core::fingerprint::short_fingerprint(&self.app.secrets.signing_public_key)
+    }
+
+    /// The `cho-enrol:` link for a new code of `venue`.
+    pub fn enrolment_link(&self, owner: &str, venue: i64) -> String {
+        format!(
+            "cho-enrol:{}#code={}&key={}",
+            self.url,
+            self.enrolment_code(owner, venue),
+            cho_core::fingerprint::fingerprint(&self.app.secrets.signing_public_key)
+        )
+    }
+
     /// Issues a ban (category "geweld-licht") for an incident two hours ago.
     pub fn issue_ban(&self, owner: &str, venue: i64, person: (&str, &str, &str)) {
         let token = self.login(owner);
@@ -338,13 +354,29 @@ impl DoorCli {
 
     pub fn enrol(&self, server: &TestServer, owner: &str, venue: i64) -> Run {
         let code = server.enrolment_code(owner, venue);
-        self.run(&["enrol", &server.url, &code])
+        self.run(&[
+            "enrol",
+            &server.url,
+            &code,
+            "--fingerprint",
+            &server.fingerprint(),
+        ])
     }
 
     pub fn device_id(&self) -> i64 {
-        let text = std::fs::read_to_string(self.data_dir().join("device.json")).unwrap();
-        serde_json::from_str::<Value>(&text).unwrap()["device_id"]
+        let status = self.run(&["status", "--json"]);
+        serde_json::from_str::<Value>(&status.stdout).unwrap()["device_id"]
             .as_i64()
+            .unwrap()
+    }
+
+    /// Starts `cho-door` with `args` and stdout piped, for `sync --follow`.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap()
     }
 

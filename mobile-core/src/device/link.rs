@@ -33,9 +33,14 @@ pub enum LinkError {
     NoCode,
     #[error("the enrolment link has no key fingerprint")]
     NoFingerprint,
-    #[error("the enrolment link must carry the full key fingerprint ({} characters)", fingerprint::FULL_LEN)]
+    #[error(
+        "the enrolment link must carry the full key fingerprint ({} characters)",
+        fingerprint::FULL_LEN
+    )]
     ShortFingerprint,
-    #[error("the enrolment code is empty or holds other characters than letters, digits and dashes")]
+    #[error(
+        "the enrolment code is empty or holds other characters than letters, digits and dashes"
+    )]
     Code,
     #[error("{0}")]
     Fingerprint(#[from] fingerprint::FingerprintError),
@@ -54,7 +59,7 @@ pub struct EnrolTarget {
 
 /// Checks a server URL and returns it without a trailing slash.
 pub fn server_url(url: &str) -> Result<String, LinkError> {
-    let url = url.trim().trim_end_matches('/');
+    let url = url.trim();
     let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
         (true, rest)
     } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
@@ -62,6 +67,7 @@ pub fn server_url(url: &str) -> Result<String, LinkError> {
     } else {
         return Err(LinkError::Scheme);
     };
+    let rest = rest.trim_end_matches('/');
     if rest.contains(['@', '?', '#', '\\']) || rest.contains(char::is_whitespace) {
         return Err(LinkError::Shape);
     }
@@ -122,7 +128,11 @@ pub fn code(code: &str) -> Result<String, LinkError> {
 
 /// A typed enrolment: server URL, code and the short fingerprint shown
 /// beside the code (the full one is accepted too).
-pub fn typed(url: &str, typed_code: &str, typed_fingerprint: &str) -> Result<EnrolTarget, LinkError> {
+pub fn typed(
+    url: &str,
+    typed_code: &str,
+    typed_fingerprint: &str,
+) -> Result<EnrolTarget, LinkError> {
     let fingerprint = fingerprint::normalise(typed_fingerprint)?;
     if fingerprint.len() != fingerprint::SHORT_LEN && fingerprint.len() != fingerprint::FULL_LEN {
         return Err(fingerprint::FingerprintError::Length(fingerprint.len()).into());
@@ -232,7 +242,9 @@ mod tests {
             Err(LinkError::NoFingerprint)
         );
         assert_eq!(
-            parse_link(&format!("cho-enrol:http://cho.example.nl#code=A&key={full}")),
+            parse_link(&format!(
+                "cho-enrol:http://cho.example.nl#code=A&key={full}"
+            )),
             Err(LinkError::PlainHttp)
         );
         assert_eq!(

@@ -402,8 +402,9 @@ impl Inner {
         match &self.state {
             Some(s) if s.phase == Phase::Enrolled => Ok(s),
             Some(_) => Err(ChoError::DeviceRevoked {
-                reason: "this device was revoked by the server and wiped: enrol again with a new code"
-                    .to_owned(),
+                reason:
+                    "this device was revoked by the server and wiped: enrol again with a new code"
+                        .to_owned(),
             }),
             None => Err(ChoError::NotEnrolled {
                 reason: "this device is not enrolled".to_owned(),
@@ -434,12 +435,7 @@ impl Inner {
             .is_none_or(|since| now.saturating_sub(since) >= REPROBE_WAIT_SECONDS)
     }
 
-    fn list_request(
-        &self,
-        door: &Door,
-        have: u64,
-        wait: u32,
-    ) -> Result<HttpRequest, ChoError> {
+    fn list_request(&self, door: &Door, have: u64, wait: u32) -> Result<HttpRequest, ChoError> {
         let state = self.enrolled()?;
         let mut headers = self.device_headers()?;
         // The signing key the device trusts, so one that missed a rotation
@@ -500,7 +496,10 @@ impl Inner {
         let during_enrolment = matches!(self.pending, Some(Pending::Enrol { .. }));
         self.pending = None;
         let failures = if enrolled && !during_enrolment {
-            self.state.as_ref().map_or(0, |s| s.failures).saturating_add(1)
+            self.state
+                .as_ref()
+                .map_or(0, |s| s.failures)
+                .saturating_add(1)
         } else {
             // An enrolment's failure does not touch a working enrolment's
             // retry state.
@@ -586,20 +585,22 @@ impl Inner {
         now: i64,
     ) -> Option<Result<DeviceStep, ChoError>> {
         match response.status {
-            401 => Some(if error_code(response).as_deref() == Some("device_revoked") {
-                self.revoke(door, now)
-            } else {
-                // An unknown credential (a plain 401) does NOT wipe: only
-                // `device_revoked` does. A server from before that code
-                // answers every refused credential with a plain 401, and a
-                // proxy or misconfigured server may too; wiping on those
-                // would empty working doors. (Branch `doorapi` adds the
-                // code to the server's device authentication.)
-                self.pending = None;
-                Err(ChoError::Unauthorized {
+            401 => Some(
+                if error_code(response).as_deref() == Some("device_revoked") {
+                    self.revoke(door, now)
+                } else {
+                    // An unknown credential (a plain 401) does NOT wipe: only
+                    // `device_revoked` does. A server from before that code
+                    // answers every refused credential with a plain 401, and a
+                    // proxy or misconfigured server may too; wiping on those
+                    // would empty working doors. (Branch `doorapi` adds the
+                    // code to the server's device authentication.)
+                    self.pending = None;
+                    Err(ChoError::Unauthorized {
                     reason: "the server does not know this device's credential: enrol again with a new code".to_owned(),
                 })
-            }),
+                },
+            ),
             429 => Some(self.transient(
                 now,
                 retry_after(response),
@@ -614,7 +615,13 @@ impl Inner {
         }
     }
 
-    fn finish_list_run(&mut self, run: ListRun, door: &Door, now: i64, nothing: bool) -> Result<DeviceStep, ChoError> {
+    fn finish_list_run(
+        &mut self,
+        run: ListRun,
+        door: &Door,
+        now: i64,
+        nothing: bool,
+    ) -> Result<DeviceStep, ChoError> {
         self.pending = None;
         self.succeeded()?;
         let status = door.status(now);
@@ -732,7 +739,7 @@ impl Inner {
             // A server that holds syncs says so on every answer.
             if header(&response, "x-cho-wait-max").is_some() {
                 self.no_wait_since = None;
-            } else if self.no_wait_since.is_none() {
+            } else {
                 self.no_wait_since = Some(now);
             }
         }
@@ -832,7 +839,10 @@ impl Inner {
                 // Put back so `transient` sees an enrolment (and leaves a
                 // working enrolment's retry state alone).
                 self.pending = Some(Pending::Enrol { target, persist });
-                let why = format!("the server could not enrol this device now (HTTP {})", response.status);
+                let why = format!(
+                    "the server could not enrol this device now (HTTP {})",
+                    response.status
+                );
                 return self.transient(now, retry_after(&response), why);
             }
             status => {
@@ -879,7 +889,12 @@ impl Inner {
         *slot = None;
         let mut door = Door::open(&self.dir, &signing_key)?;
         door.wipe()?;
-        door.set_area_key(answer.area_id, answer.key_epoch, identity_key.as_ref(), persist)?;
+        door.set_area_key(
+            answer.area_id,
+            answer.key_epoch,
+            identity_key.as_ref(),
+            persist,
+        )?;
         *slot = Some(door);
         state.setup_pending = false;
         state.pending_key = None;
@@ -1167,13 +1182,21 @@ impl DoorDevice {
 }
 
 impl DoorDevice {
+    /// The store, for a Rust app that checks through [`Door`] itself
+    /// (`cho-door`); `None` before enrolment.
+    pub fn with_door<T>(&self, f: impl FnOnce(Option<&Door>) -> T) -> T {
+        f(lock(&self.door).as_ref())
+    }
+
     fn start_enrol_target(
         &self,
         target: link::EnrolTarget,
         persist: bool,
     ) -> Result<HttpRequest, ChoError> {
         let mut inner = lock(&self.inner);
-        let body = serde_json::json!({ "code": target.code }).to_string().into_bytes();
+        let body = serde_json::json!({ "code": target.code })
+            .to_string()
+            .into_bytes();
         let request = HttpRequest {
             method: "POST".to_owned(),
             url: format!("{}/api/v1/devices/enrol", target.server_url),

@@ -228,7 +228,10 @@ mod tests {
         let state = sample(true);
         let back = DeviceState::decode(&state.encode().unwrap()).unwrap();
         assert_eq!(back.encode().unwrap(), state.encode().unwrap());
-        assert_eq!(back.credential.as_deref().map(String::as_str), Some("secret-credential"));
+        assert_eq!(
+            back.credential.as_deref().map(String::as_str),
+            Some("secret-credential")
+        );
 
         let bytes = sample(false).encode().unwrap();
         assert!(!bytes.windows(6).any(|w| w == b"secret"));

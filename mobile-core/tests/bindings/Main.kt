@@ -46,6 +46,15 @@ private inline fun <reified E : ChoException> checkThrows(what: String, block: (
             is ChoException.ListRejected -> e.reason
             is ChoException.AreaKeyMissing -> e.reason
             is ChoException.Storage -> e.reason
+            is ChoException.NotEnrolled -> e.reason
+            is ChoException.DeviceRevoked -> e.reason
+            is ChoException.CredentialMissing -> e.reason
+            is ChoException.InsecureServer -> e.reason
+            is ChoException.SigningKeyMismatch -> e.reason
+            is ChoException.CodeRefused -> e.reason
+            is ChoException.Unauthorized -> e.reason
+            is ChoException.ServerRefused -> e.reason
+            is ChoException.BadAnswer -> e.reason
         }
         check(e is E && reason.isNotEmpty(), "$what: expected ${E::class.simpleName}, got $e")
     }

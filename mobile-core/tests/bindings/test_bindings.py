@@ -102,6 +102,19 @@ class ApiSurface(unittest.TestCase):
                 "parse_mrz",
                 "DoorChecker",
                 "DoorCheckerProtocol",
+                # The device protocol (mobile-core/src/device/).
+                "DoorDevice",
+                "DoorDeviceProtocol",
+                "HttpHeader",
+                "HttpRequest",
+                "HttpResponse",
+                "ListKind",
+                "AreaKey",
+                "KeystoreItems",
+                "DeviceOutcome",
+                "DeviceStep",
+                "EnrolmentState",
+                "DeviceStatus",
             },
             "the exported API changed: cover the change in this file and Main.kt",
         )
@@ -167,7 +180,22 @@ class ApiSurface(unittest.TestCase):
         )
         self.assertEqual(
             variants,
-            ["AreaKeyMissing", "InvalidInput", "InvalidMrz", "ListRejected", "Storage"],
+            [
+                "AreaKeyMissing",
+                "BadAnswer",
+                "CodeRefused",
+                "CredentialMissing",
+                "DeviceRevoked",
+                "InsecureServer",
+                "InvalidInput",
+                "InvalidMrz",
+                "ListRejected",
+                "NotEnrolled",
+                "ServerRefused",
+                "SigningKeyMismatch",
+                "Storage",
+                "Unauthorized",
+            ],
         )
 
     def test_door_checker_methods(self):
@@ -588,6 +616,46 @@ class Door(unittest.TestCase):
         self.assertTrue(raised.exception.reason)
         with self.assertRaises(ChoError.Storage):
             DoorChecker(os.path.join(not_a_dir, "below"), PUBLIC_KEY)
+
+
+class DeviceSurface(unittest.TestCase):
+    """The device protocol through the bindings, without a server: the
+    whole life cycle against a real server is the `foreign` programs'."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.dir = self._tmp.name
+
+    def tearDown(self):
+        gc.collect()
+        self._tmp.cleanup()
+
+    def test_a_new_device_is_not_enrolled(self):
+        device = cho_core.DoorDevice.open(self.dir)
+        status = device.status(NOW)
+        self.assertEqual(status.state, cho_core.EnrolmentState.NOT_ENROLLED)
+        self.assertFalse(status.list.has_list)
+        with self.assertRaises(ChoError.NotEnrolled):
+            device.start_sync(NOW, 60)
+        with self.assertRaises(ChoError.NotEnrolled):
+            device.checker().check_manual("A", "B", "2000-01-01", NOW)
+
+    def test_enrolment_requests(self):
+        device = cho_core.DoorDevice.open(self.dir)
+        with self.assertRaises(ChoError.InsecureServer):
+            device.start_enrol("http://cho.example.nl", "ABCD", "ABCD-EFGH-JKLM", True)
+        request = device.start_enrol("https://cho.example.nl/", "abcd-ef23-gh", "ABCD-EFGH-JKLM", True)
+        self.assertEqual(request.method, "POST")
+        self.assertEqual(request.url, "https://cho.example.nl/api/v1/devices/enrol")
+        self.assertEqual(json.loads(request.body), {"code": "ABCD-EF23-GH"})
+        response = cho_core.HttpResponse(status=422, headers=[], body=b"{}")
+        with self.assertRaises(ChoError.CodeRefused):
+            device.handle_response(response, NOW)
+        device.start_enrol("https://cho.example.nl", "ABCD", "ABCD-EFGH-JKLM", True)
+        step = device.transport_failed(NOW)
+        self.assertIsInstance(step, cho_core.DeviceStep.FINISHED)
+        self.assertIsInstance(step.outcome, cho_core.DeviceOutcome.RETRY_LATER)
+        self.assertGreater(step.outcome.retry_at_unix, NOW)
 
 
 if __name__ == "__main__":
