@@ -13,7 +13,8 @@ use crate::{Exit, Failure};
 /// What the cho-door before the core's device protocol kept.
 const OLD_DEVICE_FILE: &str = "device.json";
 
-pub const ENROL_HINT: &str = "cho-door enrol 'cho-enrol:...' (or URL CODE --fingerprint ABCD-EFGH-JKLM)";
+pub const ENROL_HINT: &str =
+    "cho-door enrol 'cho-enrol:...' (or URL CODE --fingerprint ABCD-EFGH-JKLM)";
 
 /// Opens the data directory (created, readable by this user only).
 pub fn open(dir: &Path) -> Result<Arc<DoorDevice>, Failure> {

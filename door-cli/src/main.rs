@@ -238,7 +238,10 @@ fn main() -> ExitCode {
             ),
         ),
         Command::Sync { json, follow: true } => (json, follow(&context, json)),
-        Command::Sync { json, follow: false } => (json, sync::sync(&context, json)),
+        Command::Sync {
+            json,
+            follow: false,
+        } => (json, sync::sync(&context, json)),
         Command::Check(args) => (args.json, check::run(&context, &args)),
         Command::Status { json } => (json, status::run(&context, json)),
     };
@@ -266,9 +269,8 @@ fn main() -> ExitCode {
 fn follow(context: &Context, json: bool) -> Result<Outcome, Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone()).map_err(|e| {
-            Failure::other("signal", format!("cannot watch for Ctrl-C: {e}"))
-        })?;
+        signal_hook::flag::register(signal, stop.clone())
+            .map_err(|e| Failure::other("signal", format!("cannot watch for Ctrl-C: {e}")))?;
     }
     sync::follow(context, json, &stop)
 }

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use cho_core::device::{DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest, ListKind};
+use cho_core::device::{
+    DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest, ListKind,
+};
 use serde_json::json;
 
 use crate::device::{self, ENROL_HINT};
@@ -139,7 +141,11 @@ pub fn enrol(ctx: &Context, args: &EnrolArgs) -> Result<Outcome, Failure> {
             ),
         ));
     }
-    let link = args.target.trim_start().to_ascii_lowercase().starts_with("cho-enrol:");
+    let link = args
+        .target
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("cho-enrol:");
     // cho-door keeps the credential and keys in its data directory (mode
     // 0600): it has no platform keystore.
     let request = match (link, &args.code, &args.fingerprint) {
@@ -165,7 +171,10 @@ pub fn enrol(ctx: &Context, args: &EnrolArgs) -> Result<Outcome, Failure> {
         }
     }
     .map_err(device::failure)?;
-    let server = request.url.trim_end_matches("/api/v1/devices/enrol").to_owned();
+    let server = request
+        .url
+        .trim_end_matches("/api/v1/devices/enrol")
+        .to_owned();
     let now = || ctx.now;
     let Some(finished) = exchange(&device, request, &now, None)? else {
         return Err(Failure::other("stopped", "stopped"));
@@ -195,7 +204,10 @@ pub fn enrol(ctx: &Context, args: &EnrolArgs) -> Result<Outcome, Failure> {
             no_answer,
             retry_at_unix - ctx.now,
         )),
-        _ => Err(Failure::other("bad_answer", "the enrolment did not complete")),
+        _ => Err(Failure::other(
+            "bad_answer",
+            "the enrolment did not complete",
+        )),
     }
 }
 
@@ -303,9 +315,7 @@ pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, F
         ctx.now
             .saturating_add(i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX))
     };
-    term::warn(&format!(
-        "following the list at {server} (Ctrl-C stops)"
-    ));
+    term::warn(&format!("following the list at {server} (Ctrl-C stops)"));
     loop {
         let request = device.start_sync(now(), 60).map_err(device::failure)?;
         let Some(finished) = exchange(&device, request, &now, Some(stop))? else {
@@ -322,7 +332,11 @@ pub fn follow(ctx: &Context, json: bool, stop: &AtomicBool) -> Result<Outcome, F
                     json!({"list_version": list_version, "kind": kind_name(kind), "entries": count})
                         .to_string()
                 } else {
-                    format!("list version {list_version} ({}), {}", kind_name(kind), entries(count))
+                    format!(
+                        "list version {list_version} ({}), {}",
+                        kind_name(kind),
+                        entries(count)
+                    )
                 };
                 term::write_stdout(&format!("{line}\n"));
             }

@@ -319,10 +319,19 @@ fn enrolment_by_link_and_the_fingerprint_check() {
         &server.fingerprint(),
     ]);
     assert_eq!(remote.code, 2, "{remote:?}");
-    assert!(remote.stderr.contains("plain http is refused"), "{remote:?}");
+    assert!(
+        remote.stderr.contains("plain http is refused"),
+        "{remote:?}"
+    );
     // Another key's fingerprint: refused, nothing stored; the code is
     // spent (the server accepted it), so the owner makes a new one.
-    let wrong = door.run(&["enrol", &server.url, &code, "--fingerprint", "AAAA-BBBB-CCCC"]);
+    let wrong = door.run(&[
+        "enrol",
+        &server.url,
+        &code,
+        "--fingerprint",
+        "AAAA-BBBB-CCCC",
+    ]);
     assert_eq!(wrong.code, 1, "{wrong:?}");
     assert!(wrong.stderr.contains("does not match"), "{wrong:?}");
     let status = door.run(&["status"]);
@@ -331,10 +340,7 @@ fn enrolment_by_link_and_the_fingerprint_check() {
     let link = server.enrolment_link("kroon", VENUE_KROON);
     let enrol = door.run(&["enrol", &link]);
     assert_eq!(enrol.code, 0, "{enrol:?}");
-    assert!(
-        enrol.stdout.contains(&server.fingerprint()),
-        "{enrol:?}"
-    );
+    assert!(enrol.stdout.contains(&server.fingerprint()), "{enrol:?}");
     // A mistyped code leaves the enrolment as it was.
     let before = door.device_id();
     let typo = door.run(&[

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::checker::{self, Door, DoorError};
+use crate::counts;
 use crate::dates::{self, DateError};
 use crate::identity::{self, Identity, IdentityError, IdentityKey};
 use crate::list_format::ListError;
@@ -280,12 +281,30 @@ fn export_tokens(identity: &Identity, key: &IdentityKey) -> Vec<IdentityToken> {
 #[derive(uniffi::Object)]
 pub struct DoorChecker {
     door: Arc<Mutex<Option<Door>>>,
+    /// The device's anonymous tally (`counts`): each check's verdict is
+    /// counted there. A checker opened on its own counts nothing.
+    tally: Option<Arc<Mutex<counts::Tally>>>,
 }
 
 impl DoorChecker {
-    /// A checker on the store a `DoorDevice` holds.
-    pub(crate) fn sharing(door: Arc<Mutex<Option<Door>>>) -> Arc<Self> {
-        Arc::new(Self { door })
+    /// A checker on the store a `DoorDevice` holds, counting into its tally.
+    pub(crate) fn sharing(
+        door: Arc<Mutex<Option<Door>>>,
+        tally: Arc<Mutex<counts::Tally>>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            door,
+            tally: Some(tally),
+        })
+    }
+
+    /// Counts a check's verdict. A tally that cannot be written never
+    /// stops a check: the counts are optional, the verdict is not.
+    fn count(&self, check: &checker::Check, now: i64) {
+        if let Some(tally) = &self.tally {
+            let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = tally.record(check.verdict, now);
+        }
     }
 
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Door>> {
@@ -316,6 +335,7 @@ impl DoorChecker {
         let door = Door::open(&PathBuf::from(data_dir), &trusted_public_key)?;
         Ok(Arc::new(Self {
             door: Arc::new(Mutex::new(Some(door))),
+            tally: None,
         }))
     }
 
@@ -355,7 +375,9 @@ impl DoorChecker {
     }
 
     pub fn check_mrz(&self, mrz: String, now_unix: i64) -> Result<CheckResult, ChoError> {
-        self.with_door(|door| Ok(export_check(door.check_mrz(&mrz, now_unix)?)))
+        let check = self.with_door(|door| Ok(door.check_mrz(&mrz, now_unix)?))?;
+        self.count(&check, now_unix);
+        Ok(export_check(check))
     }
 
     /// Birth date as `YYYY-MM-DD`; names as printed, diacritics welcome.
@@ -366,14 +388,11 @@ impl DoorChecker {
         birth_date: String,
         now_unix: i64,
     ) -> Result<CheckResult, ChoError> {
-        self.with_door(|door| {
-            Ok(export_check(door.check_manual(
-                &surname,
-                &given_names,
-                &birth_date,
-                now_unix,
-            )?))
-        })
+        let check = self.with_door(|door| {
+            Ok(door.check_manual(&surname, &given_names, &birth_date, now_unix)?)
+        })?;
+        self.count(&check, now_unix);
+        Ok(export_check(check))
     }
 
     pub fn status(&self, now_unix: i64) -> ListStatus {
@@ -466,5 +485,146 @@ mod tests {
             mrz_identity_tokens(vec![0; 32], "nonsense".into(), "2026-01-01".into()),
             Err(ChoError::InvalidMrz { .. })
         ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Anonymous door counts (issue 10, contract 5).
+
+impl From<StoreError> for ChoError {
+    fn from(e: StoreError) -> Self {
+        Self::Storage {
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// A verdict as the counts report names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CountedVerdict {
+    Banned,
+    PossibleMatch,
+    Welcome,
+    Outdated,
+    NoList,
+}
+
+impl From<counts::CountedVerdict> for CountedVerdict {
+    fn from(v: counts::CountedVerdict) -> Self {
+        match v {
+            counts::CountedVerdict::Banned => Self::Banned,
+            counts::CountedVerdict::PossibleMatch => Self::PossibleMatch,
+            counts::CountedVerdict::Welcome => Self::Welcome,
+            counts::CountedVerdict::Outdated => Self::Outdated,
+            counts::CountedVerdict::NoList => Self::NoList,
+        }
+    }
+}
+
+impl From<CountedVerdict> for counts::CountedVerdict {
+    fn from(v: CountedVerdict) -> Self {
+        match v {
+            CountedVerdict::Banned => Self::Banned,
+            CountedVerdict::PossibleMatch => Self::PossibleMatch,
+            CountedVerdict::Welcome => Self::Welcome,
+            CountedVerdict::Outdated => Self::Outdated,
+            CountedVerdict::NoList => Self::NoList,
+        }
+    }
+}
+
+impl From<Verdict> for counts::CountedVerdict {
+    fn from(v: Verdict) -> Self {
+        match v {
+            Verdict::Banned => Self::Banned,
+            Verdict::PossibleMatch => Self::PossibleMatch,
+            Verdict::NotBanned => Self::Welcome,
+            Verdict::ListOutdated => Self::Outdated,
+            Verdict::NoList => Self::NoList,
+        }
+    }
+}
+
+/// One row of a counts report: the running total of an hour and verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CountRow {
+    /// Unix seconds of the hour's start (UTC).
+    pub hour: i64,
+    pub verdict: CountedVerdict,
+    pub checks: u32,
+}
+
+/// `POST /api/v1/device/counts` with `body` (application/json, the device
+/// credential); after a 204 (or a 422: never taken) hand `rows` to
+/// [`DoorTally::acknowledge`].
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CountsReport {
+    pub body: String,
+    pub rows: Vec<CountRow>,
+}
+
+/// The door's anonymous tally of checks per hour and verdict, kept in the
+/// data directory (`counts.bin`). One per data directory. Sending it is
+/// the venue's choice: a door that sends nothing is fine.
+#[derive(uniffi::Object)]
+pub struct DoorTally {
+    tally: Mutex<counts::Tally>,
+}
+
+impl DoorTally {
+    fn tally(&self) -> std::sync::MutexGuard<'_, counts::Tally> {
+        // The tally is only replaced whole; a poisoned lock is still sound.
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[uniffi::export]
+impl DoorTally {
+    #[uniffi::constructor]
+    pub fn new(data_dir: String) -> Result<Arc<Self>, ChoError> {
+        let tally = counts::Tally::open(&PathBuf::from(data_dir))?;
+        Ok(Arc::new(Self {
+            tally: Mutex::new(tally),
+        }))
+    }
+
+    /// Counts one check (call it with each `CheckResult.verdict`).
+    pub fn record(&self, verdict: Verdict, now_unix: i64) -> Result<(), ChoError> {
+        Ok(self.tally().record(verdict, now_unix)?)
+    }
+
+    /// The report of what the server has not acknowledged; `None` when
+    /// there is nothing to send.
+    pub fn pending(&self, now_unix: i64) -> Option<CountsReport> {
+        self.tally().pending(now_unix).map(|b| CountsReport {
+            body: b.json,
+            rows: b
+                .rows
+                .into_iter()
+                .map(|r| CountRow {
+                    hour: r.hour,
+                    verdict: r.verdict.into(),
+                    checks: r.checks,
+                })
+                .collect(),
+        })
+    }
+
+    /// After a 204 (or a 422) to the report holding `rows`.
+    pub fn acknowledge(&self, rows: Vec<CountRow>) -> Result<(), ChoError> {
+        let rows: Vec<counts::CountRow> = rows
+            .into_iter()
+            .map(|r| counts::CountRow {
+                hour: r.hour,
+                verdict: r.verdict.into(),
+                checks: r.checks,
+            })
+            .collect();
+        Ok(self.tally().acknowledge(&rows)?)
+    }
+
+    /// Forgets the tally (revoked, or left the area).
+    pub fn clear(&self) -> Result<(), ChoError> {
+        Ok(self.tally().clear()?)
     }
 }

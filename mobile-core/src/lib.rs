@@ -6,6 +6,7 @@
 //! identity rules; `ffi` is what the apps see.
 
 pub mod checker;
+pub mod counts;
 pub mod dates;
 pub mod device;
 pub mod ffi;

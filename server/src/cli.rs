@@ -455,8 +455,8 @@ async fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let report = retention::purge(&app).await?;
             crate::services::audit::checkpoint(&app).await?;
             println!(
-                "purged {} bans, removed {} expired sessions",
-                report.bans_purged, report.sessions_removed
+                "purged {} bans, removed {} expired sessions, {} old door counts",
+                report.bans_purged, report.sessions_removed, report.door_counts_removed
             );
         }
         Command::RotateIdentityKey { area } => {

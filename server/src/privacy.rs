@@ -599,6 +599,27 @@ pub const COLUMNS: &[Column] = &[
     other("devices", "enrolled_at", "When the phone was enrolled"),
     other("devices", "revoked_at", "When it was revoked"),
     other("devices", "last_sync_at", "When it last fetched the list"),
+    // ---------------------------------------------------- door_counts
+    other(
+        "door_counts",
+        "device_id",
+        "Anonymous door counts (kept 90 days, owner of the venue only): which door phone counted",
+    ),
+    other(
+        "door_counts",
+        "hour",
+        "Anonymous door counts: the hour (UTC) the checks fell in",
+    ),
+    other(
+        "door_counts",
+        "verdict",
+        "Anonymous door counts: banned, possible_match, welcome, outdated or no_list",
+    ),
+    other(
+        "door_counts",
+        "checks",
+        "Anonymous door counts: how many checks (a number; no token, identity or single check)",
+    ),
     personal(
         "enrolment_codes",
         "code_hash",

@@ -127,6 +127,10 @@ fn journey(env: &mut Env) {
     submit(&b, "/deurtelefoons/code", "Aanmeldcode maken");
     b.wait_for("svg.cho-qr");
     assert!(b.exists("#code"));
+    // The key check beside the code: typed too, so a phone never trusts
+    // a signing key on first use.
+    assert!(b.exists("#key-check"));
+    b.wait_for_text("Typ ook deze sleutelcontrole");
     page(&b, "nl-code");
 
     // Revoke the ban with a reason.
@@ -155,6 +159,15 @@ fn journey(env: &mut Env) {
         en.wait_for_text(text);
         page(&en, name);
     }
+    // The enrolment code with its key check, in English.
+    en.goto(&format!("{base}/deurtelefoons"));
+    en.wait_for("#device_name");
+    en.fill("Name of the door phone", "Achterdeur");
+    submit(&en, "/deurtelefoons/code", "Create an enrolment code");
+    en.wait_for("svg.cho-qr");
+    en.wait_for_text("Also type this key check");
+    assert!(en.exists("#key-check"));
+    page(&en, "en-code");
     en.goto(&format!("{base}/verboden/nieuw"));
     submit(&en, "/verboden/nieuw", "Issue the ban");
     en.wait_for_text("There is a problem");

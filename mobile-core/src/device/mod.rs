@@ -31,6 +31,7 @@
 //! `authorization` header of the requests built here: apps must not log
 //! request headers.
 
+mod counts;
 pub mod link;
 mod state;
 
@@ -283,6 +284,11 @@ struct Inner {
 pub struct DoorDevice {
     inner: Mutex<Inner>,
     door: Arc<Mutex<Option<Door>>>,
+    /// The anonymous tally of checks per hour and verdict (`crate::counts`),
+    /// shared with the checker, which counts each verdict.
+    tally: Arc<Mutex<crate::counts::Tally>>,
+    /// The counts report in flight (see `device/counts.rs`).
+    pending_counts: Mutex<Option<Vec<crate::counts::CountRow>>>,
     /// Held open for the device's lifetime: the advisory lock lives on it.
     _lock: File,
 }
@@ -1009,7 +1015,10 @@ impl DoorDevice {
             .as_ref()
             .filter(|s| s.phase == Phase::Enrolled)
             .and_then(|s| s.credential.clone());
+        let tally = crate::counts::Tally::open(data_dir).map_err(storage)?;
         Ok(Arc::new(Self {
+            tally: Arc::new(Mutex::new(tally)),
+            pending_counts: Mutex::new(None),
             inner: Mutex::new(Inner {
                 dir: data_dir.to_path_buf(),
                 state,
@@ -1037,7 +1046,7 @@ impl DoorDevice {
 
     /// The door check on this device's store (the same list and keys).
     pub fn checker(&self) -> Arc<DoorChecker> {
-        DoorChecker::sharing(self.door.clone())
+        DoorChecker::sharing(self.door.clone(), self.tally.clone())
     }
 
     /// Hands back the credential kept in the platform keystore
@@ -1111,7 +1120,7 @@ impl DoorDevice {
     ) -> Result<DeviceStep, ChoError> {
         let mut inner = lock(&self.inner);
         let mut door = lock(&self.door);
-        match inner.pending.take() {
+        let step = match inner.pending.take() {
             None => Err(ChoError::InvalidInput {
                 reason: "no request is waiting for an answer".to_owned(),
             }),
@@ -1122,7 +1131,17 @@ impl DoorDevice {
             Some(Pending::Key(run, held)) => {
                 inner.key_answer(run, held, response, &mut door, now_unix)
             }
+        };
+        // A new enrolment or a revocation starts the tally afresh: counts
+        // belong to the credential (and venue) they were made under.
+        if let Ok(DeviceStep::Finished {
+            outcome: DeviceOutcome::Enrolled { .. } | DeviceOutcome::Revoked,
+            ..
+        }) = &step
+        {
+            self.forget_counts()?;
         }
+        step
     }
 
     /// The last request got no answer (no network, timeout, TLS failure):

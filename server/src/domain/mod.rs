@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod ban;
 pub mod complaint;
+pub mod door_counts;
 pub mod look;
 pub mod notice;
 pub mod protocol;

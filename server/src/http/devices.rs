@@ -17,12 +17,13 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiQuery, Auth, Id, credentials};
 use super::{Api, Operation};
 use crate::services::devices::{self, DeviceView, Door, EnrolmentCode, SyncAnswer};
+use crate::services::door_counts;
 use crate::services::{App, AppError};
 
 pub fn routes(api: Api) -> Api {
-    const DEVICE: &str = "an enrolled door device (Authorization: Device <credential>)";
+    const DEVICE: &str = super::openapi::DEVICE_ROLE;
     api.route(
-        Operation::new("POST", "/api/v1/venues/{id}/enrolment-codes", "Create a one-time enrolment code (15 minutes) with its QR code")
+        Operation::new("POST", "/api/v1/venues/{id}/enrolment-codes", "Create a one-time enrolment code (15 minutes): `code`, `key_fingerprint` (the short fingerprint of the deployment's list-signing key, ABCD-EFGH-JKLM, typed beside the code), `link` (cho-enrol:<public URL>#code=<CODE>&key=<full fingerprint>) and `qr_svg` (a QR code of the link)")
             .roles("owner of the venue")
             .created()
             .body(|| json!({"name": "Voordeur"})),
@@ -34,7 +35,7 @@ pub fn routes(api: Api) -> Api {
             .body(|| json!({"code": "ABCD-EF23-GH"})),
         post(enrol),
     )
-    .route(Operation::new("GET", "/api/v1/areas/{id}/devices", "Door devices: the beheerder sees the area's, an owner their venues'").roles("owner; the area's beheerder"), get(list))
+    .route(Operation::new("GET", "/api/v1/areas/{id}/devices", "Door devices: the beheerder sees the area's, an owner their venues' with `checks_tonight` ({banned, possible_match, welcome, outdated, no_list, total} since 12:00 Dutch time of the night's first day; owners only)").roles("owner; the area's beheerder"), get(list))
     .route(
         Operation::new("PUT", "/api/v1/devices/{id}", "Rename a device").roles("owner of the device's venue").body(|| json!({"name": "Achterdeur"})),
         put(rename),
@@ -45,6 +46,17 @@ pub fn routes(api: Api) -> Api {
         get(sync),
     )
     .route(Operation::new("GET", "/api/v1/device/key", "The area's current identity key and epoch").roles(DEVICE), get(key))
+    .route(
+        Operation::new(
+            "POST",
+            "/api/v1/device/counts",
+            "Anonymous door counts: the door's running totals of checks per hour (unix seconds, a multiple of 3600, UTC) and verdict (banned, possible_match, welcome, outdated, no_list); each (hour, verdict) is set, so a resend is harmless; hours more than 8 days old or more than 1 hour ahead, unknown verdicts and more than 960 rows are refused whole (422); 204. No tokens, identities or single checks: nothing else flows back from a door",
+        )
+        .roles(DEVICE)
+        .no_content()
+        .body(|| json!({"counts": [{"hour": 1_764_540_000, "verdict": "welcome", "checks": 41}, {"hour": 1_764_540_000, "verdict": "banned", "checks": 1}]})),
+        post(counts),
+    )
 }
 
 /// The device behind `Authorization: Device <credential>`.
@@ -237,4 +249,32 @@ async fn key(
         key_epoch: epoch,
         identity_key: URL_SAFE_NO_PAD.encode(key.as_slice()),
     }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountsBody {
+    counts: Vec<CountRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountRow {
+    hour: i64,
+    verdict: String,
+    checks: i64,
+}
+
+async fn counts(
+    State(app): State<App>,
+    DeviceAuth(device): DeviceAuth,
+    ApiJson(b): ApiJson<CountsBody>,
+) -> Result<StatusCode, ApiError> {
+    let rows: Vec<(i64, &str, i64)> = b
+        .counts
+        .iter()
+        .map(|c| (c.hour, c.verdict.as_str(), c.checks))
+        .collect();
+    door_counts::record(&app, &device, &rows).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -34,6 +34,7 @@ impl From<AppError> for ApiError {
         let (status, code) = match &e {
             AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            AppError::DeviceRevoked => (StatusCode::UNAUTHORIZED, "device_revoked"),
             AppError::LoginThrottled { retry_after } => {
                 return Self {
                     retry_after: Some(*retry_after),

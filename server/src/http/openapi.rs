@@ -2,6 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
+/// Who may call a door device's operation (`roles`): the 401 answers of
+/// these name the revoked device apart.
+pub const DEVICE_ROLE: &str = "an enrolled door device (Authorization: Device <credential>)";
+
 /// One documented operation.
 #[derive(Clone, Debug)]
 pub struct Operation {
@@ -58,6 +62,11 @@ impl Operation {
         self
     }
 
+    pub const fn no_content(mut self) -> Self {
+        self.success = 204;
+        self
+    }
+
     pub fn is_public(&self) -> bool {
         self.roles.is_none()
     }
@@ -73,11 +82,22 @@ pub fn document(operations: &[Operation]) -> Value {
         let mut responses = Map::new();
         responses.insert(
             op.success.to_string(),
-            json!({"description": "success", "content": {"application/json": {}}}),
+            if op.success == 204 {
+                json!({"description": "done, no content"})
+            } else {
+                json!({"description": "success", "content": {"application/json": {}}})
+            },
         );
         responses.insert("400".into(), error_response("malformed request"));
         if !op.is_public() {
-            responses.insert("401".into(), error_response("no or expired session"));
+            responses.insert(
+                "401".into(),
+                error_response(if op.roles == Some(DEVICE_ROLE) {
+                    "unknown credential (`unauthenticated`), or a revoked device (`device_revoked`: the door wipes its keys and list)"
+                } else {
+                    "no or expired session"
+                }),
+            );
             responses.insert(
                 "403".into(),
                 error_response("outside the caller's role or scope"),

@@ -31,7 +31,7 @@ pub fn routes(api: Api) -> Api {
         get(area_statistics_csv),
     )
     .route(
-        Operation::new("GET", "/api/v1/dashboard", "The owner's dashboard: venues, active bans, door phones, the area's latest list").roles("owner"),
+        Operation::new("GET", "/api/v1/dashboard", "The owner's dashboard: venues, active bans, door phones (each with `checks_tonight`, the anonymous door counts since 12:00 Dutch time of the night's first day), the area's latest list").roles("owner"),
         get(dashboard),
     )
     .route(

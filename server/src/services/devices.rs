@@ -18,6 +18,7 @@ use std::sync::PoisonError;
 
 use super::admin::identity_key_aad;
 use super::auth::token_hash;
+use super::door_counts::CheckCounts;
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::venue_admitted_on;
@@ -125,11 +126,27 @@ fn require_admitted(app: &App, device: &DeviceRow) -> AppResult<()> {
 #[derive(serde::Serialize)]
 pub struct EnrolmentCode {
     pub code: String,
-    /// `cho-enrol:<server URL>#<code>`, what the QR code holds.
+    /// What the QR code holds: see [`enrolment_link`].
     pub link: String,
+    /// The short fingerprint of the list-signing key the phone will be
+    /// handed (`ABCD-EFGH-JKLM`): typed beside the code when the QR code
+    /// cannot be scanned, so a phone never trusts a key on first use.
+    pub key_fingerprint: String,
     pub expires_at: i64,
-    /// SVG of a QR code holding `cho-enrol:<server URL>#<code>`.
+    /// SVG of a QR code holding [`Self::link`].
     pub qr_svg: String,
+}
+
+/// `cho-enrol:<public URL>#code=<CODE>&key=<full fingerprint>`: the
+/// server, the one-time code, and the fingerprint of the deployment's
+/// list-signing key (`cho_core::fingerprint`), which the phone compares
+/// with the key in the enrolment answer before it pins it. The code and
+/// key sit in the fragment, which no HTTP client sends anywhere.
+pub fn enrolment_link(public_url: &str, code: &str, signing_public_key: &[u8]) -> String {
+    format!(
+        "cho-enrol:{public_url}#code={code}&key={}",
+        cho_core::fingerprint::fingerprint(signing_public_key)
+    )
 }
 
 /// An owner creates a one-time code for a door phone of their venue. The
@@ -163,7 +180,11 @@ pub async fn create_code(
         .iter()
         .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
         .collect();
-    let link = format!("cho-enrol:{}#{code}", app.public_url);
+    // The key the enrolment answer will carry: this instance's current
+    // list-signing key (after a rotation, the new one).
+    let signing_key = &app.secrets.signing_public_key;
+    let link = enrolment_link(&app.public_url, &code, signing_key);
+    let key_fingerprint = cho_core::fingerprint::short_fingerprint(signing_key);
     let qr = qrcode::QrCode::new(link.as_bytes()).map_err(|_| AppError::Internal("QR code"))?;
     let qr_svg = qr
         .render::<qrcode::render::svg::Color>()
@@ -194,6 +215,7 @@ pub async fn create_code(
     Ok(EnrolmentCode {
         code,
         link,
+        key_fingerprint,
         expires_at,
         qr_svg,
     })
@@ -440,6 +462,10 @@ pub struct DeviceView {
     pub enrolled_at: i64,
     pub revoked_at: Option<i64>,
     pub last_sync_at: Option<i64>,
+    /// The owner's view only: the phone's checks since tonight began
+    /// (`services::door_counts::tonight`); absent for the beheerder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks_tonight: Option<CheckCounts>,
 }
 
 impl From<DeviceRow> for DeviceView {
@@ -451,11 +477,16 @@ impl From<DeviceRow> for DeviceView {
             enrolled_at: d.enrolled_at,
             revoked_at: d.revoked_at,
             last_sync_at: d.last_sync_at,
+            checks_tonight: None,
         }
     }
 }
 
-/// The live device behind a credential.
+/// The live device behind a credential. A revoked one is
+/// [`AppError::DeviceRevoked`] (its door wipes itself on that answer), an
+/// unknown one [`AppError::Unauthenticated`]; neither is cached, so a
+/// revocation is never hidden behind a cached live row for longer than
+/// [`SYNC_CACHE_SECONDS`].
 pub async fn authenticate(app: &App, credential: &str) -> AppResult<Door> {
     let hash = token_hash(credential);
     let now = app.clock.now();
@@ -465,6 +496,9 @@ pub async fn authenticate(app: &App, credential: &str) -> AppResult<Door> {
     let device = devices::by_credential(&app.db, &hash)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    if device.revoked_at.is_some() {
+        return Err(AppError::DeviceRevoked);
+    }
     app.sync_cache.keep_device(hash, device.clone(), now);
     Ok(Door(device))
 }
@@ -489,11 +523,29 @@ pub async fn list(app: &App, actor: &Actor, area_id: i64) -> AppResult<Vec<Devic
     if actor.area_id != Some(area_id) || actor.role == Role::Operator {
         return Err(AppError::Forbidden);
     }
-    let all = devices::in_area(&app.db, area_id).await?;
-    Ok(all
+    let all: Vec<DeviceRow> = devices::in_area(&app.db, area_id)
+        .await?
         .into_iter()
         .filter(|d| may_manage(actor, d))
-        .map(DeviceView::from)
+        .collect();
+    // The owner also sees how many checks each phone did tonight.
+    let tonight = if actor.role == Role::Owner {
+        let pairs: Vec<(i64, i64)> = all.iter().map(|d| (d.id, d.venue_id)).collect();
+        Some(super::door_counts::tonight(app, actor, area_id, &pairs).await?)
+    } else {
+        None
+    };
+    Ok(all
+        .into_iter()
+        .map(|d| {
+            let counts = tonight
+                .as_ref()
+                .map(|t| t.get(&d.id).copied().unwrap_or_default());
+            DeviceView {
+                checks_tonight: counts,
+                ..DeviceView::from(d)
+            }
+        })
         .collect())
 }
 

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod bans;
 pub mod complaints;
 pub mod devices;
+pub mod door_counts;
 pub mod health;
 pub mod keys;
 pub mod letters;
@@ -83,6 +84,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("wrong username or password")]
     BadCredentials,
+    /// A door device's credential that was revoked (by its owner, the
+    /// beheerder, or the venue's withdrawal): the door wipes its keys and
+    /// list. An unknown credential stays [`AppError::Unauthenticated`].
+    #[error("this door device was revoked: enrol it again with a new code")]
+    DeviceRevoked,
     #[error("too many failed logins: try again in {retry_after} seconds")]
     LoginThrottled { retry_after: i64 },
     #[error("too many attempts: try again in {retry_after} seconds")]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::Date;
 
+use super::door_counts::CheckCounts;
 use super::views::{iso_date, may_read_area_figures, option_iso_date};
 use super::{App, AppError, AppResult};
 use crate::domain::protocol::{Permit, venue_admitted_on};
@@ -75,6 +76,10 @@ pub struct DeviceView {
     /// Live, but not synced (or, never synced, not enrolled) within the
     /// area's maximum list age: its door may be showing "list outdated".
     pub stale: bool,
+    /// The owner's dashboard only: checks since tonight began (see
+    /// `services::door_counts::tonight`); absent in the area overview.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks_tonight: Option<CheckCounts>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -217,6 +222,7 @@ fn device_view(d: &DeviceRow, venue_name: String, now: i64, max_age: i64) -> Dev
         revoked: d.revoked_at.is_some(),
         revoked_at: d.revoked_at,
         stale: d.revoked_at.is_none() && now - seen > max_age,
+        checks_tonight: None,
     }
 }
 
@@ -270,11 +276,19 @@ pub async fn dashboard(app: &App, actor: &Actor) -> AppResult<Dashboard> {
             .map(|v| v.name.clone())
             .unwrap_or_default()
     };
-    let devices = devices::in_area(&app.db, area_id)
+    let rows: Vec<DeviceRow> = devices::in_area(&app.db, area_id)
         .await?
-        .iter()
+        .into_iter()
         .filter(|d| actor.venue_ids.contains(&d.venue_id))
-        .map(|d| device_view(d, name_of(d.venue_id), now, max_age))
+        .collect();
+    let pairs: Vec<(i64, i64)> = rows.iter().map(|d| (d.id, d.venue_id)).collect();
+    let tonight = super::door_counts::tonight(app, actor, area_id, &pairs).await?;
+    let devices = rows
+        .iter()
+        .map(|d| DeviceView {
+            checks_tonight: Some(tonight.get(&d.id).copied().unwrap_or_default()),
+            ..device_view(d, name_of(d.venue_id), now, max_age)
+        })
         .collect();
     let venues: Vec<VenueState> = mine
         .iter()

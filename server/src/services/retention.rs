@@ -6,6 +6,10 @@
 //! The purged bans' tokens also leave the published lists: the area gets a
 //! new version without them and every older version and key announcement
 //! that may hold them is deleted (`lists::forget_purged`).
+//!
+//! Anonymous door counts are deleted
+//! [`door_counts::RETENTION_DAYS`](crate::domain::door_counts::RETENTION_DAYS)
+//! days after their hour.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +23,8 @@ pub struct PurgeReport {
     pub sessions_removed: u64,
     /// Closed data-subject requests reduced to kind, dates and outcome.
     pub requests_purged: u64,
+    /// Door counts (rows of one device, hour and verdict) past retention.
+    pub door_counts_removed: u64,
 }
 
 pub async fn purge(app: &App) -> AppResult<PurgeReport> {
@@ -51,9 +57,15 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     for (area_id, off_list_at) in off_list {
         lists::forget_purged(app, area_id, off_list_at).await?;
     }
+    let door_counts_removed = crate::storage::door_counts::delete_before(
+        &app.db,
+        crate::domain::door_counts::retention_cutoff(app.clock.now()),
+    )
+    .await?;
     Ok(PurgeReport {
         bans_purged: due.len() as u64,
         sessions_removed,
         requests_purged,
+        door_counts_removed,
     })
 }

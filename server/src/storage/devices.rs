@@ -113,10 +113,11 @@ pub async fn device(db: &Db, id: i64) -> Result<Option<DeviceRow>> {
     row.as_ref().map(device_from).transpose()
 }
 
-/// The live (not revoked) device holding this credential.
+/// The device holding this credential, revoked or not (the caller tells
+/// a revoked device so; an unknown credential is `None`).
 pub async fn by_credential(db: &Db, credential_hash: &[u8]) -> Result<Option<DeviceRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE d.credential_hash = $1 AND d.revoked_at IS NULL"
+        "{SELECT} WHERE d.credential_hash = $1"
     )))
     .bind(credential_hash.to_vec())
     .fetch_optional(db.pool())

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bans;
 pub mod complaints;
 pub mod devices;
+pub mod door_counts;
 pub mod lists;
 pub mod public;
 pub mod subject_requests;

@@ -561,6 +561,8 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str, Option<i64>) {
     match e {
         AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, "bad_credentials", None),
         AppError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials", None),
+        // Only the device endpoints meet it; a page never does.
+        AppError::DeviceRevoked => (StatusCode::UNAUTHORIZED, "bad_credentials", None),
         AppError::LoginThrottled { retry_after } => (
             StatusCode::TOO_MANY_REQUESTS,
             "login_throttled",
@@ -766,6 +768,7 @@ mod tests {
         let errors = [
             AppError::Unauthenticated,
             AppError::BadCredentials,
+            AppError::DeviceRevoked,
             AppError::LoginThrottled { retry_after: 5 },
             AppError::TooManyAttempts { retry_after: 5 },
             AppError::Busy { retry_after: 1 },

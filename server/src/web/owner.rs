@@ -931,6 +931,8 @@ pub struct CodePage {
     page: Page,
     name: String,
     code: String,
+    /// The short fingerprint of the list-signing key, typed beside the code.
+    key_fingerprint: String,
     /// The QR code as inline SVG markup (ours, from `qrcode`).
     qr_svg: String,
     expires_at: i64,
@@ -977,6 +979,7 @@ pub async fn create_code(
                 ),
                 name: form.name.trim().to_owned(),
                 code: code.code,
+                key_fingerprint: code.key_fingerprint,
                 qr_svg: inline_svg(&code.qr_svg, &label),
                 expires_at: code.expires_at,
             };

@@ -386,6 +386,8 @@ fn cases() -> Vec<Case> {
         // The device endpoints take a device credential, never a session.
         case("GET", "/api/v1/device/list", None, [401; 7]),
         case("GET", "/api/v1/device/key", None, [401; 7]),
+        case("POST", "/api/v1/device/counts", None, [401; 7])
+            .body(|_, _, _| json!({"counts": [{"hour": 1_764_540_000, "verdict": "welcome", "checks": 1}]})),
     ]
 }
 

@@ -480,14 +480,6 @@ fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
     .unwrap();
     assert_eq!(status, 201, "{code}");
     let code: serde_json::Value = serde_json::from_str(&code).unwrap();
-    // The demo's public URL defaults to its bind address.
-    assert_eq!(
-        code["link"],
-        format!(
-            "cho-enrol:http://127.0.0.1:{port}#{}",
-            code["code"].as_str().unwrap()
-        )
-    );
     let (status, enrolled) = http(
         port,
         "POST",
@@ -498,6 +490,21 @@ fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
     .unwrap();
     assert_eq!(status, 200, "{enrolled}");
     let enrolled: serde_json::Value = serde_json::from_str(&enrolled).unwrap();
+    // The demo's public URL defaults to its bind address; the link and the
+    // typed check carry the fingerprint of the key the phone was handed.
+    let signing_key = crate::devices::b64(&enrolled["signing_public_key"]);
+    assert_eq!(
+        code["link"],
+        format!(
+            "cho-enrol:http://127.0.0.1:{port}#code={}&key={}",
+            code["code"].as_str().unwrap(),
+            cho_core::fingerprint::fingerprint(&signing_key)
+        )
+    );
+    assert_eq!(
+        code["key_fingerprint"],
+        cho_core::fingerprint::short_fingerprint(&signing_key)
+    );
     let device = format!(
         "Authorization: Device {}\r\n",
         enrolled["credential"].as_str().unwrap()
@@ -531,6 +538,40 @@ fn demo_publishes_at_the_configured_interval_and_links_to_its_bind_address() {
     let started = Instant::now();
     wait_until(15, "a new list version", || version() > first);
     assert!(started.elapsed() < Duration::from_secs(15));
+
+    // The door reports its counts; once revoked, every device endpoint
+    // says so, and the credential never reaches the log.
+    let credential = enrolled["credential"].as_str().unwrap();
+    let hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 3600
+        * 3600;
+    let counts = format!(r#"{{"counts":[{{"hour":{hour},"verdict":"welcome","checks":3}}]}}"#);
+    let (status, head, _) = http_raw(port, "POST", "/api/v1/device/counts", &device, &counts);
+    assert_eq!(status, 204, "{head}");
+    let (status, answer) = http(
+        port,
+        "POST",
+        &format!("/api/v1/devices/{}/revoke", enrolled["device_id"]),
+        Some(&kroon),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 204, "{answer}");
+    for (method, path, body) in [
+        ("GET", "/api/v1/device/list", ""),
+        ("GET", "/api/v1/device/key", ""),
+        ("POST", "/api/v1/device/counts", counts.as_str()),
+    ] {
+        let (status, head, body) = http_raw(port, method, path, &device, body);
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 401, "{path}: {head}");
+        assert!(body.contains("\"device_revoked\""), "{path}: {body}");
+    }
+    let log = server.output();
+    assert!(!log.contains(credential), "the credential is in the log");
     assert_eq!(server.terminate(), Some(0));
 }
 

@@ -43,11 +43,20 @@ pub(crate) async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{code}");
     assert!(code["qr_svg"].as_str().unwrap().contains("<svg"));
+    // `cho-enrol:<public URL>#code=<CODE>&key=<full fingerprint>`, and the
+    // short fingerprint to type beside the code.
     let link = code["link"].as_str().unwrap();
-    assert!(
-        link.starts_with("cho-enrol:http://") && link.ends_with(code["code"].as_str().unwrap()),
-        "{link}"
+    let (server, fragment) = link.split_once('#').unwrap();
+    assert!(server.starts_with("cho-enrol:http://"), "{link}");
+    let (code_part, key_part) = fragment.split_once('&').unwrap();
+    assert_eq!(
+        code_part,
+        format!("code={}", code["code"].as_str().unwrap())
     );
+    let key = key_part.strip_prefix("key=").unwrap();
+    assert_eq!(key.len(), cho_core::fingerprint::FULL_LEN, "{link}");
+    let short = code["key_fingerprint"].as_str().unwrap();
+    assert_eq!(short.len(), 14, "{short}");
     let typed = code["code"].as_str().unwrap().to_lowercase();
     let (status, enrolment) = app
         .request(
@@ -58,6 +67,11 @@ pub(crate) async fn enrol(app: &TestApp, owner: &str, venue: i64) -> Value {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{enrolment}");
+    // Both fingerprints are of the key the phone was handed: the door's
+    // own check (`cho_core::fingerprint::matches`) accepts them.
+    let signing_key = b64(&enrolment["signing_public_key"]);
+    assert!(cho_core::fingerprint::matches(&signing_key, key).unwrap());
+    assert!(cho_core::fingerprint::matches(&signing_key, short).unwrap());
     // A code works once.
     let (status, again) = app
         .request(

@@ -404,8 +404,9 @@ async fn enrolment_links_never_come_from_the_host_header(app: TestApp) {
         assert_eq!(
             code["link"],
             format!(
-                "cho-enrol:https://cho.zwolle.example#{}",
-                code["code"].as_str().unwrap()
+                "cho-enrol:https://cho.zwolle.example#code={}&key={}",
+                code["code"].as_str().unwrap(),
+                cho_core::fingerprint::fingerprint(&app.app.secrets.signing_public_key)
             )
         );
     }

@@ -19,6 +19,7 @@ mod cli;
 mod complaints;
 mod concurrency;
 mod devices;
+mod door_api;
 mod edge;
 mod inventory;
 mod letters;
