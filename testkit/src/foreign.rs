@@ -336,12 +336,18 @@ impl Kotlin {
     /// jar, or reuses the jar an earlier run compiled from the same inputs.
     /// `cache` holds one jar, the one for the current inputs (give each
     /// program its own); `work` receives a freshly compiled jar.
-    pub fn compile(&self, bindings: &Path, sources: &[&Path], cache: &Path, work: &Path) -> PathBuf {
+    pub fn compile(
+        &self,
+        bindings: &Path,
+        sources: &[&Path],
+        cache: &Path,
+        work: &Path,
+    ) -> PathBuf {
         let generated = bindings.join(KOTLIN_FILE);
         let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
         for source in std::iter::once(generated.as_path()).chain(sources.iter().copied()) {
-            let bytes =
-                fs::read(source).unwrap_or_else(|e| panic!("cannot read {}: {e}", source.display()));
+            let bytes = fs::read(source)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", source.display()));
             hasher.update(source.file_name().unwrap_or_default().as_encoded_bytes());
             hasher.update(&(bytes.len() as u64).to_le_bytes());
             hasher.update(&bytes);

@@ -25,6 +25,8 @@
 //     check <surname> <given names> <birth date>
 //                                  -> verdict verdict= until=
 //     mrz <line> <line> [<line>]   -> verdict verdict= until=
+//     counts                       -> counts_sent rows= | counts_dropped rows= | revoked
+//                                   | counts_retry | counts_not_sent | nothing_to_send
 //     quit                         -> bye
 //
 // A refused call answers `error <ChoException variant> <reason>`. Nothing
@@ -37,6 +39,7 @@ import java.net.http.HttpTimeoutException
 import java.time.Duration
 import nl.cho.core.CheckResult
 import nl.cho.core.ChoException
+import nl.cho.core.CountsOutcome
 import nl.cho.core.DeviceOutcome
 import nl.cho.core.DeviceStep
 import nl.cho.core.DoorDevice
@@ -134,6 +137,21 @@ private fun outcomeLine(outcome: DeviceOutcome): List<String> = when (outcome) {
     )
 }
 
+/**
+ * The door's anonymous counts (running totals per hour and verdict), sent in
+ * an exchange of their own; what the server acknowledged is not sent again.
+ */
+private fun sendCounts(device: DoorDevice): List<String> {
+    val request = device.startCounts(now()) ?: return listOf("nothing_to_send")
+    val response = send(request) ?: return listOf("counts_not_sent")
+    return when (val outcome = device.handleCountsResponse(response, now())) {
+        is CountsOutcome.Sent -> listOf("counts_sent", "rows=${outcome.rows}")
+        is CountsOutcome.Dropped -> listOf("counts_dropped", "rows=${outcome.rows}")
+        is CountsOutcome.Revoked -> listOf("revoked")
+        is CountsOutcome.RetryLater -> listOf("counts_retry")
+    }
+}
+
 private fun verdictLine(result: CheckResult) =
     listOf("verdict", "verdict=${result.verdict.name}", "until=${result.bannedUntil ?: "none"}")
 
@@ -170,6 +188,7 @@ fun main(args: Array<String>) {
                 "sync" -> answer(outcomeLine(exchange(device, device.startSync(now(), rest[0].toUInt()))))
                 "check" -> answer(verdictLine(device.checker().checkManual(rest[0], rest[1], rest[2], now())))
                 "mrz" -> answer(verdictLine(device.checker().checkMrz(rest.joinToString("\n"), now())))
+                "counts" -> answer(sendCounts(device))
                 "quit" -> {
                     answer(listOf("bye"))
                     exitProcess(0)

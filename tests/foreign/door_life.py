@@ -23,6 +23,8 @@ stdout for each (its kind, then name=value fields, tab-separated):
     check <surname> <given names> <birth date>
                                  -> verdict verdict= until=
     mrz <line> <line> [<line>]   -> verdict verdict= until=
+    counts                       -> counts_sent rows= | counts_dropped rows= | revoked
+                                  | counts_retry | counts_not_sent | nothing_to_send
     quit                         -> bye
 
 A refused call answers ``error <ChoError variant> <reason>``. Nothing
@@ -141,6 +143,26 @@ def outcome_line(outcome):
     raise AssertionError(f"unknown outcome {outcome!r}")
 
 
+def send_counts(device):
+    """The door's anonymous counts (running totals per hour and verdict),
+    sent in an exchange of their own; what the server has acknowledged is
+    not sent again."""
+    request = device.start_counts(now())
+    if request is None:
+        return ["nothing_to_send"]
+    response = send(request)
+    if response is None:
+        return ["counts_not_sent"]
+    outcome = device.handle_counts_response(response, now())
+    if outcome.is_SENT():
+        return ["counts_sent", f"rows={outcome.rows}"]
+    if outcome.is_DROPPED():
+        return ["counts_dropped", f"rows={outcome.rows}"]
+    if outcome.is_REVOKED():
+        return ["revoked"]
+    return ["counts_retry"]
+
+
 def verdict_line(result):
     until = result.banned_until
     return ["verdict", f"verdict={result.verdict.name}", f"until={until or 'none'}"]
@@ -186,6 +208,8 @@ def main():
             elif name == "mrz":
                 result = device.checker().check_mrz("\n".join(args), now())
                 answer(verdict_line(result))
+            elif name == "counts":
+                answer(send_counts(device))
             elif name == "quit":
                 answer(["bye"])
                 return 0

@@ -195,7 +195,12 @@ impl Server {
     }
 
     /// On `port`, or on a free port when None.
-    fn start_at(data_dir: &Path, database_url: Option<&str>, command: &str, port: Option<u16>) -> Self {
+    fn start_at(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        command: &str,
+        port: Option<u16>,
+    ) -> Self {
         let mut last = String::new();
         for attempt in 0..3 {
             let port = port.unwrap_or_else(free_port);

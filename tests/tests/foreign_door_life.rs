@@ -126,6 +126,43 @@ fn kotlin_door_life() {
     });
 }
 
+/// Swift is generated but not compiled (no Swift toolchain on Linux): the
+/// device protocol must be in the module an iOS app builds against, with
+/// the same calls the Kotlin and Python programs make.
+#[test]
+fn swift_bindings_carry_the_device_api() {
+    let work = work_dir("swift");
+    let bindings = foreign::bindings(&work.join("bindings"));
+    let swift = fs::read_to_string(bindings.join(foreign::SWIFT_FILE)).expect("ChoCore.swift");
+    for needle in [
+        "open class DoorDevice:",
+        "static func `open`(dataDir: String)",
+        "func startEnrolLink(link: String, persist: Bool)",
+        "func startEnrol(serverUrl: String, code: String, fingerprint: String, persist: Bool)",
+        "func startSync(nowUnix: Int64, waitSeconds: UInt32)",
+        "func handleResponse(response: HttpResponse, nowUnix: Int64)",
+        "func transportFailed(nowUnix: Int64)",
+        "func startCounts(nowUnix: Int64)",
+        "func handleCountsResponse(response: HttpResponse, nowUnix: Int64)",
+        "func status(nowUnix: Int64) -> DeviceStatus",
+        "func checker() -> DoorChecker",
+        "public struct HttpRequest:",
+        "public struct HttpResponse:",
+        "public struct DeviceStatus:",
+        "public enum DeviceStep:",
+        "public enum DeviceOutcome:",
+        "public enum CountsOutcome:",
+        "case DeviceRevoked(",
+        "case SigningKeyMismatch(",
+    ] {
+        assert!(
+            swift.contains(needle),
+            "{} lacks {needle:?}",
+            bindings.join(foreign::SWIFT_FILE).display()
+        );
+    }
+}
+
 fn work_dir(language: &str) -> PathBuf {
     let work = PathBuf::from(TARGET_TMPDIR)
         .join("foreign_door_life")
@@ -135,7 +172,7 @@ fn work_dir(language: &str) -> PathBuf {
 }
 
 /// The whole life, the same for every language.
-fn door_life(env: &mut Env, launcher: &Launcher) {
+fn door_life(env: &mut Env, launcher: &'static Launcher) {
     let store = launcher.work.join("store");
     fs::create_dir_all(&store).unwrap();
     let mut door = Program::start(launcher, &store);
@@ -199,9 +236,7 @@ fn door_life(env: &mut Env, launcher: &Launcher) {
         CATEGORY_1,
         json!({"mrz": DE_BRUIJN.passport()}),
     ));
-    let banned = door.sync_until("the new ban", |r| {
-        r.kind == "updated" && r.version() > v1
-    });
+    let banned = door.sync_until("the new ban", |r| r.kind == "updated" && r.version() > v1);
     assert_eq!(door.check(&DE_BRUIJN), "BANNED");
     assert_eq!(door.check_mrz(&DE_BRUIJN.id_card()), "BANNED");
     assert_eq!(door.check(&JANSEN), "BANNED");
@@ -217,8 +252,7 @@ fn door_life(env: &mut Env, launcher: &Launcher) {
 
     // Killed and started again: the enrolment, credential and list are on
     // disk, so the door checks and syncs on.
-    door.kill();
-    let mut door = Program::start(launcher, &store);
+    let mut door = door.restart();
     let status = door.ask(&["status"]);
     assert_eq!(status.get("state"), "ENROLLED", "{}", door.transcript());
     assert_eq!(status.version(), cleared.version());
@@ -297,6 +331,42 @@ fn door_life(env: &mut Env, launcher: &Launcher) {
     }
     assert_eq!(door.ask(&["status"]).get("failures"), "0");
 
+    // The door reports its anonymous counts (running totals per hour and
+    // verdict, nothing per check); its owner sees them as "checks tonight".
+    // What the server acknowledged is not sent again.
+    door.ask(&["counts"]).expect_kind("counts_sent");
+    let fabriek = env.http.login(FABRIEK.0, FABRIEK.1);
+    door.ask(&["counts"]).expect_kind("nothing_to_send");
+    let devices = fabriek.get(&format!("/api/v1/areas/{AREA_1}/devices"));
+    assert_eq!(devices.status, 200, "{}", devices.text());
+    let mine = devices
+        .json()
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["id"] == json!(device_id))
+        .cloned()
+        .expect("the door among the owner's devices");
+    let tonight = &mine["checks_tonight"];
+    for (field, verdict) in [
+        ("banned", "BANNED"),
+        ("possible_match", "POSSIBLE_MATCH"),
+        ("welcome", "NOT_BANNED"),
+        ("outdated", "LIST_OUTDATED"),
+        ("no_list", "NO_LIST"),
+    ] {
+        assert_eq!(
+            tonight[field].as_i64(),
+            Some(door.counted(verdict)),
+            "{field} in {tonight}\n{}",
+            door.transcript()
+        );
+    }
+    assert_eq!(
+        tonight["total"].as_i64(),
+        Some(door.counted.values().sum::<i64>())
+    );
+
     // The beheerder revokes the door: its next sync wipes it (contract 3:
     // 401 device_revoked). No list, no keys, no credential; a sync is
     // refused until it is enrolled again.
@@ -316,10 +386,10 @@ fn door_life(env: &mut Env, launcher: &Launcher) {
     assert_eq!(status.get("epochs"), "");
     assert_eq!(door.check(&JANSEN), "NO_LIST");
     assert_eq!(door.check(&DE_BRUIJN), "NO_LIST");
-    door.ask(&["sync", "0"]).expect_error("DeviceRevoked", &door);
+    door.ask(&["sync", "0"])
+        .expect_error("DeviceRevoked", &door);
     // And so it stays after a restart.
-    door.kill();
-    let mut door = Program::start(launcher, &store);
+    let mut door = door.restart();
     assert_eq!(door.ask(&["status"]).get("state"), "REVOKED");
     assert_eq!(door.check(&JANSEN), "NO_LIST");
     door.quit();
@@ -329,31 +399,30 @@ fn door_life(env: &mut Env, launcher: &Launcher) {
 /// directory.
 fn signing_public_key(env: &Env) -> Vec<u8> {
     let pkcs8 = fs::read(env.data_dir.path().join("list-signing.pk8")).expect("signing key");
-    ListSigner::from_pkcs8(&pkcs8).expect("key").public_key().to_vec()
+    ListSigner::from_pkcs8(&pkcs8)
+        .expect("key")
+        .public_key()
+        .to_vec()
 }
 
 /// The `cho-enrol:` link of an enrolment-code answer, checked against the
-/// server's key: `cho-enrol:<URL>#code=<CODE>&key=<FINGERPRINT>` (shared
-/// contract 2). A server from before that contract (no `key=` in its link)
-/// gets the link built here from its key file, so the door side can be
-/// tested on its own.
+/// server's key: `cho-enrol:<URL>#code=<CODE>&key=<FULL FINGERPRINT>`, and
+/// the short fingerprint beside the code (shared contract 2).
 fn enrolment_link(answer: &serde_json::Value, key: &[u8], base: &str) -> String {
     let code = answer["code"].as_str().expect("code");
-    let full = cho_core::fingerprint::fingerprint(key);
     let link = answer["link"].as_str().expect("link");
-    if link.contains("&key=") {
-        assert_eq!(link, format!("cho-enrol:{base}#code={code}&key={full}"));
-        if let Some(short) = answer["key_fingerprint"].as_str() {
-            assert_eq!(short, cho_core::fingerprint::short_fingerprint(key));
-        }
-        link.to_owned()
-    } else {
-        note(&format!(
-            "foreign_door_life: the server's link {link:?} carries no key fingerprint \
-             (contract 2 not merged yet); building it from the key file"
-        ));
-        format!("cho-enrol:{base}#code={code}&key={full}")
-    }
+    assert_eq!(
+        link,
+        format!(
+            "cho-enrol:{base}#code={code}&key={}",
+            cho_core::fingerprint::fingerprint(key)
+        )
+    );
+    assert_eq!(
+        answer["key_fingerprint"].as_str(),
+        Some(cho_core::fingerprint::short_fingerprint(key).as_str())
+    );
+    link.to_owned()
 }
 
 // ---------------------------------------------------------------------------
@@ -404,7 +473,11 @@ impl Answer {
     }
 
     fn expect_kind(&self, kind: &str) {
-        assert_eq!(self.kind, kind, "expected a {kind} answer, got {:?}", self.line);
+        assert_eq!(
+            self.kind, kind,
+            "expected a {kind} answer, got {:?}",
+            self.line
+        );
     }
 
     fn expect_error(&self, variant: &str, program: &Program) {
@@ -420,6 +493,11 @@ impl Answer {
 /// A running door program.
 struct Program {
     language: &'static str,
+    launcher: &'static Launcher,
+    store: PathBuf,
+    /// The verdicts the door gave since its enrolment, as its tally
+    /// counts them (the tally survives restarts; so does this).
+    counted: BTreeMap<String, i64>,
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
@@ -429,7 +507,7 @@ struct Program {
 }
 
 impl Program {
-    fn start(launcher: &Launcher, store: &Path) -> Self {
+    fn start(launcher: &'static Launcher, store: &Path) -> Self {
         let runs = fs::read_dir(&launcher.work).map_or(0, |entries| {
             entries
                 .flatten()
@@ -458,6 +536,9 @@ impl Program {
         });
         Self {
             language: launcher.language,
+            launcher,
+            store: store.to_path_buf(),
+            counted: BTreeMap::new(),
             stdin: child.stdin.take(),
             child,
             lines,
@@ -543,8 +624,19 @@ impl Program {
     /// The verdict for a person typed in.
     fn check(&mut self, p: &Person) -> String {
         let answer = self.ask(&["check", p.surname, p.given_names, p.birth_date]);
+        self.verdict(&answer)
+    }
+
+    fn verdict(&mut self, answer: &Answer) -> String {
         answer.expect_kind("verdict");
-        answer.get("verdict")
+        let verdict = answer.get("verdict");
+        *self.counted.entry(verdict.clone()).or_default() += 1;
+        verdict
+    }
+
+    /// How many checks gave `verdict` since the enrolment.
+    fn counted(&self, verdict: &str) -> i64 {
+        self.counted.get(verdict).copied().unwrap_or_default()
     }
 
     /// The verdict for a scanned MRZ (lines separated by newlines).
@@ -552,15 +644,18 @@ impl Program {
         let mut command = vec!["mrz"];
         command.extend(mrz.lines());
         let answer = self.ask(&command);
-        answer.expect_kind("verdict");
-        answer.get("verdict")
+        self.verdict(&answer)
     }
 
-    /// SIGKILL, as a phone's system kills an app.
-    fn kill(&mut self) {
+    /// SIGKILL, as a phone's system kills an app, and a new start on the
+    /// same data directory.
+    fn restart(mut self) -> Self {
         self.log("(killed)".to_owned());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let mut next = Self::start(self.launcher, &self.store);
+        next.counted = std::mem::take(&mut self.counted);
+        next
     }
 
     fn quit(mut self) {
