@@ -39,15 +39,8 @@ import urllib.parse
 
 sys.path.insert(0, os.environ["CHO_BINDINGS_DIR"])
 
-import cho_core  # noqa: E402  (the path is only known at run time)
-from cho_core import (  # noqa: E402
-    ChoError,
-    DeviceOutcome,
-    DeviceStep,
-    DoorDevice,
-    HttpHeader,
-    HttpResponse,
-)
+# The path is only known at run time.
+from cho_core import ChoError, DoorDevice, HttpHeader, HttpResponse  # noqa: E402
 
 
 def now():
