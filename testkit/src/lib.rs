@@ -4,7 +4,9 @@
 //! cho-core ([`mrz`]), the demo's people and logins ([`people`]), and one
 //! blocking HTTP client for tests that talk to a real server ([`http`]);
 //! behind the `browser` feature (only the `tests` crate enables it), a
-//! headless chromium with axe-core for the page tests ([`browser`]).
+//! headless chromium with axe-core for the page tests ([`browser`]); behind
+//! the `foreign` feature, the bindings generated from the cho-core cdylib and
+//! the Python and Kotlin (JVM) tools that run programs on them ([`foreign`]).
 //!
 //! It depends on neither cho-core nor cho-server, so cho-core's own tests
 //! can use it and an MRZ built here checks the core's reader independently.
@@ -12,6 +14,8 @@
 
 #[cfg(feature = "browser")]
 pub mod browser;
+#[cfg(feature = "foreign")]
+pub mod foreign;
 pub mod http;
 pub mod mrz;
 pub mod people;

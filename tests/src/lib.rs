@@ -131,6 +131,20 @@ impl Env {
         self.http = Http::new(&self.server.base);
     }
 
+    /// Kills the server and starts `serve` on the same data directory,
+    /// database and address: what an enrolled door knows as its server.
+    pub fn restart_server_at_same_address(&mut self) {
+        let port = self.server.port;
+        self.server.kill();
+        self.server = Server::start_at(
+            self.data_dir.path(),
+            self.database_url.as_deref(),
+            "serve",
+            Some(port),
+        );
+        self.http = Http::new(&self.server.base);
+    }
+
     /// Starts another `serve` process on the same data directory (keys)
     /// and database: a second instance behind the same load balancer.
     pub fn start_another_server(&self) -> Server {
@@ -177,9 +191,19 @@ pub struct Server {
 
 impl Server {
     fn start(data_dir: &Path, database_url: Option<&str>, command: &str) -> Self {
+        Self::start_at(data_dir, database_url, command, None)
+    }
+
+    /// On `port`, or on a free port when None.
+    fn start_at(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        command: &str,
+        port: Option<u16>,
+    ) -> Self {
         let mut last = String::new();
         for attempt in 0..3 {
-            let port = free_port();
+            let port = port.unwrap_or_else(free_port);
             let log = data_dir.join(format!("server-{command}-{port}-{attempt}.log"));
             let log_file = std::fs::File::create(&log).expect("log");
             let mut c = Command::new(server_binary());
