@@ -836,7 +836,7 @@ pub async fn letter(
         lang,
         viewer.lang,
         title,
-        back.clone(),
+        (back.clone(), "complaints.letter.back"),
         &format!("{back}/brief"),
     );
     let text = DecisionText::new(&frame.tr, &l);

@@ -207,6 +207,11 @@ async fn beheerder_records_extends_and_decides_in_dutch_and_english(app: TestApp
     letter.assert_contains("Camerabeelden tonen een ander");
     letter.assert_contains(&format!("CHO-{}-{ban}", s.area_a));
     letter.assert_contains("Autoriteit Persoonsgegevens");
+    // The toolbar goes back to the complaint, and says so.
+    letter.assert_contains(&format!(
+        "href=\"/gebied/bezwaren/{id}\">Terug naar het bezwaar</a>"
+    ));
+    assert_lacks(&letter, "Terug naar de ontzegging");
     let en = nl
         .get(&format!("/gebied/bezwaren/{id}/brief?taal=en"))
         .await;

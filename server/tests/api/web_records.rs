@@ -441,3 +441,94 @@ async fn statistics_as_an_accessible_chart_a_table_and_csv(app: TestApp) {
     page.assert_contains("Bans issued per month");
     page.assert_contains("November 2026");
 }
+
+/// Every `.rs` file below `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// An audit action's shape: `login`, `ban.issue`, `device.enrol.failed`.
+fn looks_like_action(text: &str, dotted_only: bool) -> bool {
+    let mut parts = text.split('.');
+    let first = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    let word = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    };
+    word(first) && rest.iter().all(|w| word(w)) && (!dotted_only || !rest.is_empty())
+}
+
+/// The audit actions the server's code emits, read from its source rather
+/// than copied: every `action: "..."` outside the pages (`web/` only reads
+/// the trail), and every dotted literal in `services/`, which hand their
+/// actions to small `event(actor, "ban.read", ..)` helpers. Test modules
+/// are skipped.
+fn emitted_actions() -> std::collections::BTreeSet<String> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut out = std::collections::BTreeSet::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+        if relative.starts_with("web") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for line in code.lines() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            if let Some(at) = line.find("action: \"") {
+                let rest = &line[at + "action: \"".len()..];
+                let action = &rest[..rest.find('"').unwrap()];
+                assert!(looks_like_action(action, false), "{relative}: {action}");
+                out.insert(action.to_owned());
+            }
+            if relative.starts_with("services") {
+                // The odd pieces between quotes are the string literals.
+                for literal in line.split('"').skip(1).step_by(2) {
+                    if looks_like_action(literal, true) {
+                        out.insert(literal.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The audit trail's filter offers every action the code emits, each with
+/// a label in Dutch and English (a new action without one shows its code,
+/// and could not be chosen in the filter).
+#[test]
+fn every_audit_action_the_code_emits_has_a_label() {
+    use cho_server::web::i18n::{Lang, Tr};
+    use cho_server::web::records::ACTIONS;
+    let emitted = emitted_actions();
+    // The reading finds what it must (so an empty scan cannot pass).
+    for known in ["login", "ban.issue", "complaint.decide", "subject_request.create"] {
+        assert!(emitted.contains(known), "{known} not found: {emitted:?}");
+    }
+    let missing: Vec<&String> = emitted
+        .iter()
+        .filter(|a| !ACTIONS.contains(&a.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not in web::records::ACTIONS: {missing:?}");
+    for lang in [Lang::Nl, Lang::En] {
+        let tr = Tr::new(lang);
+        for action in ACTIONS {
+            let key = format!("records.action.{action}");
+            assert!(tr.lookup(&key).is_some(), "{lang:?}: no {key}");
+        }
+    }
+}
