@@ -396,13 +396,7 @@ pub(crate) async fn repeat_for_stored(
         return Ok(None);
     }
     let person = open_personal_data(app, row)?;
-    let identity = Identity::from_stored(
-        &person.surname,
-        &person.given_names,
-        &person.birth_date,
-        row.name_truncated,
-    )
-    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+    let identity = stored_identity(&person, row)?;
     let (_, key) = identity_key(app, row.area_id).await?;
     let incident_day = cho_core::dates::door_date(row.incident_at)
         .map_err(|_| AppError::Internal("ban incident time"))?;
@@ -541,6 +535,17 @@ pub(crate) fn stored_tokens(
         .collect()
 }
 
+/// The identity of a ban's opened personal data, as it was hashed.
+pub(crate) fn stored_identity(person: &PersonalData, row: &BanRow) -> AppResult<Identity> {
+    Identity::from_stored(
+        &person.surname,
+        &person.given_names,
+        &person.birth_date,
+        row.name_truncated,
+    )
+    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))
+}
+
 /// Opens a ban's sealed personal data; fails (a 500, naming nobody) when
 /// the blob was sealed for another row.
 pub(crate) fn open_personal_data(app: &App, row: &BanRow) -> AppResult<PersonalData> {
@@ -570,13 +575,7 @@ pub(crate) async fn check_tokens(
     key: &IdentityKey,
     epoch: i64,
 ) -> AppResult<()> {
-    let identity = Identity::from_stored(
-        &person.surname,
-        &person.given_names,
-        &person.birth_date,
-        row.name_truncated,
-    )
-    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+    let identity = stored_identity(&person, row)?;
     let mut expected: Vec<([u8; 16], u8)> = stored_tokens(&identity, key, epoch)
         .into_iter()
         .map(|t| (t.token, t.strength))

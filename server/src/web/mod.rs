@@ -53,6 +53,7 @@ pub mod approvals;
 pub mod area;
 pub mod assets;
 pub mod complaints;
+pub mod form;
 pub mod i18n;
 pub mod letters;
 pub mod municipality;

@@ -428,6 +428,24 @@ pub async fn ban(
     Ok(ban_page(&viewer, &uri, detail, notice, None, String::new()))
 }
 
+/// The ban's page again after a refused form: the revoke form's error and
+/// what was typed (`None` and empty for the other forms).
+async fn ban_page_again(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    error: Option<String>,
+    reason: String,
+) -> Result<BanPage, WebError> {
+    let detail = records::ban_detail(app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let uri: Uri = format!("/gebied/verboden/{id}")
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static("/gebied/verboden"));
+    Ok(ban_page(viewer, &uri, detail, None, error, reason))
+}
+
 #[derive(Deserialize)]
 pub struct RevokeForm {
     #[serde(default)]
@@ -456,13 +474,7 @@ pub async fn revoke(
                 AppError::Conflict(_) => tr.t("records.revoke.not_active").to_owned(),
                 _ => tr.t("records.revoke.reason_missing").to_owned(),
             };
-            let detail = records::ban_detail(&app, &viewer.actor, id)
-                .await
-                .map_err(|e| WebError::app(e, lang))?;
-            let uri: Uri = format!("/gebied/verboden/{id}")
-                .parse()
-                .unwrap_or_else(|_| Uri::from_static("/gebied/verboden"));
-            let page = ban_page(&viewer, &uri, detail, None, Some(text), form.reason);
+            let page = ban_page_again(&app, &viewer, id, Some(text), form.reason).await?;
             Ok((status, page).into_response())
         }
         Err(e) => Err(WebError::app(e, lang)),
@@ -512,13 +524,7 @@ pub async fn reject(
                 }
                 _ => tr.t("approvals.reject.error.reason").to_owned(),
             };
-            let detail = records::ban_detail(&app, &viewer.actor, id)
-                .await
-                .map_err(|e| WebError::app(e, lang))?;
-            let uri: Uri = format!("/gebied/verboden/{id}")
-                .parse()
-                .unwrap_or_else(|_| Uri::from_static("/gebied/verboden"));
-            let mut page = ban_page(&viewer, &uri, detail, None, None, String::new());
+            let mut page = ban_page_again(&app, &viewer, id, None, String::new()).await?;
             if let Some(d) = page.decision.as_mut() {
                 d.error = Some(text);
                 d.reason = form.reason;

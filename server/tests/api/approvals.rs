@@ -525,6 +525,13 @@ fn days_of(ban: &Value) -> i64 {
     (ends - starts).whole_days() + 1
 }
 
+/// Posts a ban; answers its body (status 201 asserted).
+async fn request(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, ban) = app.post("/api/v1/bans", token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{ban}");
+    ban
+}
+
 async fn approve(app: &TestApp, beh: &str, id: i64) {
     let (status, body) = app
         .post(&format!("/api/v1/bans/{id}/approve"), beh, json!({}))
@@ -552,20 +559,18 @@ async fn a_ban_approved_later_gets_the_repeat_rule_as_of_its_approval(app: TestA
         ),
     )
     .await;
-    let (_, first) = app
-        .post(
-            "/api/v1/bans",
-            &owner,
-            ban_body(s.venue_a1, s.category_a, person(SMIT)),
-        )
-        .await;
-    let (_, second) = app
-        .post(
-            "/api/v1/bans",
-            &owner2,
-            ban_body(s.venue_a2, s.category_a, person(SMIT)),
-        )
-        .await;
+    let first = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(SMIT)),
+    )
+    .await;
+    let second = request(
+        &app,
+        &owner2,
+        ban_body(s.venue_a2, s.category_a, person(SMIT)),
+    )
+    .await;
     // Neither stands yet: no rule at the request.
     assert_eq!(first["status"], "requested", "{first}");
     assert_eq!(second["repeat"], Value::Null, "{second}");
@@ -601,13 +606,12 @@ async fn a_breach_that_no_longer_stands_at_approval_sets_no_period(app: TestApp)
     )
     .await;
     let jansen = DEMO_PEOPLE[0];
-    let (_, requested) = app
-        .post(
-            "/api/v1/bans",
-            &owner2,
-            ban_body(s.venue_a2, s.category_a, person(jansen)),
-        )
-        .await;
+    let requested = request(
+        &app,
+        &owner2,
+        ban_body(s.venue_a2, s.category_a, person(jansen)),
+    )
+    .await;
     assert_eq!(requested["status"], "requested", "{requested}");
     assert_eq!(requested["repeat"], json!({"rule": "breach", "days": 365}));
     // The running ban turns out unfounded and is revoked.
@@ -648,20 +652,18 @@ async fn a_request_nobody_decides_is_deleted_thirty_days_after_it_was_made(app: 
         protocol(0, json!({"four_eyes": true})),
     )
     .await;
-    let (_, waiting) = app
-        .post(
-            "/api/v1/bans",
-            &owner,
-            ban_body(s.venue_a1, s.category_a, person(SMIT)),
-        )
-        .await;
-    let (_, decided) = app
-        .post(
-            "/api/v1/bans",
-            &owner,
-            ban_body(s.venue_a1, s.category_a, person(BAKKER)),
-        )
-        .await;
+    let waiting = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(SMIT)),
+    )
+    .await;
+    let decided = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(BAKKER)),
+    )
+    .await;
     let waiting = waiting["id"].as_i64().unwrap();
     let decided = decided["id"].as_i64().unwrap();
     approve(&app, &beh, decided).await;
