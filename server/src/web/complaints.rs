@@ -19,8 +19,8 @@ use super::form::FormErrors;
 use super::i18n::{Lang, Tr};
 use super::letters::{LetterFrame, letter_lang};
 use super::session::{CsrfForm, Viewer};
-use super::{Page, WebError, classify, see_other};
-use crate::domain::ban::{BanStatus, MAX_TEXT};
+use super::{Page, WebError, see_other};
+use crate::domain::ban::BanStatus;
 use crate::domain::complaint::{MAX_EXTENSION_DAYS, Outcome, Urgency};
 use crate::domain::roles::Role;
 use crate::services::complaints::{

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::i18n::{Lang, Tr};
 use super::owner::parse_day;
 use super::session::{CsrfForm, Viewer};
-use super::{Page, WebError, classify, see_other};
+use super::{Page, WebError, see_other};
 use crate::domain::ban::BanStatus;
 use crate::domain::subject_request::{IdentityCheck, RequestKind, RequestStatus};
 use crate::services::bans::PersonInput;

@@ -325,3 +325,44 @@ async fn the_language_switch_returns_only_to_this_site(app: TestApp) {
     let page = Browser::new(&app).get("/taal/de?terug=/").await;
     assert!(page.set_cookie("lang").is_none());
 }
+
+both!(the_beheerders_navigation_groups_the_procedures);
+/// The beheerder's navigation fits one row at 1280 px: the procedures for
+/// the banned person (four-eyes, complaints, requests) are one group, a
+/// native `<details>` disclosure (opens by keyboard, works without JS),
+/// in both languages; the other roles' navigation has no group.
+async fn the_beheerders_navigation_groups_the_procedures(app: TestApp) {
+    let _s = app.seed().await;
+    for (lang, group) in [("nl", "Procedures"), ("en", "Procedures")] {
+        let b = Browser::new(&app);
+        let mut b = if lang == "en" { b.english() } else { b }
+            .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+            .await;
+        let page = b.get("/gebied/verboden").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let nav_start = page.body.find("<nav class=\"utrecht-nav-bar").unwrap();
+        let nav = &page.body[nav_start..nav_start + page.body[nav_start..].find("</nav>").unwrap()];
+        let menu = nav
+            .find("<details class=\"cho-nav__menu\">")
+            .expect("a group");
+        let menu_end = nav.find("</details>").unwrap();
+        let inside = &nav[menu..menu_end];
+        assert!(inside.contains(&format!(">{group}</summary>")), "{inside}");
+        for href in [
+            "/gebied/goedkeuren",
+            "/gebied/bezwaren",
+            "/gebied/verzoeken",
+        ] {
+            assert!(
+                inside.contains(&format!("href=\"{href}\"")),
+                "{href} in {inside}"
+            );
+        }
+        // Nine top-level entries (the group counted once) instead of
+        // eleven, beside the logout button.
+        let top_level = nav.matches("class=\"utrecht-nav-list__item").count();
+        assert_eq!(top_level, 9, "{nav}");
+    }
+    let mut owner = Browser::new(&app).logged_in(OWNER_A.0, OWNER_A.1).await;
+    owner.get("/zaak").await.assert_lacks("cho-nav__menu");
+}
