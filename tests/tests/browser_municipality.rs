@@ -130,12 +130,13 @@ fn journey(env: &mut Env) {
             "Uw wachtwoord is gewijzigd",
             "Your password has been changed",
         ));
+        // It lands on its start page: the areas, permit and protocol, no
+        // person; the navigation leads there too.
         log_in(&m, &base, lang, &username, &own);
-        m.wait_for_text(&username);
-
-        // Its start page: the areas, permit and protocol, no person.
+        m.wait_for_text(t("Gemeente Zwolle", "Municipality of Zwolle"));
         m.click_link(t("Gemeente", "Municipality"));
         m.wait_for_text(t("Gemeente Zwolle", "Municipality of Zwolle"));
+        assert!(m.url().ends_with("/gemeente"), "{}", m.url());
         assert!(m.text().contains("Binnenstad Zwolle"), "{}", m.text());
         assert!(m.text().contains("AP z2025-04711"), "{}", m.text());
         no_person(&m);
@@ -161,7 +162,7 @@ fn journey(env: &mut Env) {
             return;
         };
         log_in(&p, &base, lang, &username, &own);
-        p.wait_for_text(&username);
+        p.wait_for_text(t("Gemeente Zwolle", "Municipality of Zwolle"));
         p.goto(&figures);
         p.wait_for_text(t(
             "Cijfers van Binnenstad Zwolle",
