@@ -575,7 +575,7 @@ pub(crate) async fn check_tokens(
     key: &IdentityKey,
     epoch: i64,
 ) -> AppResult<()> {
-    let identity = stored_identity(&person, row)?;
+    let identity = stored_identity(person, row)?;
     let mut expected: Vec<([u8; 16], u8)> = stored_tokens(&identity, key, epoch)
         .into_iter()
         .map(|t| (t.token, t.strength))
