@@ -43,6 +43,33 @@ pub const MODEL_CATEGORIES: [(&str, &str, i64, i64); 5] = [
     ("wapens", "Wapenbezit of zware mishandeling", 730, 730),
 ];
 
+/// What each model category's offence is, in Dutch and English, in the
+/// order of [`MODEL_CATEGORIES`]: the notice letter names the offence in
+/// its own language (an English letter saying only "Diefstal" tells an
+/// English reader nothing).
+pub const MODEL_CATEGORY_TEXTS: [(&str, &str); 5] = [
+    (
+        "Een gast of medewerker slaan, schoppen of duwen, of meevechten.",
+        "Hitting, kicking or pushing a guest or member of staff, or joining a fight (assault).",
+    ),
+    (
+        "Opzettelijk iets van de zaak of van een gast beschadigen.",
+        "Deliberately damaging property of the venue or of a guest (vandalism).",
+    ),
+    (
+        "Iets wegnemen van de zaak, een medewerker of een gast.",
+        "Taking something from the venue, its staff or a guest (theft).",
+    ),
+    (
+        "Drugs verkopen, aanbieden of doorgeven in of bij de zaak.",
+        "Selling, offering or passing on drugs in or near the venue (drug dealing).",
+    ),
+    (
+        "Een wapen bij zich hebben, of iemand ernstig verwonden.",
+        "Carrying a weapon, or seriously injuring someone (serious assault).",
+    ),
+];
+
 /// The demo municipality's primary colour (7.9:1 with white text).
 pub const DEMO_COLOUR: &str = "#1d4f91";
 
@@ -143,15 +170,21 @@ pub async fn seed(app: &App) -> AppResult<bool> {
     )?;
     admin::set_permit(app, &beheerder, area, permit).await?;
     let mut categories = Vec::new();
-    for (code, name, default_days, max_days) in MODEL_CATEGORIES {
+    for ((code, name, default_days, max_days), (nl, en)) in
+        MODEL_CATEGORIES.into_iter().zip(MODEL_CATEGORY_TEXTS)
+    {
         categories.push(
-            admin::create_category(
+            admin::create_category_with_texts(
                 app,
                 &beheerder,
                 area,
                 code,
                 name,
                 Durations::new(default_days, max_days)?,
+                &admin::CategoryTexts {
+                    description_nl: Some(nl.to_owned()),
+                    description_en: Some(en.to_owned()),
+                },
             )
             .await?,
         );

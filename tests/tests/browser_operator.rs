@@ -118,7 +118,10 @@ fn journey(env: &mut Env) {
 
         // The municipality's colour.
         b.click_link(t("Terug naar het overzicht", "Back to the overview"));
-        b.click_link(t("Huisstijl van Zwolle", "House style of Zwolle"));
+        b.click_link(t(
+            "Huisstijl en accounts van Zwolle",
+            "House style and accounts of Zwolle",
+        ));
         b.fill(t("Hoofdkleur", "Primary colour"), "#0b5d3b");
         press(&b, t("Huisstijl opslaan", "Save house style"));
         b.wait_for_text(t(
@@ -194,7 +197,10 @@ fn journey(env: &mut Env) {
         look(&b, &format!("{lang}-statistics-phone"));
         b.set_viewport(Viewport::Desktop);
         b.goto(&format!("{base}/beheer"));
-        b.click_link(t("Huisstijl van Zwolle", "House style of Zwolle"));
+        b.click_link(t(
+            "Huisstijl en accounts van Zwolle",
+            "House style and accounts of Zwolle",
+        ));
         b.wait_for(".cho-logo-preview__image");
 
         // Anyone: the public area page in Zwolle's look, and a door sign.

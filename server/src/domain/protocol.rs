@@ -60,7 +60,21 @@ impl Permit {
     pub fn valid_on(&self, day: Date) -> bool {
         self.granted_on <= day && day <= self.expires_on
     }
+
+    /// In force on `day`, and its last day within [`PERMIT_WARNING_DAYS`]:
+    /// the one rule behind "permit expires soon" on the beheerder's
+    /// overview and in the municipality's view.
+    pub fn expires_soon(&self, day: Date) -> bool {
+        self.valid_on(day) && (self.expires_on - day).whole_days() <= PERMIT_WARNING_DAYS
+    }
 }
+
+/// A permit is flagged this many days before its last day. 90, not
+/// fewer: a renewal goes to the Autoriteit Persoonsgegevens, which reviews
+/// changes about every three months (DOMAIN.md rule 1), so a beheerder or
+/// municipality warned later may not get the new permit in time, and
+/// without a valid permit no ban is issued or distributed.
+pub const PERMIT_WARNING_DAYS: i64 = 90;
 
 /// Whether a venue takes part on `day`: admitted on or before it and not
 /// withdrawn on or before it. Bans, enrolment codes, enrolment, the list

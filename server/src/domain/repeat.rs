@@ -16,7 +16,6 @@
 
 use time::{Date, Duration};
 
-use super::ban::duration_days;
 use super::protocol::MAX_BAN_DAYS;
 
 /// The most bans the repeat rule may count up to.
@@ -186,21 +185,52 @@ pub fn apply(
     })
 }
 
-/// Four-eyes: the period of a requested ban once approved on `approved_on`.
-/// It starts at approval (or later, if it was set to start later), and
-/// keeps its duration: a ban on no list bans nobody, so the days the
-/// protocol sets all fall after the decision, and the notice (sent once the
-/// ban is decided) names the dates that hold.
-pub fn approved_period(starts_on: Date, ends_on: Date, approved_on: Date) -> (Date, Date) {
-    let days = duration_days(starts_on, ends_on);
+/// Four-eyes: the period of a requested ban once approved on `approved_on`,
+/// lasting `days`. It starts at approval (or later, if it was set to start
+/// later): a ban on no list bans nobody, so the days the protocol sets all
+/// fall after the decision, and the notice (sent once the ban is decided)
+/// names the dates that hold.
+pub fn approved_period(starts_on: Date, days: i64, approved_on: Date) -> (Date, Date) {
     let start = starts_on.max(approved_on);
     (start, super::ban::last_day(start, days))
 }
+
+/// Four-eyes: how long a requested ban lasts once approved. The repeat
+/// rules are applied again as of the approval (`at_approval`: the person's
+/// standing bans on that day, the look-back counted back from it), since
+/// the other bans may have changed while it waited: approved, ended,
+/// revoked or overturned.
+/// - a rule applies at approval: its duration;
+/// - none applies any more, but one set the requested duration: the
+///   category's default (the duration chosen at the request was replaced
+///   by the rule's and is not kept);
+/// - none applied at either time: the duration as requested.
+pub fn approved_days(
+    requested_days: i64,
+    rule_at_request: Option<RepeatRule>,
+    at_approval: Option<RepeatOutcome>,
+    category_default_days: i64,
+) -> i64 {
+    match (at_approval, rule_at_request) {
+        (Some(outcome), _) => outcome.days,
+        (None, Some(_)) => category_default_days,
+        (None, None) => requested_days,
+    }
+}
+
+/// Four-eyes: a requested ban that nobody approves or rejects is deleted
+/// this many days after the request (by the retention job, like any other
+/// ban past its time). It is on no list and bans nobody; keeping a
+/// person's name on an accusation nobody confirmed any longer is not
+/// proportionate, and a month is time enough for a beheerder to decide
+/// (the approval queue shows the day it goes).
+pub const UNDECIDED_REQUEST_DAYS: i64 = 30;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::domain::ban::duration_days;
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 11 - 28);
@@ -327,18 +357,30 @@ mod tests {
 
     #[test]
     fn an_approved_ban_starts_at_approval_with_its_duration() {
-        let (s, e) = approved_period(TODAY, date!(2027 - 05 - 28), date!(2026 - 12 - 05));
+        let days = duration_days(TODAY, date!(2027 - 05 - 28));
+        let (s, e) = approved_period(TODAY, days, date!(2026 - 12 - 05));
         assert_eq!(s, date!(2026 - 12 - 05));
-        assert_eq!(
-            duration_days(s, e),
-            duration_days(TODAY, date!(2027 - 05 - 28))
-        );
+        assert_eq!(duration_days(s, e), days);
         // Set to start after the approval: unchanged.
-        let (s, e) = approved_period(
-            date!(2026 - 12 - 20),
-            date!(2027 - 01 - 19),
-            date!(2026 - 12 - 05),
-        );
+        let (s, e) = approved_period(date!(2026 - 12 - 20), 31, date!(2026 - 12 - 05));
         assert_eq!((s, e), (date!(2026 - 12 - 20), date!(2027 - 01 - 19)));
+    }
+
+    #[test]
+    fn the_rule_as_of_approval_sets_the_approved_duration() {
+        let breach = RepeatOutcome {
+            rule: RepeatRule::Breach,
+            days: 365,
+        };
+        // A rule applies at approval: its days, whatever was requested.
+        assert_eq!(approved_days(30, None, Some(breach), 90), 365);
+        assert_eq!(
+            approved_days(200, Some(RepeatRule::Repeat), Some(breach), 90),
+            365
+        );
+        // A rule set the request but no longer applies: the default.
+        assert_eq!(approved_days(365, Some(RepeatRule::Breach), None, 90), 90);
+        // No rule either time: as requested.
+        assert_eq!(approved_days(45, None, None, 90), 45);
     }
 }

@@ -3,8 +3,10 @@
 //! requested ban, and the form for a ban the beheerder records on a venue
 //! owner's instruction (issued through `bans::issue`).
 //!
-//! A requested ban's period starts at its approval, with the duration it
-//! was requested with (see `domain::repeat::approved_period` for why).
+//! A requested ban's period starts at its approval; the repeat rules are
+//! applied again as of that day (see `domain::repeat::approved_period`
+//! and `approved_days` for why). A request nobody decides is deleted
+//! after `repeat::UNDECIDED_REQUEST_DAYS` (`services::retention`).
 
 use std::collections::HashMap;
 
@@ -14,7 +16,7 @@ use super::bans::{self, BanView, ListQuery};
 use super::{App, AppError, AppResult};
 use crate::domain::ban::{self as rules, BanStatus};
 use crate::domain::protocol::{ProtocolError, ProtocolSettings, venue_admitted_on};
-use crate::domain::repeat::{self, RepeatRules, ReviewRules};
+use crate::domain::repeat::{self, RepeatRule, RepeatRules, ReviewRules};
 use crate::domain::roles::{Actor, Role};
 use crate::storage::bans as store;
 use crate::storage::{areas, venues};
@@ -223,9 +225,11 @@ async fn requested(app: &App, actor: &Actor, id: i64) -> AppResult<store::BanRow
 }
 
 /// The beheerder approves a requested ban: it becomes active, its period
-/// starting today (or later if so requested) with its duration, and goes
-/// on the next list. The permit and the venue's admission must hold today,
-/// as at issue. Audited `ban.approve`.
+/// starting today (or later if so requested), and goes on the next list.
+/// The repeat rules are applied again as of today (`repeat::approved_days`:
+/// the other bans may have been approved, ended or overturned while it
+/// waited; the look-back counts back from today). The permit and the
+/// venue's admission must hold today, as at issue. Audited `ban.approve`.
 pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let row = requested(app, actor, id).await?;
     let today = app.clock.today();
@@ -241,9 +245,24 @@ pub async fn approve(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
         venue.withdrawn_on,
         today,
     )?;
-    let (starts_on, ends_on) = repeat::approved_period(row.starts_on, row.ends_on, today);
+    let category = areas::category(&app.db, row.category_id)
+        .await?
+        .ok_or(AppError::NotFound("category"))?;
+    let review = areas::review_rules(&app.db, row.area_id)
+        .await?
+        .ok_or(AppError::NotFound("area"))?;
+    let outcome =
+        bans::repeat_for_stored(app, &row, &review.repeat, category.durations.max_days).await?;
+    let days = repeat::approved_days(
+        rules::duration_days(row.starts_on, row.ends_on),
+        row.repeat_rule.as_deref().and_then(RepeatRule::parse),
+        outcome,
+        category.durations.default_days,
+    );
+    let (starts_on, ends_on) = repeat::approved_period(row.starts_on, days, today);
     let mut tx = app.db.begin_write(app.clock.now()).await?;
-    if !store::approve(&mut tx, id, starts_on, ends_on).await? {
+    let rule = outcome.map(|o| o.rule.as_str());
+    if !store::approve(&mut tx, id, starts_on, ends_on, rule).await? {
         return Err(AppError::Conflict(
             "only a requested ban can be approved or rejected".to_owned(),
         ));

@@ -382,6 +382,34 @@ async fn issue_as(app: &App, actor: &Actor, input: IssueBan, only: Option<Role>)
     Ok(id)
 }
 
+/// The repeat rules applied to a stored (requested) ban as of `today`: the
+/// person's standing bans on that day, from its sealed identity (opened in
+/// memory only, like every read of a ban). Four-eyes approval uses it, so
+/// a ban approved later gets the rule's period as of the approval.
+pub(crate) async fn repeat_for_stored(
+    app: &App,
+    row: &BanRow,
+    rules: &repeat::RepeatRules,
+    category_max_days: i64,
+) -> AppResult<Option<repeat::RepeatOutcome>> {
+    if rules.breach_days.is_none() && rules.repeat_count.is_none() {
+        return Ok(None);
+    }
+    let person = open_personal_data(app, row)?;
+    let identity = stored_identity(&person, row)?;
+    let (_, key) = identity_key(app, row.area_id).await?;
+    let incident_day = cho_core::dates::door_date(row.incident_at)
+        .map_err(|_| AppError::Internal("ban incident time"))?;
+    let earlier = earlier_bans(app, row.area_id, &identity, &key).await?;
+    Ok(repeat::apply(
+        rules,
+        &earlier,
+        incident_day,
+        app.clock.today(),
+        category_max_days,
+    ))
+}
+
 /// The bans of this person in the area that stand (active or expired),
 /// found by full-identity match: what the repeat rules count.
 async fn earlier_bans(
@@ -507,6 +535,17 @@ pub(crate) fn stored_tokens(
         .collect()
 }
 
+/// The identity of a ban's opened personal data, as it was hashed.
+pub(crate) fn stored_identity(person: &PersonalData, row: &BanRow) -> AppResult<Identity> {
+    Identity::from_stored(
+        &person.surname,
+        &person.given_names,
+        &person.birth_date,
+        row.name_truncated,
+    )
+    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))
+}
+
 /// Opens a ban's sealed personal data; fails (a 500, naming nobody) when
 /// the blob was sealed for another row.
 pub(crate) fn open_personal_data(app: &App, row: &BanRow) -> AppResult<PersonalData> {
@@ -536,13 +575,7 @@ pub(crate) async fn check_tokens(
     key: &IdentityKey,
     epoch: i64,
 ) -> AppResult<()> {
-    let identity = Identity::from_stored(
-        &person.surname,
-        &person.given_names,
-        &person.birth_date,
-        row.name_truncated,
-    )
-    .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+    let identity = stored_identity(person, row)?;
     let mut expected: Vec<([u8; 16], u8)> = stored_tokens(&identity, key, epoch)
         .into_iter()
         .map(|t| (t.token, t.strength))

@@ -4,7 +4,7 @@
 //! the new key on their next sync (`GET /api/v1/device/key`) and keep
 //! checking with the old one until the new list is in force.
 
-use cho_core::identity::{Identity, IdentityKey};
+use cho_core::identity::IdentityKey;
 use ring::rand::SystemRandom;
 
 use super::admin::identity_key_aad;
@@ -43,13 +43,7 @@ pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
         // rotation is refused rather than re-hashing from the wrong person.
         let person = open_personal_data(app, row)?;
         check_tokens(&mut tx, row, &person, &old_key, old_epoch).await?;
-        let identity = Identity::from_stored(
-            &person.surname,
-            &person.given_names,
-            &person.birth_date,
-            row.name_truncated,
-        )
-        .map_err(|_| AppError::Internal("stored identity no longer canonicalises"))?;
+        let identity = super::bans::stored_identity(&person, row)?;
         let tokens = stored_tokens(&identity, &key, epoch);
         bans::add_tokens(&mut tx, row.id, area_id, &tokens).await?;
     }

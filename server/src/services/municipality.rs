@@ -7,7 +7,7 @@
 //! account must change at its first login.
 
 use serde::Serialize;
-use time::{Date, Duration};
+use time::Date;
 
 use super::accounts::{self as account_service, AccountView};
 use super::admin::PermitView;
@@ -18,9 +18,6 @@ use crate::domain::roles::{Actor, Role};
 use crate::domain::username::Username;
 use crate::storage::{accounts, areas};
 
-/// A permit that expires within this many days is flagged.
-pub const PERMIT_WARNING_DAYS: i64 = 90;
-
 /// Where an area's permit stands today.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -30,7 +27,9 @@ pub enum PermitState {
     /// Not yet in force.
     NotYetValid,
     Valid,
-    /// Expires within [`PERMIT_WARNING_DAYS`].
+    /// In force, and expires within
+    /// [`crate::domain::protocol::PERMIT_WARNING_DAYS`]
+    /// ([`crate::domain::protocol::Permit::expires_soon`]).
     ExpiresSoon,
     Expired,
 }
@@ -77,9 +76,7 @@ fn permit_state(permit: Option<&crate::domain::protocol::Permit>, today: Date) -
         None => PermitState::None,
         Some(p) if today < p.granted_on => PermitState::NotYetValid,
         Some(p) if today > p.expires_on => PermitState::Expired,
-        Some(p) if p.expires_on - Duration::days(PERMIT_WARNING_DAYS) <= today => {
-            PermitState::ExpiresSoon
-        }
+        Some(p) if p.expires_soon(today) => PermitState::ExpiresSoon,
         Some(_) => PermitState::Valid,
     }
 }

@@ -18,9 +18,6 @@ use crate::storage::devices::DeviceRow;
 use crate::storage::venues::VenueRow;
 use crate::storage::{accounts, areas, bans, devices, lists, venues};
 
-/// A permit is flagged this many days before it expires.
-pub const PERMIT_WARNING_DAYS: i64 = 60;
-
 /// A venue's admission on a day.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -103,7 +100,9 @@ pub struct PermitState {
     pub valid_today: bool,
     /// Negative once expired.
     pub days_until_expiry: i64,
-    /// Valid, and expires within [`PERMIT_WARNING_DAYS`] days.
+    /// Valid, and expires within
+    /// [`crate::domain::protocol::PERMIT_WARNING_DAYS`] days
+    /// ([`Permit::expires_soon`]).
     pub expires_soon: bool,
     pub expired: bool,
 }
@@ -118,7 +117,7 @@ impl PermitState {
             expires_on: p.expires_on,
             valid_today,
             days_until_expiry: days,
-            expires_soon: valid_today && days <= PERMIT_WARNING_DAYS,
+            expires_soon: p.expires_soon(today),
             expired: today > p.expires_on,
         }
     }

@@ -1,5 +1,6 @@
 //! Retention: personal data and tokens of bans that ended longer ago than
-//! their area's retention period are deleted, leaving anonymous counts per
+//! their area's retention period, and of four-eyes requests nobody decided
+//! within `domain::repeat::UNDECIDED_REQUEST_DAYS` (30) days, are deleted, leaving anonymous counts per
 //! area, month, figure, category and venue. Idempotent, so `serve`'s job
 //! and a cron `cho-server purge` can both run it.
 //!
@@ -48,9 +49,10 @@ pub async fn purge(app: &App) -> AppResult<PurgeReport> {
     let requests_purged = super::subject_requests::purge_closed(&mut tx, app.clock.today()).await?;
     let sessions_removed = accounts::purge_expired_sessions(&mut tx).await?;
     tx.commit().await?;
-    // Per area, the latest moment a purged ban was on a list.
+    // Per area, the latest moment a purged ban was on a list (a request
+    // never decided, or rejected, never was: no list to renew for it).
     let mut off_list: BTreeMap<i64, i64> = BTreeMap::new();
-    for ban in &due {
+    for ban in due.iter().filter(|b| b.was_listed) {
         let at = off_list.entry(ban.area_id).or_insert(ban.off_list_at);
         *at = (*at).max(ban.off_list_at);
     }

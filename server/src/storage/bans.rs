@@ -558,15 +558,22 @@ pub async fn end(
 
 /// Four-eyes: a requested ban becomes active with the period it holds
 /// from its approval; false when it was not requested (any more).
-pub async fn approve(tx: &mut WriteTx, id: i64, starts_on: Date, ends_on: Date) -> Result<bool> {
+pub async fn approve(
+    tx: &mut WriteTx,
+    id: i64,
+    starts_on: Date,
+    ends_on: Date,
+    repeat_rule: Option<&'static str>,
+) -> Result<bool> {
     let now = tx.now();
     let done = sqlx::query(
-        "UPDATE bans SET status = 'active', status_changed_at = $1, starts_on = $2, ends_on = $3 \
-         WHERE id = $4 AND status = 'requested'",
+        "UPDATE bans SET status = 'active', status_changed_at = $1, starts_on = $2, ends_on = $3, \
+         repeat_rule = $4 WHERE id = $5 AND status = 'requested'",
     )
     .bind(now)
     .bind(format_date(starts_on))
     .bind(format_date(ends_on))
+    .bind(repeat_rule)
     .bind(id)
     .execute(tx.conn())
     .await?;
@@ -748,10 +755,15 @@ pub struct Purgeable {
     /// When its data stopped being needed on a list: a list version
     /// issued before this may hold its tokens.
     pub off_list_at: i64,
+    /// False for a ban that was never on a list (requested or rejected
+    /// under four-eyes): no list needs to forget it.
+    pub was_listed: bool,
 }
 
 /// Bans that ended (last day passed, revoked or overturned) longer ago than
-/// their area's retention period, but for those a data-subject request
+/// their area's retention period, and requested bans (four-eyes) nobody
+/// decided within `repeat::UNDECIDED_REQUEST_DAYS` of the request, but for
+/// those a data-subject request
 /// still open is about (kept until it is answered) and those with an
 /// undecided complaint (its texts are needed for the decision).
 pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> {
@@ -773,6 +785,11 @@ pub async fn purgeable(tx: &mut WriteTx, today: Date) -> Result<Vec<Purgeable>> 
         let ended_long_ago = match facts.stored_status.as_str() {
             // The ban's last day plus the retention has passed.
             "active" => facts.ends_on + time::Duration::days(retention) < today,
+            // Four-eyes: a request nobody decided goes a fixed time after
+            // it was made (it was never on a list).
+            "requested" => {
+                facts.created_at + crate::domain::repeat::UNDECIDED_REQUEST_DAYS * 86_400 <= now
+            }
             _ => facts
                 .status_changed_at
                 .is_some_and(|at| at + retention * 86_400 <= now),
@@ -806,6 +823,7 @@ fn purgeable_from(
         category_id: facts.category_id,
         figures: figures(facts, today)?,
         off_list_at: off_list_at.min(now),
+        was_listed: !matches!(facts.stored_status.as_str(), "requested" | "rejected"),
     })
 }
 

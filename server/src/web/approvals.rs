@@ -46,6 +46,15 @@ pub fn repeat_key(rule: &RepeatRule) -> &'static str {
     }
 }
 
+/// "Without a decision, this request is deleted on <day>": a requested
+/// ban made at `requested_at` (unix seconds) goes
+/// `repeat::UNDECIDED_REQUEST_DAYS` later (`services::retention`).
+pub fn deleted_on_text(tr: &Tr, requested_at: i64) -> String {
+    let at = requested_at + crate::domain::repeat::UNDECIDED_REQUEST_DAYS * 86_400;
+    let day = cho_core::dates::door_date(at).map_or_else(|_| String::new(), |d| tr.date(d));
+    tr.t1("approvals.deleted_on", day)
+}
+
 // ---------------------------------------------------------------- the queue
 
 #[derive(Template, WebTemplate)]
@@ -76,6 +85,10 @@ impl QueuePage {
             .repeat
             .as_ref()
             .map(|r| self.page.tr.t1(repeat_key(&r.rule), r.days))
+    }
+
+    fn deleted_on(&self, q: &QueuedBan) -> String {
+        deleted_on_text(&self.page.tr, q.ban.issued_at)
     }
 
     fn reason_error(&self, id: &i64) -> Option<&str> {

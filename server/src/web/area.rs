@@ -288,6 +288,20 @@ impl FormPage {
         (StatusCode::UNPROCESSABLE_ENTITY, self).into_response()
     }
 
+    /// A service's answer to the form: on success to `to` (post, redirect,
+    /// get), else the page again with the refusal ([`Self::service_error`]).
+    fn finish<T>(
+        self,
+        result: Result<T, AppError>,
+        to: &str,
+        viewer: &Viewer,
+    ) -> Result<Response, WebError> {
+        match result {
+            Ok(_) => Ok(see_other(to)),
+            Err(e) => self.service_error(e, viewer),
+        }
+    }
+
     /// A service's refusal of valid-looking input: its text at the top
     /// (and on the form's only field when there is one); anything else is
     /// the error page.
@@ -498,10 +512,11 @@ pub async fn settings_save(
             return Ok(page.refused());
         }
     };
-    match admin::set_settings(&app, &viewer.actor, area_id, settings).await {
-        Ok(()) => Ok(see_other("/gebied/protocol?klaar=settings")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    page.finish(
+        admin::set_settings(&app, &viewer.actor, area_id, settings).await,
+        "/gebied/protocol?klaar=settings",
+        &viewer,
+    )
 }
 
 fn permit_form(viewer: &Viewer, uri: &Uri, area: &admin::AreaView) -> FormPage {
@@ -579,10 +594,11 @@ pub async fn permit_save(
         page.wrong("expires_on", "area.permit.error.dates");
         return Ok(page.refused());
     };
-    match admin::set_permit(&app, &viewer.actor, area_id, permit).await {
-        Ok(()) => Ok(see_other("/gebied/protocol?klaar=permit")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    page.finish(
+        admin::set_permit(&app, &viewer.actor, area_id, permit).await,
+        "/gebied/protocol?klaar=permit",
+        &viewer,
+    )
 }
 
 const CONTACT_FIELDS: [(&str, &str); 5] = [
@@ -800,7 +816,7 @@ pub async fn category_add(
     let Some(durations) = durations.filter(|_| !page.has_errors()) else {
         return Ok(page.refused());
     };
-    match admin::create_category_with_texts(
+    let result = admin::create_category_with_texts(
         &app,
         &viewer.actor,
         area_id,
@@ -809,11 +825,8 @@ pub async fn category_add(
         durations,
         &category_texts(&form),
     )
-    .await
-    {
-        Ok(_) => Ok(see_other("/gebied/protocol?klaar=category_added")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    .await;
+    page.finish(result, "/gebied/protocol?klaar=category_added", &viewer)
 }
 
 fn edit_category_form(viewer: &Viewer, uri: &Uri, c: &admin::CategoryView) -> FormPage {
@@ -879,7 +892,7 @@ pub async fn category_save(
     let Some(durations) = durations.filter(|_| !page.has_errors()) else {
         return Ok(page.refused());
     };
-    match admin::update_category_with_texts(
+    let result = admin::update_category_with_texts(
         &app,
         &viewer.actor,
         id,
@@ -887,11 +900,8 @@ pub async fn category_save(
         durations,
         &category_texts(&form),
     )
-    .await
-    {
-        Ok(()) => Ok(see_other("/gebied/protocol?klaar=category_changed")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    .await;
+    page.finish(result, "/gebied/protocol?klaar=category_changed", &viewer)
 }
 
 /// `POST /gebied/protocol/categorieen/{id}/intrekken`.
@@ -1065,7 +1075,7 @@ pub async fn venue_add(
     if page.has_errors() {
         return Ok(page.refused());
     }
-    match admin::create_venue(
+    let result = admin::create_venue(
         &app,
         &viewer.actor,
         area_id,
@@ -1074,11 +1084,8 @@ pub async fn venue_add(
         kvk,
         admitted,
     )
-    .await
-    {
-        Ok(_) => Ok(see_other("/gebied/zaken?klaar=venue_added")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    .await;
+    page.finish(result, "/gebied/zaken?klaar=venue_added", &viewer)
 }
 
 fn admit_form(viewer: &Viewer, uri: &Uri, v: &VenueView, today: Date) -> FormPage {
@@ -1133,10 +1140,11 @@ pub async fn venue_admit(
     let Some(on) = date(&mut page, &form, "date") else {
         return Ok(page.refused());
     };
-    match admin::admit_venue(&app, &viewer.actor, id, on).await {
-        Ok(()) => Ok(see_other("/gebied/zaken?klaar=venue_admitted")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    page.finish(
+        admin::admit_venue(&app, &viewer.actor, id, on).await,
+        "/gebied/zaken?klaar=venue_admitted",
+        &viewer,
+    )
 }
 
 fn withdraw_form(viewer: &Viewer, uri: &Uri, v: &VenueView, today: Date) -> FormPage {
@@ -1216,10 +1224,11 @@ pub async fn venue_withdraw(
         confirm.submit = tr.t("area.venue.withdraw").to_owned();
         return Ok(confirm.into_response());
     }
-    match admin::withdraw_venue(&app, &viewer.actor, id, on).await {
-        Ok(()) => Ok(see_other("/gebied/zaken?klaar=venue_withdrawn")),
-        Err(e) => page.service_error(e, &viewer),
-    }
+    page.finish(
+        admin::withdraw_venue(&app, &viewer.actor, id, on).await,
+        "/gebied/zaken?klaar=venue_withdrawn",
+        &viewer,
+    )
 }
 
 // ---------------------------------------------------------------- accounts

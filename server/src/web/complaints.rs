@@ -15,11 +15,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use time::Date;
 
+use super::form::FormErrors;
 use super::i18n::{Lang, Tr};
 use super::letters::{LetterFrame, letter_lang};
 use super::session::{CsrfForm, Viewer};
-use super::{Page, WebError, classify, see_other};
-use crate::domain::ban::{BanStatus, MAX_TEXT};
+use super::{Page, WebError, see_other};
+use crate::domain::ban::BanStatus;
 use crate::domain::complaint::{MAX_EXTENSION_DAYS, Outcome, Urgency};
 use crate::domain::roles::Role;
 use crate::services::complaints::{
@@ -214,23 +215,29 @@ pub async fn overview(
 
 // --------------------------------------------------- recording a complaint
 
+/// The ban a complaint is about (`complaints/ban_summary.html`, on the
+/// record form and the complaint's page).
+pub struct BanSummary {
+    /// `None` once the ban is purged.
+    id: Option<i64>,
+    /// The complaint window, in words (the record form).
+    window: Option<String>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "complaints/record.html")]
 pub struct RecordPage {
     page: Page,
     ban_id: i64,
-    hint: String,
+    ban: BanSummary,
     received_on: String,
     summary: String,
-    errors: Vec<(&'static str, String)>,
+    errors: FormErrors,
 }
 
 impl RecordPage {
     fn error_of(&self, field: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.errors.get(field)
     }
 }
 
@@ -248,7 +255,10 @@ fn record_page(viewer: &Viewer, v: &RecordFormView) -> RecordPage {
             .replace("{1}", &tr.date(v.window_ends_on)),
     };
     RecordPage {
-        hint,
+        ban: BanSummary {
+            id: Some(ban_id),
+            window: Some(hint),
+        },
         page: Page::for_viewer(
             viewer,
             &uri_of(&format!("/gebied/verboden/{ban_id}/bezwaar")),
@@ -257,7 +267,7 @@ fn record_page(viewer: &Viewer, v: &RecordFormView) -> RecordPage {
         ban_id,
         received_on: String::new(),
         summary: String::new(),
-        errors: Vec::new(),
+        errors: FormErrors::default(),
     }
 }
 
@@ -292,23 +302,18 @@ pub async fn record(
     let lang = viewer.lang;
     let id = parse_id(&id, lang)?;
     let tr = Tr::new(lang);
-    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let mut errors = FormErrors::default();
     let day = cho_core::dates::parse_iso_date(form.received_on.trim(), "received_on").ok();
     if day.is_none() {
-        errors.push((
-            "received_on",
-            tr.t("complaints.record.error.date").to_owned(),
-        ));
+        errors.add("received_on", tr.t("complaints.record.error.date"));
     }
-    if form.summary.trim().is_empty() {
-        errors.push((
-            "summary",
-            tr.t("complaints.record.error.summary").to_owned(),
-        ));
-    } else if form.summary.trim().chars().count() > MAX_TEXT {
-        errors.push(("summary", tr.t1("complaints.error.too_long", MAX_TEXT)));
-    }
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    errors.required_text(
+        &tr,
+        "summary",
+        &form.summary,
+        "complaints.record.error.summary",
+        "complaints.error.too_long",
+    );
     if let (Some(received_on), true) = (day, errors.is_empty()) {
         let input = NewComplaintInput {
             received_on,
@@ -323,18 +328,10 @@ pub async fn record(
                 )));
             }
             Err(e @ AppError::Invalid(_)) => {
-                status = classify(&e).0;
-                errors.push((
-                    "received_on",
-                    tr.t("complaints.record.error.range").to_owned(),
-                ));
+                errors.refused(&e, "received_on", tr.t("complaints.record.error.range"));
             }
             Err(e @ AppError::Conflict(_)) => {
-                status = classify(&e).0;
-                errors.push((
-                    "received_on",
-                    tr.t("complaints.record.error.conflict").to_owned(),
-                ));
+                errors.refused(&e, "received_on", tr.t("complaints.record.error.conflict"));
             }
             Err(e) => return Err(WebError::app(e, lang)),
         }
@@ -345,6 +342,7 @@ pub async fn record(
     let mut page = record_page(&viewer, &v);
     page.received_on = form.received_on;
     page.summary = form.summary;
+    let status = errors.status();
     page.errors = errors;
     Ok((status, page).into_response())
 }
@@ -361,7 +359,7 @@ pub struct Fact {
 pub struct DetailPage {
     page: Page,
     id: i64,
-    ban_id: Option<i64>,
+    ban: BanSummary,
     badge: Badge,
     flash: Option<String>,
     facts: Vec<Fact>,
@@ -373,25 +371,19 @@ pub struct DetailPage {
     max_days: i64,
     days: String,
     reason: String,
-    extend_errors: Vec<(&'static str, String)>,
+    extend_errors: FormErrors,
     outcome: String,
     reasoning: String,
-    decide_errors: Vec<(&'static str, String)>,
+    decide_errors: FormErrors,
 }
 
 impl DetailPage {
     fn extend_error(&self, field: &str) -> Option<&str> {
-        self.extend_errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.extend_errors.get(field)
     }
 
     fn decide_error(&self, field: &str) -> Option<&str> {
-        self.decide_errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+        self.decide_errors.get(field)
     }
 }
 
@@ -476,7 +468,10 @@ fn detail_page(viewer: &Viewer, v: &ComplaintView, flash: Option<String>) -> Det
             &tr.t1("complaints.detail.title", l.id),
         ),
         id: l.id,
-        ban_id: l.ban_id,
+        ban: BanSummary {
+            id: l.ban_id,
+            window: None,
+        },
         badge: badge(&tr, l),
         flash,
         facts,
@@ -488,10 +483,10 @@ fn detail_page(viewer: &Viewer, v: &ComplaintView, flash: Option<String>) -> Det
         max_days: MAX_EXTENSION_DAYS,
         days: String::new(),
         reason: String::new(),
-        extend_errors: Vec::new(),
+        extend_errors: FormErrors::default(),
         outcome: String::new(),
         reasoning: String::new(),
-        decide_errors: Vec::new(),
+        decide_errors: FormErrors::default(),
     }
 }
 
@@ -540,7 +535,7 @@ pub async fn extend(
     let lang = viewer.lang;
     let id = parse_id(&id, lang)?;
     let tr = Tr::new(lang);
-    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let mut errors = FormErrors::default();
     let days = form
         .days
         .trim()
@@ -548,17 +543,18 @@ pub async fn extend(
         .ok()
         .filter(|d| (1..=MAX_EXTENSION_DAYS).contains(d));
     if days.is_none() {
-        errors.push((
+        errors.add(
             "days",
             tr.t1("complaints.extend.error.days", MAX_EXTENSION_DAYS),
-        ));
+        );
     }
-    if form.reason.trim().is_empty() {
-        errors.push(("reason", tr.t("complaints.extend.error.reason").to_owned()));
-    } else if form.reason.trim().chars().count() > MAX_TEXT {
-        errors.push(("reason", tr.t1("complaints.error.too_long", MAX_TEXT)));
-    }
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    errors.required_text(
+        &tr,
+        "reason",
+        &form.reason,
+        "complaints.extend.error.reason",
+        "complaints.error.too_long",
+    );
     if let (Some(days), true) = (days, errors.is_empty()) {
         match complaints::extend(&app, &viewer.actor, id, &form.reason, days).await {
             Ok(_) => {
@@ -567,12 +563,10 @@ pub async fn extend(
                 )));
             }
             Err(e @ AppError::Conflict(_)) => {
-                status = classify(&e).0;
-                errors.push(("days", tr.t("complaints.extend.error.conflict").to_owned()));
+                errors.refused(&e, "days", tr.t("complaints.extend.error.conflict"));
             }
             Err(e @ (AppError::Invalid(_) | AppError::BanRule(_))) => {
-                status = classify(&e).0;
-                errors.push(("reason", tr.t("complaints.extend.error.reason").to_owned()));
+                errors.refused(&e, "reason", tr.t("complaints.extend.error.reason"));
             }
             Err(e) => return Err(WebError::app(e, lang)),
         }
@@ -583,6 +577,7 @@ pub async fn extend(
     let mut page = detail_page(&viewer, &v, None);
     page.days = form.days;
     page.reason = form.reason;
+    let status = errors.status();
     page.extend_errors = errors;
     Ok((status, page).into_response())
 }
@@ -605,23 +600,18 @@ pub async fn decide(
     let lang = viewer.lang;
     let id = parse_id(&id, lang)?;
     let tr = Tr::new(lang);
-    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let mut errors = FormErrors::default();
     let outcome = Outcome::parse(form.outcome.trim());
     if outcome.is_none() {
-        errors.push((
-            "outcome-upheld",
-            tr.t("complaints.decide.error.outcome").to_owned(),
-        ));
+        errors.add("outcome-upheld", tr.t("complaints.decide.error.outcome"));
     }
-    if form.reasoning.trim().is_empty() {
-        errors.push((
-            "reasoning",
-            tr.t("complaints.decide.error.reasoning").to_owned(),
-        ));
-    } else if form.reasoning.trim().chars().count() > MAX_TEXT {
-        errors.push(("reasoning", tr.t1("complaints.error.too_long", MAX_TEXT)));
-    }
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    errors.required_text(
+        &tr,
+        "reasoning",
+        &form.reasoning,
+        "complaints.decide.error.reasoning",
+        "complaints.error.too_long",
+    );
     if let (Some(outcome), true) = (outcome, errors.is_empty()) {
         match complaints::decide(&app, &viewer.actor, id, outcome, &form.reasoning).await {
             Ok(_) => {
@@ -630,18 +620,10 @@ pub async fn decide(
                 )));
             }
             Err(e @ AppError::Conflict(_)) => {
-                status = classify(&e).0;
-                errors.push((
-                    "reasoning",
-                    tr.t("complaints.decide.error.conflict").to_owned(),
-                ));
+                errors.refused(&e, "reasoning", tr.t("complaints.decide.error.conflict"));
             }
             Err(e @ (AppError::Invalid(_) | AppError::BanRule(_))) => {
-                status = classify(&e).0;
-                errors.push((
-                    "reasoning",
-                    tr.t("complaints.decide.error.reasoning").to_owned(),
-                ));
+                errors.refused(&e, "reasoning", tr.t("complaints.decide.error.reasoning"));
             }
             Err(e) => return Err(WebError::app(e, lang)),
         }
@@ -652,6 +634,7 @@ pub async fn decide(
     let mut page = detail_page(&viewer, &v, None);
     page.outcome = form.outcome;
     page.reasoning = form.reasoning;
+    let status = errors.status();
     page.decide_errors = errors;
     Ok((status, page).into_response())
 }
@@ -836,7 +819,7 @@ pub async fn letter(
         lang,
         viewer.lang,
         title,
-        back.clone(),
+        (back.clone(), "complaints.letter.back"),
         &format!("{back}/brief"),
     );
     let text = DecisionText::new(&frame.tr, &l);

@@ -31,9 +31,10 @@ pub struct LetterFrame {
     /// The document title (the browser's tab, a saved PDF's name).
     pub title: String,
     pub stylesheet: &'static str,
-    /// The page the toolbar returns to; `None` (the JSON API's HTML):
-    /// no toolbar at all.
-    pub back: Option<String>,
+    /// The page the toolbar returns to and the link's text (in the page
+    /// language, naming that page); `None` (the JSON API's HTML): no
+    /// toolbar at all.
+    pub back: Option<(String, String)>,
     /// The toolbar's links to this letter in the other language(s):
     /// (href, label in the page language).
     pub languages: Vec<(String, String)>,
@@ -52,9 +53,11 @@ impl LetterFrame {
         }
     }
 
-    /// A letter page: a toolbar in the page language back to `back`, with
-    /// a link to the letter in the other language (`path?taal=..`).
-    pub fn page(lang: Lang, ui: Lang, title: String, back: String, path: &str) -> Self {
+    /// A letter page: a toolbar in the page language back to `back`
+    /// (its href and the catalogue key of the link text, which names the
+    /// page it goes to), with a link to the letter in the other language
+    /// (`path?taal=..`).
+    pub fn page(lang: Lang, ui: Lang, title: String, back: (String, &str), path: &str) -> Self {
         let ui_tr = Tr::new(ui);
         let other = lang.other();
         let label = ui_tr.t(match other {
@@ -63,7 +66,7 @@ impl LetterFrame {
         });
         Self {
             languages: vec![(format!("{path}?taal={}", other.code()), label.to_owned())],
-            back: Some(back),
+            back: Some((back.0, ui_tr.t(back.1).to_owned())),
             ui: ui_tr,
             ..Self::bare(lang, title)
         }
@@ -377,7 +380,7 @@ pub async fn notice_letter(
         lang,
         viewer.lang,
         notice_title(lang, &l),
-        back.clone(),
+        (back.clone(), "letters.toolbar.back"),
         &format!("{back}/brief"),
     );
     Ok(NoticeLetterPage::new(frame, l))

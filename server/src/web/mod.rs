@@ -53,6 +53,7 @@ pub mod approvals;
 pub mod area;
 pub mod assets;
 pub mod complaints;
+pub mod form;
 pub mod i18n;
 pub mod letters;
 pub mod municipality;
@@ -144,6 +145,10 @@ pub fn router() -> Router<App> {
         .route("/gebied/verboden", get(records::bans))
         .route("/gebied/verboden/{id}", get(records::ban))
         .route("/gebied/verboden/{id}/intrekken", post(records::revoke))
+        // Four-eyes on the ban's own page (issue 9 item 5), beside the
+        // queue's forms in approvals.rs.
+        .route("/gebied/verboden/{id}/goedkeuren", post(records::approve))
+        .route("/gebied/verboden/{id}/afwijzen", post(records::reject))
         .route("/gebied/audit", get(records::audit_trail))
         .route("/gebied/statistiek", get(records::statistics))
         .route("/gebied/statistiek.csv", get(records::statistics_csv))

@@ -16,9 +16,10 @@ use super::i18n::{Lang, Tr};
 use super::session::{CsrfForm, Viewer};
 use super::{Page, WebError, classify, see_other};
 use crate::domain::ban::{BanRuleError, BanStatus, MAX_TEXT};
+use crate::domain::roles::Role;
 use crate::services::records::{self, BanDetail, BanLine};
 use crate::services::statistics::{self, Statistics};
-use crate::services::{App, AppError, audit};
+use crate::services::{App, AppError, approvals, audit};
 
 // ---------------------------------------------------------------- helpers
 
@@ -238,6 +239,17 @@ pub struct BanPage {
     reason: String,
     /// complaints (issue 9): the ban's complaints and the way to record one.
     complaints: super::complaints::BanComplaints,
+    /// Four-eyes (issue 9 item 5): a requested ban is approved or rejected
+    /// here too, not only in the queue; the day an undecided request goes.
+    decision: Option<Decision>,
+}
+
+/// The approve and reject forms on a requested ban's page.
+pub struct Decision {
+    deleted_on: String,
+    /// The reject form's error and what was typed.
+    error: Option<String>,
+    reason: String,
 }
 
 fn fact(tr: &Tr, key: &str, value: impl Into<String>) -> Fact {
@@ -369,13 +381,21 @@ fn ban_page(
             b.status,
             &detail.complaints,
         ),
+        decision: (b.status == BanStatus::Requested && viewer.actor.role == Role::Beheerder).then(
+            || Decision {
+                deleted_on: super::approvals::deleted_on_text(&tr, b.issued_at),
+                error: None,
+                reason: String::new(),
+            },
+        ),
     }
 }
 
 #[derive(Deserialize, Default)]
 pub struct BanNotice {
     ingetrokken: Option<String>,
-    /// letters (issue 9): after recording the notice.
+    /// letters (issue 9): after recording the notice; four-eyes: after
+    /// approving or rejecting (`goedgekeurd`, `afgewezen`).
     melding: Option<String>,
 }
 
@@ -397,9 +417,33 @@ pub async fn ban(
         (None, Some("uitreiking")) => {
             Some(Tr::new(viewer.lang).t("letters.notice.done").to_owned())
         }
+        (None, Some("goedgekeurd")) => {
+            Some(Tr::new(viewer.lang).t("approvals.done.approved").to_owned())
+        }
+        (None, Some("afgewezen")) => {
+            Some(Tr::new(viewer.lang).t("approvals.done.rejected").to_owned())
+        }
         _ => None,
     };
     Ok(ban_page(&viewer, &uri, detail, notice, None, String::new()))
+}
+
+/// The ban's page again after a refused form: the revoke form's error and
+/// what was typed (`None` and empty for the other forms).
+async fn ban_page_again(
+    app: &App,
+    viewer: &Viewer,
+    id: i64,
+    error: Option<String>,
+    reason: String,
+) -> Result<BanPage, WebError> {
+    let detail = records::ban_detail(app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    let uri: Uri = format!("/gebied/verboden/{id}")
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static("/gebied/verboden"));
+    Ok(ban_page(viewer, &uri, detail, None, error, reason))
 }
 
 #[derive(Deserialize)]
@@ -430,14 +474,62 @@ pub async fn revoke(
                 AppError::Conflict(_) => tr.t("records.revoke.not_active").to_owned(),
                 _ => tr.t("records.revoke.reason_missing").to_owned(),
             };
-            let detail = records::ban_detail(&app, &viewer.actor, id)
-                .await
-                .map_err(|e| WebError::app(e, lang))?;
-            let uri: Uri = format!("/gebied/verboden/{id}")
-                .parse()
-                .unwrap_or_else(|_| Uri::from_static("/gebied/verboden"));
-            let page = ban_page(&viewer, &uri, detail, None, Some(text), form.reason);
+            let page = ban_page_again(&app, &viewer, id, Some(text), form.reason).await?;
             Ok((status, page).into_response())
+        }
+        Err(e) => Err(WebError::app(e, lang)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// `POST /gebied/verboden/{id}/goedkeuren` (four-eyes): approves the
+/// requested ban from its own page; back to it.
+pub async fn approve(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    let id = parse_id(&id, viewer.lang)?;
+    approvals::approve(&app, &viewer.actor, id)
+        .await
+        .map_err(|e| WebError::app(e, viewer.lang))?;
+    Ok(see_other(&format!(
+        "/gebied/verboden/{id}?melding=goedgekeurd"
+    )))
+}
+
+/// `POST /gebied/verboden/{id}/afwijzen` (four-eyes): rejects it with a
+/// reason; back to the ban, or its page again with the error at the
+/// reason (and what was typed).
+pub async fn reject(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    let lang = viewer.lang;
+    let id = parse_id(&id, lang)?;
+    match approvals::reject(&app, &viewer.actor, id, &form.reason).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/gebied/verboden/{id}?melding=afgewezen"
+        ))),
+        Err(e @ AppError::BanRule(_)) => {
+            let tr = Tr::new(lang);
+            let text = match &e {
+                AppError::BanRule(BanRuleError::TooLongText(_)) => {
+                    tr.t1("records.revoke.reason_too_long", MAX_TEXT)
+                }
+                _ => tr.t("approvals.reject.error.reason").to_owned(),
+            };
+            let mut page = ban_page_again(&app, &viewer, id, None, String::new()).await?;
+            if let Some(d) = page.decision.as_mut() {
+                d.error = Some(text);
+                d.reason = form.reason;
+            }
+            Ok((classify(&e).0, page).into_response())
         }
         Err(e) => Err(WebError::app(e, lang)),
     }
@@ -446,8 +538,10 @@ pub async fn revoke(
 // ------------------------------------------------------------ audit trail
 
 /// The audit actions with a readable label (`records.action.<code>`);
-/// others show their code. Also the filter's choices.
-pub const ACTIONS: [&str; 33] = [
+/// others show their code. Also the filter's choices. Every action a
+/// service emits is here (test `web_records::every_audit_action_the_code_emits_has_a_label`
+/// reads them from the source).
+pub const ACTIONS: [&str; 67] = [
     "login",
     "login.failed",
     "logout",
@@ -458,27 +552,61 @@ pub const ACTIONS: [&str; 33] = [
     "account.enable",
     "account.password_reset",
     "account.sessions_end",
+    "account.username.canonical",
     "account.venues",
     "area.contact",
     "area.create",
     "area.key_rotate",
     "area.permit",
     "area.protocol",
+    "ban.approve",
+    "ban.erase",
+    "ban.export",
     "ban.issue",
+    "ban.issue_on_behalf",
+    "ban.letter",
     "ban.list",
+    "ban.notice",
+    "ban.notice.seal",
+    "ban.overturn",
     "ban.purge",
     "ban.read",
+    "ban.rectify",
+    "ban.reject",
     "ban.reseal",
     "ban.revoke",
     "ban.search",
+    "ban.status_reason.seal",
     "category.create",
     "category.retire",
     "category.update",
+    "complaint.decide",
+    "complaint.extend",
+    "complaint.letter",
+    "complaint.read",
+    "complaint.record",
     "device.code",
     "device.enrol",
+    "device.enrol.failed",
+    "device.enrol.throttled",
     "device.rename",
     "device.revoke",
+    "list.announce_signing_key",
+    "list.correct_clock",
+    "list.prune",
     "list.publish",
+    "municipality.create",
+    "municipality.look",
+    "subject_request.complete",
+    "subject_request.create",
+    "subject_request.erase",
+    "subject_request.export",
+    "subject_request.extend",
+    "subject_request.purge",
+    "subject_request.read",
+    "subject_request.rectify",
+    "subject_request.refuse",
+    "subject_request.verify",
     "venue.admission",
     "venue.create",
 ];

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::i18n::{Lang, Tr};
 use super::owner::parse_day;
 use super::session::{CsrfForm, Viewer};
-use super::{Page, WebError, classify, see_other};
+use super::{Page, WebError, see_other};
 use crate::domain::ban::BanStatus;
 use crate::domain::subject_request::{IdentityCheck, RequestKind, RequestStatus};
 use crate::services::bans::PersonInput;
@@ -26,38 +26,8 @@ use crate::services::{App, AppError};
 
 // ---------------------------------------------------------------- helpers
 
-/// One message of a form: the id of its field and its text.
-pub struct FieldError {
-    pub field: String,
-    pub text: String,
-}
-
-/// A form's errors: listed at the top (each linking to its field) and
-/// shown at the field.
-#[derive(Default)]
-pub struct Errors(pub Vec<FieldError>);
-
-impl Errors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.text.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn add(&mut self, field: &str, text: &str) {
-        if self.get(field).is_none() {
-            self.0.push(FieldError {
-                field: field.to_owned(),
-                text: text.to_owned(),
-            });
-        }
-    }
-}
+/// The request forms' errors (shared with the other form pages).
+pub type Errors = super::form::FormErrors;
 
 fn kind_key(kind: RequestKind) -> &'static str {
     match kind {
@@ -641,20 +611,20 @@ async fn after_step(
         Ok(()) => Ok(see_other(&format!("/gebied/verzoeken/{id}?melding={done}"))),
         Err(e @ (AppError::Invalid(_) | AppError::BanRule(_) | AppError::Conflict(_))) => {
             let tr = Tr::new(lang);
-            let (status, _, _) = classify(&e);
             let mut errors = Errors::default();
             let key = if matches!(e, AppError::Conflict(_)) {
                 "requests.error.conflict"
             } else {
                 text_key
             };
-            errors.add(field, tr.t(key));
+            errors.refused(&e, field, tr.t(key));
             let v = requests::get(app, &viewer.actor, id)
                 .await
                 .map_err(|e| WebError::app(e, lang))?;
             let uri: Uri = format!("/gebied/verzoeken/{id}")
                 .parse()
                 .unwrap_or_else(|_| Uri::from_static("/gebied/verzoeken"));
+            let status = errors.status();
             let page = detail_page(viewer, &uri, v, None, form, errors);
             Ok((status, page).into_response())
         }

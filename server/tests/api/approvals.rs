@@ -517,3 +517,210 @@ async fn a_lookback_beyond_the_retention_is_refused(app: TestApp) {
         "protocol_rule",
     );
 }
+
+/// The ban's period in days.
+fn days_of(ban: &Value) -> i64 {
+    let starts = cho_core::dates::parse_iso_date(ban["starts_on"].as_str().unwrap(), "s").unwrap();
+    let ends = cho_core::dates::parse_iso_date(ban["ends_on"].as_str().unwrap(), "e").unwrap();
+    (ends - starts).whole_days() + 1
+}
+
+/// Posts a ban; answers its body (status 201 asserted).
+async fn request(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, ban) = app.post("/api/v1/bans", token, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{ban}");
+    ban
+}
+
+async fn approve(app: &TestApp, beh: &str, id: i64) {
+    let (status, body) = app
+        .post(&format!("/api/v1/bans/{id}/approve"), beh, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+}
+
+both!(a_ban_approved_later_gets_the_repeat_rule_as_of_its_approval);
+/// Four-eyes and the repeat rule: the rule is applied again at approval.
+/// Two requests for the same person wait together; once the first is
+/// approved it stands, so the second, approved after it, is the second
+/// ban and gets the category's maximum (it was requested without a rule).
+async fn a_ban_approved_later_gets_the_repeat_rule_as_of_its_approval(app: TestApp) {
+    let s = app.seed().await;
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let owner2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(
+            30,
+            json!({"four_eyes": true, "repeat_rules": {"repeat_count": 2, "lookback_days": 30}}),
+        ),
+    )
+    .await;
+    let first = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(SMIT)),
+    )
+    .await;
+    let second = request(
+        &app,
+        &owner2,
+        ban_body(s.venue_a2, s.category_a, person(SMIT)),
+    )
+    .await;
+    // Neither stands yet: no rule at the request.
+    assert_eq!(first["status"], "requested", "{first}");
+    assert_eq!(second["repeat"], Value::Null, "{second}");
+    assert_eq!(days_of(&second), 182);
+    approve(&app, &beh, first["id"].as_i64().unwrap()).await;
+    let second_id = second["id"].as_i64().unwrap();
+    app.advance_days(2);
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    approve(&app, &beh, second_id).await;
+    let (_, approved) = app.get(&format!("/api/v1/bans/{second_id}"), &beh).await;
+    assert_eq!(approved["status"], "active");
+    assert_eq!(approved["starts_on"], "2026-11-30", "starts at approval");
+    assert_eq!(approved["repeat"], json!({"rule": "repeat", "days": 365}));
+    assert_eq!(days_of(&approved), 365);
+}
+
+both!(a_breach_that_no_longer_stands_at_approval_sets_no_period);
+/// The other way: a request lengthened by the breach rule, whose running
+/// ban is revoked before the approval, is approved with the category's
+/// default duration and no rule.
+async fn a_breach_that_no_longer_stands_at_approval_sets_no_period(app: TestApp) {
+    let s = app.seed().await;
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let owner2 = app.login(OWNER_A2.0, OWNER_A2.1).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(
+            0,
+            json!({"four_eyes": true, "repeat_rules": {"breach_days": 365}}),
+        ),
+    )
+    .await;
+    let jansen = DEMO_PEOPLE[0];
+    let requested = request(
+        &app,
+        &owner2,
+        ban_body(s.venue_a2, s.category_a, person(jansen)),
+    )
+    .await;
+    assert_eq!(requested["status"], "requested", "{requested}");
+    assert_eq!(requested["repeat"], json!({"rule": "breach", "days": 365}));
+    // The running ban turns out unfounded and is revoked.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/bans/{}/revoke", s.demo_bans[0]),
+            &beh,
+            json!({"reason": "mistaken identity"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let id = requested["id"].as_i64().unwrap();
+    approve(&app, &beh, id).await;
+    let (_, approved) = app.get(&format!("/api/v1/bans/{id}"), &beh).await;
+    assert_eq!(approved["repeat"], Value::Null, "{approved}");
+    assert_eq!(days_of(&approved), 182, "the category's default");
+}
+
+both!(a_request_nobody_decides_is_deleted_thirty_days_after_it_was_made);
+/// Four-eyes retention: a request never approved or rejected is purged
+/// `UNDECIDED_REQUEST_DAYS` (30) after it was made, with its tokens, and
+/// counts nothing; no list is renewed for it (it was on none). A request
+/// approved in time is an ordinary ban.
+async fn a_request_nobody_decides_is_deleted_thirty_days_after_it_was_made(app: TestApp) {
+    use cho_server::services::retention::purge;
+    assert_eq!(
+        cho_server::domain::repeat::UNDECIDED_REQUEST_DAYS,
+        30,
+        "the README says 30 days"
+    );
+    let s = app.seed().await;
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    set_protocol(
+        &app,
+        &beh,
+        s.area_a,
+        protocol(0, json!({"four_eyes": true})),
+    )
+    .await;
+    let waiting = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(SMIT)),
+    )
+    .await;
+    let decided = request(
+        &app,
+        &owner,
+        ban_body(s.venue_a1, s.category_a, person(BAKKER)),
+    )
+    .await;
+    let waiting = waiting["id"].as_i64().unwrap();
+    let decided = decided["id"].as_i64().unwrap();
+    approve(&app, &beh, decided).await;
+    let stored = |id: i64| {
+        let app = &app;
+        async move {
+            let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM bans WHERE id = $1")
+                .bind(id)
+                .fetch_one(app.db().pool())
+                .await
+                .unwrap()
+                .get("n");
+            let t: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ban_tokens WHERE ban_id = $1")
+                .bind(id)
+                .fetch_one(app.db().pool())
+                .await
+                .unwrap()
+                .get("n");
+            (n, t > 0)
+        }
+    };
+    let versions = || async {
+        sqlx::query("SELECT COUNT(*) AS n FROM list_versions WHERE area_id = $1")
+            .bind(s.area_a)
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    app.advance_days(29);
+    purge(&app.app).await.unwrap();
+    assert_eq!(stored(waiting).await, (1, true), "29 days: kept");
+    let before = versions().await;
+    app.advance_days(1);
+    let seq = app.last_seq().await;
+    let report = purge(&app.app).await.unwrap();
+    assert_eq!(report.bans_purged, 1);
+    assert_eq!(stored(waiting).await, (0, false), "30 days: gone");
+    assert_eq!(
+        stored(decided).await,
+        (1, true),
+        "approved: an ordinary ban"
+    );
+    assert_eq!(versions().await, before, "no list renewed for a request");
+    let events = app.events_after(seq).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.1 == "ban.purge" && e.3 == waiting.to_string()),
+        "{events:?}"
+    );
+    // It counts nothing (never issued): no anonymous count was added.
+    let counts: i64 = sqlx::query("SELECT COUNT(*) AS n FROM ban_counts")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(counts, 0);
+    app.verify_audit_chain().await.unwrap();
+}

@@ -102,20 +102,21 @@ async fn the_area_overview_warns_of_the_permit_and_stale_phones(app: TestApp) {
     );
     assert_eq!(body["list"], Value::Null, "nothing published yet");
 
-    // A permit expiring in 59 days is flagged; one past is expired.
+    // A permit expiring in 89 days is flagged (an AP renewal takes about
+    // three months: the warning starts 90 days ahead); one past is expired.
     let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
     let permit = |expires: &str| json!({"reference": "AP z2026-1", "granted_on": "2025-01-01", "expires_on": expires});
     assert_status(
         &app.put(
             &format!("/api/v1/areas/{}/permit", s.area_a),
             &beh,
-            permit("2027-01-26"),
+            permit("2027-02-25"),
         )
         .await,
         StatusCode::NO_CONTENT,
     );
     let body = get_ok(&app, &path, BEHEERDER_A).await;
-    assert_eq!(body["permit"]["days_until_expiry"], 59);
+    assert_eq!(body["permit"]["days_until_expiry"], 89);
     assert_eq!(body["permit"]["expires_soon"], true);
     assert_eq!(body["permit"]["expired"], false);
 
@@ -197,5 +198,48 @@ async fn the_operator_sees_municipalities_areas_and_beheerders(app: TestApp) {
     assert!(!text.contains(OWNER_A.0), "no owner accounts: {text}");
     for (surname, given, birth) in DEMO_PEOPLE {
         assert!(!text.contains(surname) && !text.contains(given) && !text.contains(birth));
+    }
+}
+
+both!(the_beheerder_and_the_municipality_are_warned_of_a_permit_on_the_same_day);
+/// "Permit expires soon" is one rule (`Permit::expires_soon`, 90 days):
+/// the beheerder's overview and the municipality's view flag the same
+/// permits, at both sides of the boundary.
+async fn the_beheerder_and_the_municipality_are_warned_of_a_permit_on_the_same_day(app: TestApp) {
+    let s = app.seed().await;
+    app.municipality_account(s.municipality_a).await;
+    let beh = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let municipality = app.login(MUNICIPALITY_A.0, MUNICIPALITY_A.1).await;
+    let path = format!("/api/v1/areas/{}/overview", s.area_a);
+    // Today is 2026-11-28: 2027-02-26 is 90 days away, 2027-02-27 91.
+    for (expires, days, soon) in [
+        ("2027-02-27", 91, false),
+        ("2027-02-26", 90, true),
+        ("2027-01-27", 60, true),
+        ("2026-12-28", 30, true),
+    ] {
+        assert_status(
+            &app.put(
+                &format!("/api/v1/areas/{}/permit", s.area_a),
+                &beh,
+                json!({"reference": "AP z2026-1", "granted_on": "2025-01-01", "expires_on": expires}),
+            )
+            .await,
+            StatusCode::NO_CONTENT,
+        );
+        let overview = get_ok(&app, &path, BEHEERDER_A).await;
+        assert_eq!(overview["permit"]["days_until_expiry"], days, "{expires}");
+        assert_eq!(overview["permit"]["expires_soon"], soon, "{expires}");
+        let (status, view) = app.get("/api/v1/municipality", &municipality).await;
+        assert_eq!(status, StatusCode::OK, "{view}");
+        let area = view["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == s.area_a)
+            .unwrap()
+            .clone();
+        let expected = if soon { "expires_soon" } else { "valid" };
+        assert_eq!(area["permit_state"], expected, "{expires}");
     }
 }

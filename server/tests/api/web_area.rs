@@ -9,21 +9,7 @@ use axum::http::{StatusCode, header};
 use crate::both;
 use crate::fixtures::{BEHEERDER_A, BEHEERDER_B, OPERATOR, OWNER_A, Seeded};
 use crate::harness::TestApp;
-use crate::web_client::{Browser, Page};
-
-#[track_caller]
-fn assert_lang(page: &Page, lang: &str) {
-    page.assert_contains(&format!("<html lang=\"{lang}\""));
-}
-
-#[track_caller]
-fn assert_lacks(page: &Page, text: &str) {
-    assert!(
-        !page.body.contains(text),
-        "page shows {text:?}:\n{}",
-        page.body
-    );
-}
+use crate::web_client::Browser;
 
 /// Every page of the beheerder with a text it shows in Dutch and English.
 async fn pages(app: &TestApp, s: &Seeded) -> Vec<(String, &'static str, &'static str)> {
@@ -92,14 +78,14 @@ async fn every_beheerder_page_in_dutch_and_english(app: TestApp) {
     for (path, nl_text, en_text) in pages(&app, &s).await {
         let page = nl.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
-        assert_lang(&page, "nl");
+        page.assert_lang("nl");
         page.assert_contains(nl_text);
         assert_eq!(page.headers[header::CACHE_CONTROL], "no-store", "{path}");
         // The beheerder's links are in the navigation.
         page.assert_contains("href=\"/gebied/accounts\"");
         let page = en.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        assert_lang(&page, "en");
+        page.assert_lang("en");
         page.assert_contains(en_text);
     }
     // The overview: permit, venues with their state, bans, phones, list.
@@ -131,7 +117,7 @@ async fn other_roles_are_refused_and_other_areas_are_not_found(app: TestApp) {
         for path in &paths {
             let page = browser.get(path).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{} {path}", who.0);
-            assert_lacks(&page, "Café De Kroon");
+            page.assert_lacks("Café De Kroon");
         }
         let csrf = browser.csrf().await;
         let owner_a = app.account_id(OWNER_A.0).await;
@@ -165,8 +151,8 @@ async fn other_roles_are_refused_and_other_areas_are_not_found(app: TestApp) {
     ] {
         let page = b.get(&path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
-        assert_lacks(&page, "Café De Kroon");
-        assert_lacks(&page, "kroon");
+        page.assert_lacks("Café De Kroon");
+        page.assert_lacks("kroon");
     }
     let csrf = b.csrf().await;
     for (path, fields) in [
@@ -203,9 +189,9 @@ async fn other_roles_are_refused_and_other_areas_are_not_found(app: TestApp) {
         .await;
     let venues = beh_a.get("/gebied/zaken").await;
     venues.assert_contains("Toegelaten sinds");
-    assert_lacks(&venues, "Ingetrokken op");
+    venues.assert_lacks("Ingetrokken op");
     let protocol = beh_a.get("/gebied/protocol").await;
-    assert_lacks(&protocol, "Ingetrokken categorieën");
+    protocol.assert_lacks("Ingetrokken categorieën");
 }
 
 both!(the_protocol_forms_change_it_and_keep_what_was_typed_on_an_error);
@@ -530,7 +516,7 @@ async fn owner_accounts_are_created_changed_disabled_and_reset(app: TestApp) {
     page.assert_contains("href=\"#password\"");
     page.assert_contains(&format!("href=\"#{venue_a1}\""));
     page.assert_contains("value=\"portier\"");
-    assert_lacks(&page, "value=\"kort\"");
+    page.assert_lacks("value=\"kort\"");
     let page = b
         .post(
             "/gebied/accounts/nieuw",
@@ -639,7 +625,7 @@ async fn owner_accounts_are_created_changed_disabled_and_reset(app: TestApp) {
     page.assert_contains("maar één keer getoond");
     // Never again: not on the account page.
     let account = b.get(&format!("/gebied/accounts/{id}")).await;
-    assert_lacks(&account, &otp);
+    account.assert_lacks(&otp);
     account.assert_contains("moet wachtwoord wijzigen");
     let mut old = Browser::new(&app);
     let answer = old.login("portier", "portier-wachtwoord-1").await;
@@ -661,7 +647,7 @@ async fn owner_accounts_are_created_changed_disabled_and_reset(app: TestApp) {
         )
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_lang(&page, "en");
+    page.assert_lang("en");
     page.assert_contains("shown only once");
 }
 

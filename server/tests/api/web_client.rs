@@ -49,6 +49,30 @@ impl Page {
     }
 
     #[track_caller]
+    pub fn assert_lacks(&self, text: &str) {
+        assert!(
+            !self.body.contains(text),
+            "page shows {text:?}:\n{}",
+            self.body
+        );
+    }
+
+    /// The page is in `lang` (`<html lang="..">`).
+    #[track_caller]
+    pub fn assert_lang(&self, lang: &str) {
+        self.assert_contains(&format!("<html lang=\"{lang}\""));
+    }
+
+    /// No name of a demo person (the fixtures' banned people) on the page.
+    #[track_caller]
+    pub fn assert_no_demo_names(&self) {
+        for (surname, given, _) in crate::fixtures::DEMO_PEOPLE {
+            self.assert_lacks(surname);
+            self.assert_lacks(given);
+        }
+    }
+
+    #[track_caller]
     pub fn assert_contains(&self, text: &str) {
         assert!(
             self.body.contains(text),
@@ -212,5 +236,13 @@ impl<'a> Browser<'a> {
     /// The CSRF token of the logged-in person's pages.
     pub async fn csrf(&mut self) -> String {
         self.get("/account").await.csrf()
+    }
+
+    /// Posts a form of the logged-in person with their CSRF token first.
+    pub async fn post_form<V: AsRef<str>>(&mut self, path: &str, fields: &[(&str, V)]) -> Page {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend(fields.iter().map(|(k, v)| (*k, v.as_ref())));
+        self.post(path, &all).await
     }
 }

@@ -11,29 +11,6 @@ use crate::fixtures::*;
 use crate::harness::*;
 use crate::web_client::{Browser, Page};
 
-#[track_caller]
-fn assert_lang(page: &Page, lang: &str) {
-    page.assert_contains(&format!("<html lang=\"{lang}\""));
-}
-
-#[track_caller]
-fn assert_lacks(page: &Page, text: &str) {
-    assert!(
-        !page.body.contains(text),
-        "page shows {text:?}:\n{}",
-        page.body
-    );
-}
-
-/// No banned person's name anywhere on the page.
-#[track_caller]
-fn assert_no_names(page: &Page) {
-    for (surname, given, _) in DEMO_PEOPLE {
-        assert_lacks(page, surname);
-        assert_lacks(page, given);
-    }
-}
-
 /// The value of the hidden field `name` after `after` in the page.
 fn hidden_after(page: &Page, after: &str) -> String {
     let start = page.body.find(after).expect("marker");
@@ -60,13 +37,13 @@ async fn the_operator_pages_are_for_the_operator_only(app: TestApp) {
     for path in &paths {
         let page = nl.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        assert_lang(&page, "nl");
-        assert_no_names(&page);
+        page.assert_lang("nl");
+        page.assert_no_demo_names();
         assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
         let page = en.get(path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        assert_lang(&page, "en");
-        assert_no_names(&page);
+        page.assert_lang("en");
+        page.assert_no_demo_names();
     }
     let overview = nl.get("/beheer").await;
     overview.assert_contains("Beheer van de dienst");
@@ -87,7 +64,7 @@ async fn the_operator_pages_are_for_the_operator_only(app: TestApp) {
             let page = b.get(path).await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{} {path}", who.0);
             page.assert_contains("Geen toegang");
-            assert_lacks(&page, "href=\"/beheer\"");
+            page.assert_lacks("href=\"/beheer\"");
         }
         let page = Browser::new(&app)
             .english()
@@ -96,7 +73,7 @@ async fn the_operator_pages_are_for_the_operator_only(app: TestApp) {
             .get("/beheer")
             .await;
         assert_eq!(page.status, StatusCode::FORBIDDEN);
-        assert_lang(&page, "en");
+        page.assert_lang("en");
     }
     // Nobody logged in: to the login page.
     let page = Browser::new(&app).get("/beheer").await;
@@ -198,7 +175,7 @@ async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestAp
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("href=\"#password\"");
     page.assert_contains("value=\"kampen-beheer\"");
-    assert_lacks(&page, "value=\"kort\"");
+    page.assert_lacks("value=\"kort\"");
     let page = op
         .post(
             &format!("{area_path}/beheerders"),
@@ -251,7 +228,7 @@ async fn the_operator_creates_a_municipality_an_area_and_a_beheerder(app: TestAp
     let start = page.body.find(marker).unwrap() + marker.len();
     let password = page.body[start..start + page.body[start..].find('<').unwrap()].to_owned();
     assert_eq!(password.len(), 24, "{password}");
-    assert_lacks(&op.get(&area_path).await, &password);
+    op.get(&area_path).await.assert_lacks(&password);
     let answer = Browser::new(&app).login("kampen-beheer", &password).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.location(), "/account#wachtwoord");
@@ -350,17 +327,17 @@ async fn the_public_area_page_and_door_signs_need_no_login(app: TestApp) {
 
     let page = nl.get(&area_path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_lang(&page, "nl");
+    page.assert_lang("nl");
     page.assert_contains("Horecaontzegging in Binnenstad Zwolle");
     page.assert_contains("Café De Kroon");
     page.assert_contains("Club De Fabriek");
     page.assert_contains(&format!("href=\"{sign_path}\""));
     page.assert_contains("Bezwaar maken");
     page.assert_contains("dagen");
-    assert_no_names(&page);
+    page.assert_no_demo_names();
     let page = Browser::new(&app).english().get(&area_path).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_lang(&page, "en");
+    page.assert_lang("en");
     page.assert_contains("Hospitality ban in Binnenstad Zwolle");
     page.assert_contains("Objecting");
 
@@ -371,7 +348,7 @@ async fn the_public_area_page_and_door_signs_need_no_login(app: TestApp) {
     page.assert_contains("Café De Kroon takes part.");
     page.assert_contains(&format!("{}{area_path}", app.app.public_url));
     let page = Browser::new(&app).english().get(&sign_path).await;
-    assert_lang(&page, "en");
+    page.assert_lang("en");
     page.assert_contains("Café De Kroon takes part.");
     page.assert_contains("lang=\"nl\"");
 
@@ -405,7 +382,7 @@ async fn the_public_area_page_and_door_signs_need_no_login(app: TestApp) {
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     page.assert_contains("Pagina niet gevonden");
-    assert_lacks(&nl.get(&area_path).await, "Club De Fabriek");
+    nl.get(&area_path).await.assert_lacks("Club De Fabriek");
 
     // Logged in, the same pages with the person's navigation.
     let mut owner = Browser::new(&app).logged_in(OWNER_A.0, OWNER_A.1).await;
@@ -425,7 +402,7 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
         .get(&format!("/gebieden/{}", s.area_b))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_lacks(&page, "/thema/");
+    page.assert_lacks("/thema/");
 
     // The operator sets the colour through the page.
     let mut op = Browser::new(&app).logged_in(OPERATOR.0, OPERATOR.1).await;
@@ -490,11 +467,11 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
         .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
         .await;
     beh.get("/account").await.assert_contains(&theme);
-    assert_lacks(&op.get("/beheer").await, "/thema/");
-    assert_lacks(
-        &anyone.get(&format!("/gebieden/{}", s.area_b)).await,
-        "/thema/",
-    );
+    op.get("/beheer").await.assert_lacks("/thema/");
+    anyone
+        .get(&format!("/gebieden/{}", s.area_b))
+        .await
+        .assert_lacks("/thema/");
 
     // The theme: CSS, a year in any cache, the colour in the theme's
     // custom properties.
@@ -552,7 +529,7 @@ async fn the_municipality_look_is_on_its_areas_pages_with_immutable_theme_and_lo
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = anyone.get(&area_path).await;
     page.assert_contains(&logo);
-    assert_lacks(&page, &theme);
+    page.assert_lacks(&theme);
 }
 
 both!(every_footer_shows_the_deployments_contact);
@@ -634,7 +611,7 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
     let page = op.get(page.location()).await;
     page.assert_contains("Het logo is verwijderd.");
     page.assert_contains("Deze gemeente heeft geen logo.");
-    assert_lacks(&page, "Logo verwijderen");
+    page.assert_lacks("Logo verwijderen");
     assert_eq!(logo_url(&page), None);
     assert_eq!(logo_url(&anyone.get(&area_path).await), None);
     assert_eq!(anyone.get(&demo_logo).await.status, StatusCode::NOT_FOUND);
@@ -777,7 +754,7 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
             )
             .await;
         assert_eq!(page.status, status, "{file_name} {content_type}");
-        assert_lang(&page, "nl");
+        page.assert_lang("nl");
         page.assert_contains("Er is een probleem:");
         page.assert_contains(&format!(
             "<a class=\"utrecht-link utrecht-link--html-a\" href=\"#logo\">{nl}"
@@ -795,7 +772,7 @@ async fn the_operator_uploads_and_removes_a_logo_on_the_municipality_page(app: T
             )
             .await;
         assert_eq!(page.status, status, "{file_name} {content_type}");
-        assert_lang(&page, "en");
+        page.assert_lang("en");
         page.assert_contains(&format!("id=\"logo_error\">{en}"));
     }
     // No file chosen (a browser sends an empty part without a name).

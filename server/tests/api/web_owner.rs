@@ -9,7 +9,7 @@ use crate::both;
 use crate::devices::enrol;
 use crate::fixtures::{BEHEERDER_A, OPERATOR, OWNER_A, OWNER_A2, Seeded, de_bruijn_mrz};
 use crate::harness::TestApp;
-use crate::web_client::{Browser, Page};
+use crate::web_client::Browser;
 
 async fn owner(app: &TestApp) -> Browser<'_> {
     Browser::new(app).logged_in(OWNER_A.0, OWNER_A.1).await
@@ -33,16 +33,11 @@ fn ban_fields(s: &Seeded, mrz: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn post_form(b: &mut Browser<'_>, path: &str, fields: &[(&str, String)]) -> Page {
-    let csrf = b.csrf().await;
-    let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
-    b.post(path, &all).await
-}
-
 /// Issues de Bruijn's ban by MRZ through the form; answers its id.
 async fn issue_by_form(b: &mut Browser<'_>, s: &Seeded) -> i64 {
-    let answer = post_form(b, "/verboden/nieuw", &ban_fields(s, &de_bruijn_mrz())).await;
+    let answer = b
+        .post_form("/verboden/nieuw", &ban_fields(s, &de_bruijn_mrz()))
+        .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let location = answer.location().to_owned();
     let id = location
@@ -221,7 +216,7 @@ async fn a_ban_typed_with_diacritics_is_issued(app: TestApp) {
         ("given_names", "Zoë Renée".to_owned()),
         ("birth_date", "02-11-1990".to_owned()),
     ]);
-    let answer = post_form(&mut b, "/verboden/nieuw", &fields).await;
+    let answer = b.post_form("/verboden/nieuw", &fields).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let page = b.get(answer.location()).await;
     page.assert_contains("Çelik-Ødegård, Zoë Renée");
@@ -241,7 +236,7 @@ async fn the_ban_form_keeps_what_was_typed_and_names_each_error(app: TestApp) {
         ("birth_date", "31-02-1990".to_owned()),
         ("incident_time", "25:00".to_owned()),
     ]);
-    let page = post_form(&mut b, "/verboden/nieuw", &fields).await;
+    let page = b.post_form("/verboden/nieuw", &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The summary at the top links to each field ...
     page.assert_contains("Er is een probleem");
@@ -264,7 +259,9 @@ async fn the_ban_form_keeps_what_was_typed_and_names_each_error(app: TestApp) {
         .logged_in(OWNER_A.0, OWNER_A.1)
         .await;
     let broken = de_bruijn_mrz().replace("650310", "650311");
-    let page = post_form(&mut en, "/verboden/nieuw", &ban_fields(&s, &broken)).await;
+    let page = en
+        .post_form("/verboden/nieuw", &ban_fields(&s, &broken))
+        .await;
     assert_eq!(
         page.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -279,7 +276,7 @@ async fn the_ban_form_keeps_what_was_typed_and_names_each_error(app: TestApp) {
     // An incident tomorrow: the service's rule, at the date field.
     let mut fields = ban_fields(&s, &de_bruijn_mrz());
     fields[2].1 = "29-11-2026".to_owned();
-    let page = post_form(&mut en, "/verboden/nieuw", &fields).await;
+    let page = en.post_form("/verboden/nieuw", &fields).await;
     assert_eq!(
         page.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -297,7 +294,7 @@ async fn a_ban_for_another_venue_is_refused(app: TestApp) {
     let mut b = owner(&app).await;
     let mut fields = ban_fields(&s, &de_bruijn_mrz());
     fields[0].1 = s.venue_a2.to_string();
-    let page = post_form(&mut b, "/verboden/nieuw", &fields).await;
+    let page = b.post_form("/verboden/nieuw", &fields).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(!page.body.contains("DE BRUIJN"), "{}", page.body);
 }
@@ -317,12 +314,12 @@ async fn the_bans_list_filters_by_status_and_shows_only_own_venues(app: TestApp)
     page.assert_contains("<option value=\"revoked\" selected>");
 
     let id = issue_by_form(&mut b, &s).await;
-    let page = post_form(
-        &mut b,
-        &format!("/verboden/{id}/intrekken"),
-        &[("reason", "Verkeerde persoon".to_owned())],
-    )
-    .await;
+    let page = b
+        .post_form(
+            &format!("/verboden/{id}/intrekken"),
+            &[("reason", "Verkeerde persoon".to_owned())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = b.get("/verboden?status=revoked").await;
     page.assert_contains("DE BRUIJN");
@@ -348,12 +345,12 @@ async fn a_ban_of_another_venue_is_not_found(app: TestApp) {
     let page = b.get(&format!("/verboden/{theirs}")).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(!page.body.contains("de Vries"), "{}", page.body);
-    let page = post_form(
-        &mut b,
-        &format!("/verboden/{theirs}/intrekken"),
-        &[("reason", "x".to_owned())],
-    )
-    .await;
+    let page = b
+        .post_form(
+            &format!("/verboden/{theirs}/intrekken"),
+            &[("reason", "x".to_owned())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     // Their own owner sees it.
     let mut other = Browser::new(&app).logged_in(OWNER_A2.0, OWNER_A2.1).await;
@@ -370,11 +367,13 @@ async fn revoking_needs_a_reason_and_then_shows_it(app: TestApp) {
     let mut b = owner(&app).await;
     let id = issue_by_form(&mut b, &s).await;
     let path = format!("/verboden/{id}/intrekken");
-    let page = post_form(&mut b, &path, &[("reason", "  ".to_owned())]).await;
+    let page = b.post_form(&path, &[("reason", "  ".to_owned())]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("href=\"#reason\"");
     page.assert_contains("Vul de reden van de intrekking in.");
-    let page = post_form(&mut b, &path, &[("reason", "Verkeerde persoon".to_owned())]).await;
+    let page = b
+        .post_form(&path, &[("reason", "Verkeerde persoon".to_owned())])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(
         page.location(),
@@ -393,12 +392,12 @@ async fn finding_a_person_by_mrz_or_typed_details(app: TestApp) {
     let s = app.seed().await;
     let mut b = owner(&app).await;
     let id = issue_by_form(&mut b, &s).await;
-    let page = post_form(
-        &mut b,
-        "/verboden/zoeken",
-        &[("mrz", de_bruijn_mrz()), ("surname", String::new())],
-    )
-    .await;
+    let page = b
+        .post_form(
+            "/verboden/zoeken",
+            &[("mrz", de_bruijn_mrz()), ("surname", String::new())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.assert_contains("Dezelfde persoon");
     page.assert_contains(&format!("href=\"/verboden/{id}\""));
@@ -406,37 +405,34 @@ async fn finding_a_person_by_mrz_or_typed_details(app: TestApp) {
     for line in de_bruijn_mrz().lines() {
         assert!(!page.body.contains(line));
     }
-    let page = post_form(
-        &mut b,
-        "/verboden/zoeken",
-        &[
-            ("surname", "Jansen".to_owned()),
-            ("given_names", "Piet Hendrik".to_owned()),
-            ("birth_date", "17-05-1994".to_owned()),
-        ],
-    )
-    .await;
+    let page = b
+        .post_form(
+            "/verboden/zoeken",
+            &[
+                ("surname", "Jansen".to_owned()),
+                ("given_names", "Piet Hendrik".to_owned()),
+                ("birth_date", "17-05-1994".to_owned()),
+            ],
+        )
+        .await;
     page.assert_contains("Jansen, Piet Hendrik");
     page.assert_contains("Gevonden ontzeggingen: 1.");
     // De Vries was banned at the other venue: not found here.
-    let page = post_form(
-        &mut b,
-        "/verboden/zoeken",
-        &[
-            ("surname", "de Vries".to_owned()),
-            ("given_names", "Kees".to_owned()),
-            ("birth_date", "04-03-2001".to_owned()),
-        ],
-    )
-    .await;
+    let page = b
+        .post_form(
+            "/verboden/zoeken",
+            &[
+                ("surname", "de Vries".to_owned()),
+                ("given_names", "Kees".to_owned()),
+                ("birth_date", "04-03-2001".to_owned()),
+            ],
+        )
+        .await;
     page.assert_contains("Geen ontzeggingen gevonden voor deze persoon.");
     // Nothing to search with: the error, and what was typed kept.
-    let page = post_form(
-        &mut b,
-        "/verboden/zoeken",
-        &[("surname", "Jansen".to_owned())],
-    )
-    .await;
+    let page = b
+        .post_form("/verboden/zoeken", &[("surname", "Jansen".to_owned())])
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("href=\"#find_mrz\"");
     page.assert_contains("value=\"Jansen\"");
@@ -480,7 +476,7 @@ async fn a_possible_match_is_marked_and_its_person_not_shown(app: TestApp) {
         ),
     ] {
         // Other given names with the same initial: Pieter.
-        let page = post_form(&mut b, "/verboden/zoeken", &search("Pieter")).await;
+        let page = b.post_form("/verboden/zoeken", &search("Pieter")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         for text in texts {
             page.assert_contains(text);
@@ -498,11 +494,13 @@ async fn a_possible_match_is_marked_and_its_person_not_shown(app: TestApp) {
     }
     // Another initial is another person: no hit at all.
     let mut b = owner(&app).await;
-    let page = post_form(&mut b, "/verboden/zoeken", &search("Klaas")).await;
+    let page = b.post_form("/verboden/zoeken", &search("Klaas")).await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Geen ontzeggingen gevonden voor deze persoon.");
     // The full name is the same person, linked.
-    let page = post_form(&mut b, "/verboden/zoeken", &search("Piet Hendrik")).await;
+    let page = b
+        .post_form("/verboden/zoeken", &search("Piet Hendrik"))
+        .await;
     page.assert_contains("Dezelfde persoon");
     page.assert_contains(&format!("href=\"/verboden/{jansen}\""));
 }
@@ -559,15 +557,15 @@ async fn door_phones_enrol_with_a_qr_code_rename_and_revoke(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Er zijn nog geen deurtelefoons aangemeld.");
 
-    let page = post_form(
-        &mut b,
-        "/deurtelefoons/code",
-        &[
-            ("venue_id", s.venue_a1.to_string()),
-            ("name", "Voordeur".to_owned()),
-        ],
-    )
-    .await;
+    let page = b
+        .post_form(
+            "/deurtelefoons/code",
+            &[
+                ("venue_id", s.venue_a1.to_string()),
+                ("name", "Voordeur".to_owned()),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.assert_contains(
         "<svg role=\"img\" aria-label=\"QR-code om de deurtelefoon aan te melden\"",
@@ -597,24 +595,24 @@ async fn door_phones_enrol_with_a_qr_code_rename_and_revoke(app: TestApp) {
     page.assert_contains("Nog nooit");
 
     // An empty name is refused, with the error at the field.
-    let page = post_form(
-        &mut b,
-        "/deurtelefoons/code",
-        &[
-            ("venue_id", s.venue_a1.to_string()),
-            ("name", " ".to_owned()),
-        ],
-    )
-    .await;
+    let page = b
+        .post_form(
+            "/deurtelefoons/code",
+            &[
+                ("venue_id", s.venue_a1.to_string()),
+                ("name", " ".to_owned()),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("href=\"#device_name\"");
 
-    let page = post_form(
-        &mut b,
-        &format!("/deurtelefoons/{device}/naam"),
-        &[("name", "Achterdeur".to_owned())],
-    )
-    .await;
+    let page = b
+        .post_form(
+            &format!("/deurtelefoons/{device}/naam"),
+            &[("name", "Achterdeur".to_owned())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = b.get(page.location()).await;
     page.assert_contains("De naam is gewijzigd.");
@@ -628,19 +626,19 @@ async fn door_phones_enrol_with_a_qr_code_rename_and_revoke(app: TestApp) {
         .get(&format!("/deurtelefoons/{device}/intrekken"))
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    let page = post_form(
-        &mut other,
-        &format!("/deurtelefoons/{device}/intrekken"),
-        &[],
-    )
-    .await;
+    let page = other
+        .post_form(
+            &format!("/deurtelefoons/{device}/intrekken"),
+            &[] as &[(&str, &str)],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
-    let page = post_form(
-        &mut other,
-        &format!("/deurtelefoons/{device}/naam"),
-        &[("name", "x".to_owned())],
-    )
-    .await;
+    let page = other
+        .post_form(
+            &format!("/deurtelefoons/{device}/naam"),
+            &[("name", "x".to_owned())],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 
     // Revoking asks first (a page of its own, no JavaScript).
@@ -648,7 +646,12 @@ async fn door_phones_enrol_with_a_qr_code_rename_and_revoke(app: TestApp) {
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Wilt u de deurtelefoon “Achterdeur” intrekken?");
     page.assert_contains("Ja, intrekken");
-    let page = post_form(&mut b, &format!("/deurtelefoons/{device}/intrekken"), &[]).await;
+    let page = b
+        .post_form(
+            &format!("/deurtelefoons/{device}/intrekken"),
+            &[] as &[(&str, &str)],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     let page = b.get(page.location()).await;
     page.assert_contains("De deurtelefoon is ingetrokken.");

@@ -9,11 +9,6 @@ use crate::fixtures::{BEHEERDER_A, OPERATOR, OWNER_A};
 use crate::harness::TestApp;
 use crate::web_client::{Browser, Page};
 
-#[track_caller]
-fn assert_lang(page: &Page, lang: &str) {
-    page.assert_contains(&format!("<html lang=\"{lang}\""));
-}
-
 /// The page headers: a CSP without `unsafe-inline` that forbids frames,
 /// scripts and foreign forms; nosniff; same-origin referrers; no-store.
 #[track_caller]
@@ -60,7 +55,7 @@ async fn every_public_page_in_dutch_and_english(app: TestApp) {
         // Dutch by default.
         let page = Browser::new(&app).get(path).await;
         assert_eq!(page.status, status, "{path}");
-        assert_lang(&page, "nl");
+        page.assert_lang("nl");
         page.assert_contains(nl);
         page.assert_contains("Direct naar de inhoud");
         page.assert_contains("href=\"/toegankelijkheid\"");
@@ -68,7 +63,7 @@ async fn every_public_page_in_dutch_and_english(app: TestApp) {
         // English by Accept-Language.
         let page = Browser::new(&app).english().get(path).await;
         assert_eq!(page.status, status, "{path}");
-        assert_lang(&page, "en");
+        page.assert_lang("en");
         page.assert_contains(en);
         page.assert_contains("Skip to content");
         // English by the switch, which beats Accept-Language, and back.
@@ -80,11 +75,11 @@ async fn every_public_page_in_dutch_and_english(app: TestApp) {
         let cookie = switched.set_cookie("lang").unwrap();
         assert!(cookie.contains("Max-Age=31536000"), "{cookie}");
         let page = browser.get(path).await;
-        assert_lang(&page, "en");
+        page.assert_lang("en");
         page.assert_contains(en);
         page.assert_contains("href=\"/taal/nl?terug=");
         browser.get("/taal/nl?terug=/").await;
-        assert_lang(&browser.get(path).await, "nl");
+        browser.get(path).await.assert_lang("nl");
     }
 }
 
@@ -145,8 +140,8 @@ async fn every_logged_in_page_in_dutch_and_english_for_each_role(app: TestApp) {
             account.assert_contains("name=\"current_password\"");
             account.assert_contains("autocomplete=\"new-password\"");
         }
-        assert_lang(&nl.get("/account").await, "nl");
-        assert_lang(&en.get("/account").await, "en");
+        nl.get("/account").await.assert_lang("nl");
+        en.get("/account").await.assert_lang("en");
     }
 }
 
@@ -181,20 +176,20 @@ async fn error_pages_in_both_languages(app: TestApp) {
         // 404
         let page = browser().get("/nergens/te/vinden").await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
-        assert_lang(&page, lang);
+        page.assert_lang(lang);
         page.assert_contains(texts[0]);
         assert_page_headers(&page);
         // 405
         let page = browser().post("/toegankelijkheid", &[]).await;
         assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_lang(&page, lang);
+        page.assert_lang(lang);
         page.assert_contains(texts[1]);
         // 403: a form without its token.
         let page = browser()
             .post("/inloggen", &[("username", "x"), ("password", "y")])
             .await;
         assert_eq!(page.status, StatusCode::FORBIDDEN);
-        assert_lang(&page, lang);
+        page.assert_lang(lang);
         page.assert_contains(texts[2]);
         assert_page_headers(&page);
     }
@@ -231,7 +226,7 @@ async fn error_pages_in_both_languages(app: TestApp) {
     ] {
         let page = browser.get("/account").await;
         assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_lang(&page, lang);
+        page.assert_lang(lang);
         page.assert_contains(text);
         assert!(!page.body.to_lowercase().contains("pool"), "{}", page.body);
     }
@@ -329,4 +324,45 @@ async fn the_language_switch_returns_only_to_this_site(app: TestApp) {
     // An unknown language changes nothing.
     let page = Browser::new(&app).get("/taal/de?terug=/").await;
     assert!(page.set_cookie("lang").is_none());
+}
+
+both!(the_beheerders_navigation_groups_the_procedures);
+/// The beheerder's navigation fits one row at 1280 px: the procedures for
+/// the banned person (four-eyes, complaints, requests) are one group, a
+/// native `<details>` disclosure (opens by keyboard, works without JS),
+/// in both languages; the other roles' navigation has no group.
+async fn the_beheerders_navigation_groups_the_procedures(app: TestApp) {
+    let _s = app.seed().await;
+    for (lang, group) in [("nl", "Procedures"), ("en", "Procedures")] {
+        let b = Browser::new(&app);
+        let mut b = if lang == "en" { b.english() } else { b }
+            .logged_in(BEHEERDER_A.0, BEHEERDER_A.1)
+            .await;
+        let page = b.get("/gebied/verboden").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let nav_start = page.body.find("<nav class=\"utrecht-nav-bar").unwrap();
+        let nav = &page.body[nav_start..nav_start + page.body[nav_start..].find("</nav>").unwrap()];
+        let menu = nav
+            .find("<details class=\"cho-nav__menu\">")
+            .expect("a group");
+        let menu_end = nav.find("</details>").unwrap();
+        let inside = &nav[menu..menu_end];
+        assert!(inside.contains(&format!(">{group}</summary>")), "{inside}");
+        for href in [
+            "/gebied/goedkeuren",
+            "/gebied/bezwaren",
+            "/gebied/verzoeken",
+        ] {
+            assert!(
+                inside.contains(&format!("href=\"{href}\"")),
+                "{href} in {inside}"
+            );
+        }
+        // Nine top-level entries (the group counted once) instead of
+        // eleven, beside the logout button.
+        let top_level = nav.matches("class=\"utrecht-nav-list__item").count();
+        assert_eq!(top_level, 9, "{nav}");
+    }
+    let mut owner = Browser::new(&app).logged_in(OWNER_A.0, OWNER_A.1).await;
+    owner.get("/zaak").await.assert_lacks("cho-nav__menu");
 }
