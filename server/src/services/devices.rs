@@ -365,10 +365,19 @@ pub const SYNC_CACHE_SECONDS: i64 = 5;
 pub struct SyncCache {
     devices: Shared<HashMap<Vec<u8>, (DeviceRow, i64)>>,
     latest: Shared<HashMap<i64, (Option<ListVersionRow>, i64)>>,
+    /// Deltas made since the latest publication, per (area, from, to):
+    /// None when the device gets the snapshot instead.
+    deltas: Shared<HashMap<(i64, i64, i64), DeltaCell>>,
     /// Database reads and writes the syncs made (cache misses, the sync
     /// time): what doors cost the database, in `/metrics`.
     db_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// A delta made once for every door that asks for it.
+type DeltaCell = std::sync::Arc<tokio::sync::OnceCell<Option<Vec<u8>>>>;
+
+/// Bound on cached deltas (each is small: about 18 bytes per change).
+const MAX_CACHED_DELTAS: usize = 256;
 
 /// Cache entries are kept with the time they were read.
 type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
@@ -377,6 +386,21 @@ type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
 const MAX_CACHED_DEVICES: usize = 100_000;
 
 impl SyncCache {
+    fn delta_cell(&self, area_id: i64, from: i64, to: i64) -> DeltaCell {
+        let mut deltas = self.deltas.lock().unwrap_or_else(PoisonError::into_inner);
+        // Deltas to an older version are of no more use.
+        deltas.retain(|(a, _, t), _| *a != area_id || *t >= to);
+        if deltas.len() >= MAX_CACHED_DELTAS {
+            deltas.clear();
+        }
+        deltas.entry((area_id, from, to)).or_default().clone()
+    }
+
+    /// A version was published here: its row is what the next sync reads.
+    pub fn keep_published(&self, row: ListVersionRow, now: i64) {
+        self.keep_latest(row.area_id, Some(row), now);
+    }
+
     fn counted(&self) {
         self.db_reads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -656,13 +680,39 @@ pub async fn sync(
     if have == latest.version {
         return Ok(SyncAnswer::NotModified { version: have });
     }
-    let snapshot = lists::snapshot(&app.db, device.area_id, latest.version)
-        .await?
-        .ok_or(AppError::Internal("snapshot missing"))?;
-    if have > 0
-        && have < latest.version
-        && let Some(delta) = delta(app, device.area_id, have, &snapshot).await?
+    // After a publication every waiting door asks for the same delta at
+    // once: it is made (read, verified, signed) once and shared.
+    let cell = (have > 0 && have < latest.version)
+        .then(|| app.sync_cache.delta_cell(device.area_id, have, latest.version));
+    if let Some(cell) = &cell
+        && let Some(Some(delta)) = cell.get()
     {
+        return Ok(SyncAnswer::Update {
+            version: latest.version,
+            key_epoch: latest.key_epoch,
+            delta_from: Some(have),
+            bytes: delta.clone(),
+        });
+    }
+    let made = match &cell {
+        Some(cell) => cell
+            .get_or_try_init(|| async {
+                let snapshot = lists::snapshot(&app.db, device.area_id, latest.version)
+                    .await?
+                    .ok_or(AppError::Internal("snapshot missing"))?;
+                delta(app, device.area_id, have, &snapshot).await
+            })
+            .await?
+            .clone(),
+        None => None,
+    };
+    let snapshot = match made {
+        Some(_) => Vec::new(),
+        None => lists::snapshot(&app.db, device.area_id, latest.version)
+            .await?
+            .ok_or(AppError::Internal("snapshot missing"))?,
+    };
+    if let Some(delta) = made {
         return Ok(SyncAnswer::Update {
             version: latest.version,
             key_epoch: latest.key_epoch,

@@ -385,19 +385,29 @@ pub async fn poll_versions(app: &App) -> AppResult<()> {
         .watcher_queries
         .fetch_add(1, Ordering::Relaxed);
     for (area, version) in crate::storage::lists::latest_versions(&app.db).await? {
-        learned(app, area, version);
+        learned(app, area, version).await;
     }
     app.propagation.inner.ready.send_replace(true);
     Ok(())
 }
 
-/// A version published elsewhere: the sync cache forgets the area's
-/// latest first, so the woken doors read the new one.
-fn learned(app: &App, area_id: i64, version: i64) {
-    if version > app.propagation.known(area_id) {
-        app.sync_cache.forget_latest(area_id);
-        app.propagation.published(area_id, version);
+/// A version published elsewhere: read once into the sync cache (else
+/// forgotten there), so the woken doors find it without a herd of reads.
+async fn learned(app: &App, area_id: i64, version: i64) {
+    if version <= app.propagation.known(area_id) {
+        return;
     }
+    app.propagation
+        .inner
+        .watcher_queries
+        .fetch_add(1, Ordering::Relaxed);
+    match crate::storage::lists::latest(&app.db, area_id).await {
+        Ok(Some(row)) if row.version >= version => {
+            app.sync_cache.keep_published(row, app.clock.now());
+        }
+        _ => app.sync_cache.forget_latest(area_id),
+    }
+    app.propagation.published(area_id, version);
 }
 
 /// Watches for versions published by other instances, for ever (`serve`
@@ -446,7 +456,7 @@ async fn listen(app: &App) -> Result<(), sqlx::Error> {
                     .split_once(':')
                     .and_then(|(a, v)| Some((a.parse().ok()?, v.parse().ok()?)))
                 {
-                    learned(app, area, version);
+                    learned(app, area, version).await;
                 }
             }
             None => {
