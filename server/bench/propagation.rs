@@ -98,7 +98,10 @@ impl Conn {
             self.stream = Some(BufReader::new(s));
         }
         let stream = self.stream.as_mut().ok_or_else(|| err("no connection"))?;
-        let body = body.map(serde_json::to_vec).transpose()?.unwrap_or_default();
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()?
+            .unwrap_or_default();
         let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\n", self.addr);
         for (n, v) in headers {
             head.push_str(&format!("{n}: {v}\r\n"));
@@ -196,7 +199,10 @@ fn config() -> Res<Config> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| err(format!("{flag} needs a value")));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| err(format!("{flag} needs a value")))
+        };
         match flag.as_str() {
             "--addr" => c.addr = value()?,
             "--metrics" => c.metrics = value()?,
@@ -288,7 +294,11 @@ async fn enrol(c: &Config, owner: &str, i: usize) -> Res<BenchDoor> {
         )
         .await?;
     if code.status != 201 {
-        return Err(err(format!("code: {} {}", code.status, String::from_utf8_lossy(&code.body))));
+        return Err(err(format!(
+            "code: {} {}",
+            code.status,
+            String::from_utf8_lossy(&code.body)
+        )));
     }
     let code = code.json()?;
     let enrolled = conn
@@ -300,7 +310,11 @@ async fn enrol(c: &Config, owner: &str, i: usize) -> Res<BenchDoor> {
         )
         .await?;
     if enrolled.status != 200 {
-        return Err(err(format!("enrol: {} {}", enrolled.status, String::from_utf8_lossy(&enrolled.body))));
+        return Err(err(format!(
+            "enrol: {} {}",
+            enrolled.status,
+            String::from_utf8_lossy(&enrolled.body)
+        )));
     }
     let e = enrolled.json()?;
     let dir = c.store.join(format!("door-{i}"));
@@ -312,7 +326,10 @@ async fn enrol(c: &Config, owner: &str, i: usize) -> Res<BenchDoor> {
         &b64(&e["identity_key"])?,
         true,
     )?;
-    let credential = e["credential"].as_str().ok_or_else(|| err("credential"))?.to_owned();
+    let credential = e["credential"]
+        .as_str()
+        .ok_or_else(|| err("credential"))?
+        .to_owned();
     let first = conn
         .request(
             "GET",
@@ -350,7 +367,13 @@ struct Shared {
 
 /// A door waiting for ever: after each new list, checks every ban it has
 /// not seen yet.
-async fn follow(c: Arc<Config>, mut d: BenchDoor, shared: Arc<Mutex<Shared>>, waiting: Arc<AtomicUsize>, go: Arc<tokio::sync::Notify>) -> Res<()> {
+async fn follow(
+    c: Arc<Config>,
+    mut d: BenchDoor,
+    shared: Arc<Mutex<Shared>>,
+    waiting: Arc<AtomicUsize>,
+    go: Arc<tokio::sync::Notify>,
+) -> Res<()> {
     go.notified().await;
     let mut conn = Conn::new(&c.addr);
     let auth = format!("Device {}", d.credential);
@@ -428,7 +451,10 @@ async fn main() -> Res<()> {
         )
         .await?
         .json()?;
-    let owner = login["token"].as_str().ok_or_else(|| err("login"))?.to_owned();
+    let owner = login["token"]
+        .as_str()
+        .ok_or_else(|| err("login"))?
+        .to_owned();
 
     // Enrolment: every door through the API, 16 at a time.
     let started = Instant::now();
@@ -460,7 +486,13 @@ async fn main() -> Res<()> {
     let go = Arc::new(tokio::sync::Notify::new());
     let mut followers = Vec::new();
     for d in doors {
-        let task = tokio::spawn(follow(c.clone(), d, shared.clone(), waiting.clone(), go.clone()));
+        let task = tokio::spawn(follow(
+            c.clone(),
+            d,
+            shared.clone(),
+            waiting.clone(),
+            go.clone(),
+        ));
         followers.push(task);
     }
     tokio::task::yield_now().await;
@@ -542,12 +574,20 @@ async fn main() -> Res<()> {
             .await?;
         let at = Instant::now();
         if answer.status != 201 {
-            return Err(err(format!("ban: {} {}", answer.status, String::from_utf8_lossy(&answer.body))));
+            return Err(err(format!(
+                "ban: {} {}",
+                answer.status,
+                String::from_utf8_lossy(&answer.body)
+            )));
         }
         shared.lock().unwrap_or_else(PoisonError::into_inner).bans[k].1 = Some(at);
         let deadline = at + Duration::from_secs(60);
         loop {
-            let n = shared.lock().unwrap_or_else(PoisonError::into_inner).latencies[k].len();
+            let n = shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .latencies[k]
+                .len();
             if n >= c.doors {
                 break;
             }
@@ -557,7 +597,11 @@ async fn main() -> Res<()> {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let mut l = shared.lock().unwrap_or_else(PoisonError::into_inner).latencies[k].clone();
+        let mut l = shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .latencies[k]
+            .clone();
         l.sort();
         println!(
             "| {} | {} | {} | {} | {} | {} |",
@@ -589,7 +633,11 @@ async fn main() -> Res<()> {
     println!(
         "p99 {} target <= 3000 ms: {}",
         ms(p99),
-        if p99 <= Duration::from_secs(3) && all.len() == c.doors * c.bans { "met" } else { "NOT met" }
+        if p99 <= Duration::from_secs(3) && all.len() == c.doors * c.bans {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     for f in &followers {
         f.abort();

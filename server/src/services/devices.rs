@@ -518,7 +518,8 @@ async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
     let device = devices::by_credential(&app.db, &hash)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    app.sync_cache.keep_device(hash.clone(), device.clone(), now);
+    app.sync_cache
+        .keep_device(hash.clone(), device.clone(), now);
     Ok(Door(device, hash))
 }
 
@@ -682,8 +683,10 @@ pub async fn sync(
     }
     // After a publication every waiting door asks for the same delta at
     // once: it is made (read, verified, signed) once and shared.
-    let cell = (have > 0 && have < latest.version)
-        .then(|| app.sync_cache.delta_cell(device.area_id, have, latest.version));
+    let cell = (have > 0 && have < latest.version).then(|| {
+        app.sync_cache
+            .delta_cell(device.area_id, have, latest.version)
+    });
     if let Some(cell) = &cell
         && let Some(Some(delta)) = cell.get()
     {

@@ -321,7 +321,11 @@ impl Waiter {
             match deadline {
                 Deadline::Tokio(at) => tokio::time::sleep_until(at).await,
                 Deadline::Manual(at) => {
-                    if clock.wait_for(|t| t.is_some_and(|t| t >= at)).await.is_err() {
+                    if clock
+                        .wait_for(|t| t.is_some_and(|t| t >= at))
+                        .await
+                        .is_err()
+                    {
                         std::future::pending::<()>().await;
                     }
                 }

@@ -82,12 +82,8 @@ async fn enrolled_door(app: &TestApp, s: &Seeded) -> Enrolled {
     publish_pending(&app.app).await;
     let published = lists::publish(&app.app, s.area_a).await.unwrap();
     let credential = enrolment["credential"].as_str().unwrap().to_owned();
-    let (status, headers, bytes) = answer(sync_in_task(
-        app.router(),
-        &credential,
-        "version=0&wait=60",
-    ))
-    .await;
+    let (status, headers, bytes) =
+        answer(sync_in_task(app.router(), &credential, "version=0&wait=60")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["x-cho-wait-max"], "60");
     door.apply_update(bytes, app.app.clock.now()).unwrap();
@@ -130,8 +126,11 @@ async fn a_wait_answers_at_once_when_a_newer_version_exists(app: TestApp) {
     let s = app.seed().await;
     let d = enrolled_door(&app, &s).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    app.issue(&owner, ban_body(s.venue_a1, s.category_a, manual(SMIT.0, SMIT.1, SMIT.2)))
-        .await;
+    app.issue(
+        &owner,
+        ban_body(s.venue_a1, s.category_a, manual(SMIT.0, SMIT.1, SMIT.2)),
+    )
+    .await;
     publish_pending(&app.app).await;
     // Nobody waits: the version is already there.
     assert_eq!(app.app.propagation.waiting_devices(), 0);
@@ -303,8 +302,11 @@ async fn a_publication_on_one_instance_wakes_a_door_waiting_on_another(app: Test
     );
     until_waiting(&twin, 1).await;
     let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    app.issue(&owner, ban_body(s.venue_a1, s.category_a, manual(SMIT.0, SMIT.1, SMIT.2)))
-        .await;
+    app.issue(
+        &owner,
+        ban_body(s.venue_a1, s.category_a, manual(SMIT.0, SMIT.1, SMIT.2)),
+    )
+    .await;
     let published = publish_pending(&app.app).await;
     let version = published[0].1.as_ref().unwrap().version;
     let (status, headers, bytes) = answer(waiting).await;
@@ -329,7 +331,11 @@ async fn a_burst_of_bans_is_one_publication(app: TestApp) {
             ban_body(
                 s.venue_a1,
                 s.category_a,
-                manual("Burst", &format!("Guest {}", char::from(b'A' + (i % 26) as u8)), &format!("19{:02}-01-01", 50 + i)),
+                manual(
+                    "Burst",
+                    &format!("Guest {}", char::from(b'A' + (i % 26) as u8)),
+                    &format!("19{:02}-01-01", 50 + i),
+                ),
             ),
         )
         .await;
@@ -400,7 +406,11 @@ async fn approval_overturn_and_revocation_are_published_on_commit(app: TestApp) 
     let (status, headers, bytes) = waiting.await.unwrap();
     assert_eq!(status, StatusCode::OK);
     d.door.apply_update(bytes, app.app.clock.now()).unwrap();
-    d.version = headers["x-cho-list-version"].to_str().unwrap().parse().unwrap();
+    d.version = headers["x-cho-list-version"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(d.version > before);
     let now = app.app.clock.now();
     assert_eq!(says(&d.door, SMIT, now), Verdict::Banned);
@@ -432,7 +442,11 @@ async fn approval_overturn_and_revocation_are_published_on_commit(app: TestApp) 
         .post(
             "/api/v1/bans",
             &owner,
-            ban_body(s.venue_a1, s.category_a, manual("Bakker", "Jan", "1985-06-07")),
+            ban_body(
+                s.venue_a1,
+                s.category_a,
+                manual("Bakker", "Jan", "1985-06-07"),
+            ),
         )
         .await;
     answer_ok(&second, StatusCode::CREATED);
@@ -444,7 +458,10 @@ async fn approval_overturn_and_revocation_are_published_on_commit(app: TestApp) 
     );
     publish_pending(&app.app).await;
     follow(&app, &mut d).await;
-    assert_eq!(says(&d.door, ("Bakker", "Jan", "1985-06-07"), now), Verdict::Banned);
+    assert_eq!(
+        says(&d.door, ("Bakker", "Jan", "1985-06-07"), now),
+        Verdict::Banned
+    );
     answer_ok(
         &app.post(
             &format!("/api/v1/bans/{id2}/revoke"),
@@ -455,10 +472,15 @@ async fn approval_overturn_and_revocation_are_published_on_commit(app: TestApp) 
         StatusCode::NO_CONTENT,
     );
     assert_eq!(app.app.propagation.take_pending(), vec![s.area_a]);
-    app.app.propagation.signal(&[
-        cho_server::domain::audit::CommitSignal::ListChanged(s.area_a),
-    ]);
+    app.app
+        .propagation
+        .signal(&[cho_server::domain::audit::CommitSignal::ListChanged(
+            s.area_a,
+        )]);
     publish_pending(&app.app).await;
     follow(&app, &mut d).await;
-    assert_eq!(says(&d.door, ("Bakker", "Jan", "1985-06-07"), now), Verdict::NotBanned);
+    assert_eq!(
+        says(&d.door, ("Bakker", "Jan", "1985-06-07"), now),
+        Verdict::NotBanned
+    );
 }
