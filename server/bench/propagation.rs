@@ -272,11 +272,28 @@ struct BenchDoor {
     version: i64,
 }
 
+fn letters(mut n: u64) -> String {
+    let mut s = String::new();
+    loop {
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 /// The person of ban `k`.
 fn person(k: usize, run: i64) -> (String, String, String) {
     (
         "Propagatie".to_owned(),
-        format!("Run {run} Ban {}", char::from(b'A' + (k % 26) as u8)),
+        // Names take letters only: the run and the ban number as letters.
+        format!("{} {}", letters(run as u64), letters(k as u64 + 1)),
         format!("19{:02}-0{}-1{}", 60 + k / 10 % 40, 1 + k % 9, k % 10),
     )
 }
@@ -372,9 +389,7 @@ async fn follow(
     mut d: BenchDoor,
     shared: Arc<Mutex<Shared>>,
     waiting: Arc<AtomicUsize>,
-    go: Arc<tokio::sync::Notify>,
 ) -> Res<()> {
-    go.notified().await;
     let mut conn = Conn::new(&c.addr);
     let auth = format!("Device {}", d.credential);
     let mut seen = 0usize;
@@ -483,7 +498,6 @@ async fn main() -> Res<()> {
 
     let shared = Arc::new(Mutex::new(Shared::default()));
     let waiting = Arc::new(AtomicUsize::new(0));
-    let go = Arc::new(tokio::sync::Notify::new());
     let mut followers = Vec::new();
     for d in doors {
         let task = tokio::spawn(follow(
@@ -491,12 +505,9 @@ async fn main() -> Res<()> {
             d,
             shared.clone(),
             waiting.clone(),
-            go.clone(),
         ));
         followers.push(task);
     }
-    tokio::task::yield_now().await;
-    go.notify_waiters();
     // Every door waits on the server.
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
