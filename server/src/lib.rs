@@ -30,8 +30,12 @@ pub const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How `serve` runs; `Default` is what the command line defaults to
 /// (except the metrics listener, which the command line binds).
 pub struct ServeConfig {
-    /// Between list publication runs.
+    /// Between list publication runs (the freshness refresh; a change is
+    /// published within `services::propagation::PUBLISH_DELAY`).
     pub publish_interval: Duration,
+    /// Between reads of the latest list versions when the watcher cannot
+    /// listen (SQLite; PostgreSQL while its listener is down).
+    pub watch_interval: Duration,
     /// Between retention purge runs.
     pub purge_interval: Duration,
     /// Between refreshes of the database gauges of `/metrics`.
@@ -48,6 +52,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         Self {
             publish_interval: services::lists::PUBLISH_INTERVAL,
+            watch_interval: services::propagation::WATCH_INTERVAL,
             purge_interval: PURGE_INTERVAL,
             gauge_interval: services::metrics::GAUGE_INTERVAL,
             connections: http::serve::ConnectionLimits::default(),
@@ -125,6 +130,20 @@ pub async fn serve_with(
         })
     };
     let checkpointer = tokio::spawn(services::audit::run_checkpointer(app.clone()));
+    let change_publisher = tokio::spawn(services::propagation::run_publisher(app.clone()));
+    let watcher = tokio::spawn(services::propagation::run_watcher(
+        app.clone(),
+        config.watch_interval,
+    ));
+    // A stop first ends every waiting sync (each door gets its 304), so
+    // the grace period is not spent on doors that would wait a minute.
+    let shutdown = {
+        let propagation = app.propagation.clone();
+        async move {
+            shutdown.await;
+            propagation.stop();
+        }
+    };
     let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(());
     let metrics = config.metrics_listener.map(|listener| {
         let limits = http::serve::ConnectionLimits {
@@ -152,6 +171,8 @@ pub async fn serve_with(
     publisher.abort();
     gauges.abort();
     checkpointer.abort();
+    change_publisher.abort();
+    watcher.abort();
     // The last word of this instance: the head it leaves behind.
     if let Err(e) = services::audit::checkpoint(&app).await {
         tracing::warn!(error = %e, "final audit checkpoint failed");
@@ -187,7 +208,26 @@ pub fn app(
 ) -> App {
     // Every write links its audit event under the key from the data
     // directory, never one from the database.
-    let db = db.with_audit_key(secrets.deployment.audit_chain_key());
+    let propagation = services::propagation::Propagation::default();
+    let sync_cache = services::devices::SyncCache::default();
+    // After each commit: changed lists are published soon, and a revoked
+    // device is forgotten by the sync cache before its waits are woken (so
+    // they re-authenticate against the database).
+    let hook: storage::CommitHook = {
+        let propagation = propagation.clone();
+        let sync_cache = sync_cache.clone();
+        Arc::new(move |signals| {
+            for s in signals {
+                if let domain::audit::CommitSignal::DeviceRevoked(device) = s {
+                    sync_cache.forget_device(*device);
+                }
+            }
+            propagation.signal(signals);
+        })
+    };
+    let db = db
+        .with_audit_key(secrets.deployment.audit_chain_key())
+        .on_commit(hook);
     App {
         db,
         secrets: Arc::new(secrets),
@@ -197,7 +237,8 @@ pub fn app(
         limits: services::limits::Limits::default(),
         trusted_proxies: proxies::TrustedProxies::default(),
         public_url: DEFAULT_PUBLIC_URL.to_owned(),
-        sync_cache: services::devices::SyncCache::default(),
+        sync_cache,
+        propagation,
         checkpoints: services::audit::CheckpointConfig::default(),
         max_clock_skew: services::lists::DEFAULT_MAX_CLOCK_SKEW_SECONDS,
         list_clock: services::lists::ListClockAlarm::default(),

@@ -30,6 +30,48 @@ pub struct AuditEvent {
     pub area_id: Option<i64>,
 }
 
+/// What a committed write means for the doors, read off its audit events:
+/// the one place that knows which actions change a list's content (so the
+/// area is published at once) or end a device (so its waiting sync ends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CommitSignal {
+    /// The area's list content may have changed: publish it soon.
+    ListChanged(i64),
+    /// The device was revoked: its open waits end now.
+    DeviceRevoked(i64),
+}
+
+/// Actions after which an area's active set, key epoch, permit or list
+/// settings may differ. Publication compares digests, so naming one too
+/// many costs a read, never a needless version.
+const LIST_CHANGING_ACTIONS: &[&str] = &[
+    "ban.issue",
+    "ban.issue_on_behalf",
+    "ban.revoke",
+    "ban.approve",
+    "ban.reject",
+    "ban.overturn",
+    "ban.erase",
+    "ban.rectify",
+    "ban.purge",
+    "area.permit",
+    "area.protocol",
+    "area.key_rotate",
+];
+
+impl AuditEvent {
+    /// The signal this event gives once its transaction commits, if any.
+    pub fn commit_signal(&self) -> Option<CommitSignal> {
+        if self.action == "device.revoke" && self.object_type == "device" {
+            return self.object_id.parse().ok().map(CommitSignal::DeviceRevoked);
+        }
+        if LIST_CHANGING_ACTIONS.contains(&self.action) {
+            return self.area_id.map(CommitSignal::ListChanged);
+        }
+        None
+    }
+}
+
 /// A chained event as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainedEvent {

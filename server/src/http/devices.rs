@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine;
@@ -18,6 +18,7 @@ use super::extract::{ApiJson, ApiQuery, Auth, Id, credentials};
 use super::{Api, Operation};
 use crate::services::devices::{self, DeviceView, Door, EnrolmentCode, SyncAnswer};
 use crate::services::door_counts;
+use crate::services::propagation::MAX_WAIT_SECONDS;
 use crate::services::{App, AppError};
 
 pub fn routes(api: Api) -> Api {
@@ -42,7 +43,7 @@ pub fn routes(api: Api) -> Api {
     )
     .route(Operation::new("POST", "/api/v1/devices/{id}/revoke", "Revoke a device: no further list").roles("owner of the device's venue; the area's beheerder"), post(revoke))
     .route(
-        Operation::new("GET", "/api/v1/device/list", "Sync: 304, a signed delta from ?version=N, or the signed snapshot (application/octet-stream); a device names the list-signing key it trusts in x-cho-signing-key (base64url) and, if that key was retired, gets the list announcing its successor").roles(DEVICE),
+        Operation::new("GET", "/api/v1/device/list", "Sync: 304, a signed delta from ?version=N, or the signed snapshot (application/octet-stream); a device names the list-signing key it trusts in x-cho-signing-key (base64url) and, if that key was retired, gets the list announcing its successor. With ?wait=S (whole seconds, 0 to 60, more is clipped; the answer says x-cho-wait-max: 60) a current device waits up to S seconds for a newer version instead of getting 304 at once").roles(DEVICE).long_wait(),
         get(sync),
     )
     .route(Operation::new("GET", "/api/v1/device/key", "The area's current identity key and epoch").roles(DEVICE), get(key))
@@ -147,6 +148,27 @@ async fn revoke(State(app): State<App>, auth: Auth, Id(id): Id) -> Result<Status
 #[serde(deny_unknown_fields)]
 struct SyncQuery {
     version: Option<i64>,
+    /// Whole seconds; parsed by [`wait_seconds`] for a precise error.
+    wait: Option<String>,
+}
+
+/// `?wait=`: whole seconds from 0; more than the maximum is clipped to it
+/// (a door asking for more is not wrong, the server just answers sooner).
+fn wait_seconds(text: Option<&str>) -> Result<u64, ApiError> {
+    let Some(text) = text else { return Ok(0) };
+    if text.is_empty() || text.len() > 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!(
+                "wait must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS} (more is clipped to {MAX_WAIT_SECONDS})"
+            ),
+        ));
+    }
+    Ok(text
+        .parse::<u64>()
+        .unwrap_or(MAX_WAIT_SECONDS)
+        .min(MAX_WAIT_SECONDS))
 }
 
 fn etag(version: i64) -> String {
@@ -168,12 +190,30 @@ fn etag_version(header: &str) -> Option<i64> {
     })
 }
 
+/// Every answer of the sync says how long a door may wait.
 async fn sync(
+    state: State<App>,
+    device: DeviceAuth,
+    headers: HeaderMap,
+    query: ApiQuery<SyncQuery>,
+) -> Response {
+    let mut response = match sync_answer(state, device, headers, query).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    response
+        .headers_mut()
+        .insert("x-cho-wait-max", HeaderValue::from(MAX_WAIT_SECONDS));
+    response
+}
+
+async fn sync_answer(
     State(app): State<App>,
     DeviceAuth(device): DeviceAuth,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<SyncQuery>,
 ) -> Result<Response, ApiError> {
+    let wait = wait_seconds(q.wait.as_deref())?;
     // A device that sends the ETag of its version gets a 304 like one that
     // sends ?version=: lists are signed, so caches may hold them.
     let from_etag = headers
@@ -188,7 +228,14 @@ async fn sync(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| URL_SAFE_NO_PAD.decode(v.trim()).ok())
         .filter(|k| k.len() == cho_core::list_format::PUBLIC_KEY_LEN);
-    let answer = devices::sync(&app, &device, have, signing_key.as_deref()).await?;
+    let answer = devices::sync_waiting(
+        &app,
+        device,
+        have,
+        signing_key.as_deref(),
+        std::time::Duration::from_secs(wait),
+    )
+    .await?;
     Ok(match answer {
         // The same caching rule as the 200 it confirms: a cache refreshing
         // its stored list from this 304 must not be told to drop it.

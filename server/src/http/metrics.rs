@@ -50,6 +50,9 @@ async fn scrape(State(app): State<App>) -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/plain; version=0.0.4"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        app.metrics.render() + &app.list_clock.render(),
+        app.metrics.render()
+            + &app.list_clock.render()
+            + &app.propagation.render()
+            + &app.sync_cache.render(),
     )
 }

@@ -19,6 +19,7 @@ use std::sync::PoisonError;
 use super::admin::identity_key_aad;
 use super::auth::token_hash;
 use super::door_counts::CheckCounts;
+use super::propagation::Woken;
 use super::{App, AppError, AppResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::venue_admitted_on;
@@ -386,7 +387,19 @@ pub const SYNC_CACHE_SECONDS: i64 = 5;
 pub struct SyncCache {
     devices: Shared<HashMap<Vec<u8>, (DeviceRow, i64)>>,
     latest: Shared<HashMap<i64, (Option<ListVersionRow>, i64)>>,
+    /// Deltas made since the latest publication, per (area, from, to):
+    /// None when the device gets the snapshot instead.
+    deltas: Shared<HashMap<(i64, i64, i64), DeltaCell>>,
+    /// Database reads and writes the syncs made (cache misses, the sync
+    /// time): what doors cost the database, in `/metrics`.
+    db_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// A delta made once for every door that asks for it.
+type DeltaCell = std::sync::Arc<tokio::sync::OnceCell<Option<Vec<u8>>>>;
+
+/// Bound on cached deltas (each is small: about 18 bytes per change).
+const MAX_CACHED_DELTAS: usize = 256;
 
 /// Cache entries are kept with the time they were read.
 type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
@@ -395,6 +408,36 @@ type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
 const MAX_CACHED_DEVICES: usize = 100_000;
 
 impl SyncCache {
+    fn delta_cell(&self, area_id: i64, from: i64, to: i64) -> DeltaCell {
+        let mut deltas = self.deltas.lock().unwrap_or_else(PoisonError::into_inner);
+        // Deltas to an older version are of no more use.
+        deltas.retain(|(a, _, t), _| *a != area_id || *t >= to);
+        if deltas.len() >= MAX_CACHED_DELTAS {
+            deltas.clear();
+        }
+        deltas.entry((area_id, from, to)).or_default().clone()
+    }
+
+    /// A version was published here: its row is what the next sync reads.
+    pub fn keep_published(&self, row: ListVersionRow, now: i64) {
+        self.keep_latest(row.area_id, Some(row), now);
+    }
+
+    fn counted(&self) {
+        self.db_reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Prometheus lines for `/metrics`.
+    pub fn render(&self) -> String {
+        format!(
+            "# HELP cho_sync_db_reads_total Database statements of device syncs (credential and version reads on a cache miss, sync-time notes).\n\
+             # TYPE cho_sync_db_reads_total counter\n\
+             cho_sync_db_reads_total {}\n",
+            self.db_reads.load(std::sync::atomic::Ordering::Relaxed)
+        )
+    }
+
     fn device(&self, hash: &[u8], now: i64) -> Option<DeviceRow> {
         let devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
         devices
@@ -441,7 +484,7 @@ impl SyncCache {
 /// An authenticated door device, as [`authenticate`] found it; what the
 /// device endpoints hand back to [`sync`] and [`current_key`]. Its storage
 /// row stays inside the services.
-pub struct Door(DeviceRow);
+pub struct Door(DeviceRow, Vec<u8>);
 
 impl Door {
     pub fn id(&self) -> i64 {
@@ -488,19 +531,29 @@ impl From<DeviceRow> for DeviceView {
 /// revocation is never hidden behind a cached live row for longer than
 /// [`SYNC_CACHE_SECONDS`].
 pub async fn authenticate(app: &App, credential: &str) -> AppResult<Door> {
-    let hash = token_hash(credential);
+    authenticate_hash(app, token_hash(credential)).await
+}
+
+/// The same authentication again, for a door whose wait was woken: a
+/// device revoked meanwhile gets exactly the answer a new request gets.
+pub async fn reauthenticate(app: &App, door: &Door) -> AppResult<Door> {
+    authenticate_hash(app, door.1.clone()).await
+}
+
+async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
     let now = app.clock.now();
     if let Some(device) = app.sync_cache.device(&hash, now) {
-        return Ok(Door(device));
+        return Ok(Door(device, hash));
     }
+    app.sync_cache.counted();
     let device = devices::by_credential(&app.db, &hash)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if device.revoked_at.is_some() {
         return Err(AppError::DeviceRevoked);
     }
-    app.sync_cache.keep_device(hash, device.clone(), now);
-    Ok(Door(device))
+    app.sync_cache.keep_device(hash.clone(), device.clone(), now);
+    Ok(Door(device, hash))
 }
 
 /// The device's current area key (after a key rotation).
@@ -641,12 +694,14 @@ pub async fn sync(
     // turn into a stream of writes.
     let now = app.clock.now();
     if device.last_sync_at.is_none_or(|t| now - t >= 300) {
+        app.sync_cache.counted();
         devices::touch(&app.db, device.id, now).await?;
         app.sync_cache.forget_device(device.id);
     }
     let latest = match app.sync_cache.latest(device.area_id, now) {
         Some(latest) => latest,
         None => {
+            app.sync_cache.counted();
             let latest = lists::latest(&app.db, device.area_id).await?;
             app.sync_cache
                 .keep_latest(device.area_id, latest.clone(), now);
@@ -677,13 +732,41 @@ pub async fn sync(
     if have == latest.version {
         return Ok(SyncAnswer::NotModified { version: have });
     }
-    let snapshot = lists::snapshot(&app.db, device.area_id, latest.version)
-        .await?
-        .ok_or(AppError::Internal("snapshot missing"))?;
-    if have > 0
-        && have < latest.version
-        && let Some(delta) = delta(app, device.area_id, have, &snapshot).await?
+    // After a publication every waiting door asks for the same delta at
+    // once: it is made (read, verified, signed) once and shared.
+    let cell = (have > 0 && have < latest.version).then(|| {
+        app.sync_cache
+            .delta_cell(device.area_id, have, latest.version)
+    });
+    if let Some(cell) = &cell
+        && let Some(Some(delta)) = cell.get()
     {
+        return Ok(SyncAnswer::Update {
+            version: latest.version,
+            key_epoch: latest.key_epoch,
+            delta_from: Some(have),
+            bytes: delta.clone(),
+        });
+    }
+    let made = match &cell {
+        Some(cell) => cell
+            .get_or_try_init(|| async {
+                let snapshot = lists::snapshot(&app.db, device.area_id, latest.version)
+                    .await?
+                    .ok_or(AppError::Internal("snapshot missing"))?;
+                delta(app, device.area_id, have, &snapshot).await
+            })
+            .await?
+            .clone(),
+        None => None,
+    };
+    let snapshot = match made {
+        Some(_) => Vec::new(),
+        None => lists::snapshot(&app.db, device.area_id, latest.version)
+            .await?
+            .ok_or(AppError::Internal("snapshot missing"))?,
+    };
+    if let Some(delta) = made {
         return Ok(SyncAnswer::Update {
             version: latest.version,
             key_epoch: latest.key_epoch,
@@ -697,6 +780,39 @@ pub async fn sync(
         delta_from: None,
         bytes: snapshot,
     })
+}
+
+/// A waiting sync (`?wait=`): [`sync`], but a device that is current
+/// waits up to `wait` for a newer version instead of getting 304 at once.
+/// Woken by a publication (on any instance) or its device's revocation, it
+/// authenticates again and syncs again; a revoked device so gets the same
+/// 401 a new request would. At the deadline, or when this instance stops,
+/// the answer is the 304 it would have had.
+pub async fn sync_waiting(
+    app: &App,
+    door: Door,
+    have: i64,
+    signing_key: Option<&[u8]>,
+    wait: std::time::Duration,
+) -> AppResult<SyncAnswer> {
+    let deadline = app.propagation.deadline(wait);
+    let mut waiter = app.propagation.waiter(door.area_id(), door.id());
+    let mut door = door;
+    loop {
+        waiter.mark_seen();
+        let answer = sync(app, &door, have, signing_key).await?;
+        if !matches!(answer, SyncAnswer::NotModified { .. })
+            || wait.is_zero()
+            || app.propagation.is_stopping()
+        {
+            return Ok(answer);
+        }
+        match waiter.until(deadline).await {
+            Woken::TimedOut | Woken::Ended => return Ok(answer),
+            Woken::Published | Woken::Revoked => {}
+        }
+        door = reauthenticate(app, &door).await?;
+    }
 }
 
 /// A signed delta from stored version `from` to the latest snapshot, when

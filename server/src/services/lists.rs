@@ -290,12 +290,19 @@ pub async fn publish_with(
         area_id: Some(area_id),
     })
     .await?;
+    // Other instances wake their waiting doors when this commits.
+    if app.db.backend() == crate::storage::Backend::Postgres {
+        lists::notify_published(&mut tx, super::propagation::CHANNEL, area_id, version).await?;
+    }
     tx.commit().await?;
-    app.sync_cache.forget_latest(area_id);
+    // The woken doors find the new version in the cache: no herd of reads.
+    let entries = row.entries;
+    app.sync_cache.keep_published(row, now);
+    app.propagation.published(area_id, version);
     Ok(Published {
         version,
         new_version: true,
-        entries: row.entries,
+        entries,
     })
 }
 

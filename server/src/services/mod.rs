@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod municipality;
 pub mod overview;
 pub mod owner;
+pub mod propagation;
 pub mod public;
 pub mod records;
 pub mod retention;
@@ -68,6 +69,9 @@ pub struct App {
     /// The deployment's name and contact (`--deployment-name`,
     /// `--contact-email`): the pages' footer and default look.
     pub deployment: look::Deployment,
+    /// Publication on commit, the version watch and the waiting doors
+    /// (wired to `db`'s commit hook by `crate::app`).
+    pub propagation: propagation::Propagation,
 }
 
 impl App {

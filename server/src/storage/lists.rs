@@ -54,6 +54,33 @@ pub async fn latest(db: &Db, area_id: i64) -> Result<Option<ListVersionRow>> {
     row.as_ref().map(version_from).transpose()
 }
 
+/// Every area's latest version, in one query (the version watcher's poll).
+pub async fn latest_versions(db: &Db) -> Result<Vec<(i64, i64)>> {
+    let rows =
+        sqlx::query("SELECT area_id, MAX(version) AS version FROM list_versions GROUP BY area_id")
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("area_id")?, r.try_get("version")?)))
+        .collect()
+}
+
+/// PostgreSQL only: tells every listening instance, when `tx` commits,
+/// that `version` of the area is published (payload `area:version`).
+pub async fn notify_published(
+    tx: &mut WriteTx,
+    channel: &str,
+    area_id: i64,
+    version: i64,
+) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(format!("{area_id}:{version}"))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 /// The signed snapshot of one version.
 pub async fn snapshot(db: &Db, area_id: i64, version: i64) -> Result<Option<Vec<u8>>> {
     let row = sqlx::query("SELECT snapshot FROM list_versions WHERE area_id = $1 AND version = $2")

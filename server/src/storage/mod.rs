@@ -28,7 +28,12 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
-use crate::domain::audit::{AuditEvent, HASH_LEN, event_mac};
+use crate::domain::audit::{AuditEvent, CommitSignal, HASH_LEN, event_mac};
+
+/// Called after every commit that gave [`CommitSignal`]s (see
+/// [`Db::on_commit`]): the services' notifier, so storage never needs to
+/// know what listens.
+pub type CommitHook = Arc<dyn Fn(&[CommitSignal]) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -75,6 +80,11 @@ pub struct Db {
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// The audit chain's HMAC key; without it nothing can be written.
     audit_key: Option<Arc<ring::hmac::Key>>,
+    /// Told after each commit what it meant for the doors.
+    on_commit: Option<CommitHook>,
+    /// The URL connected to: a listener opens its own connection with it
+    /// (PostgreSQL `LISTEN`). Holds a password, if any: never logged.
+    url: Arc<str>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -118,6 +128,8 @@ impl Db {
             backend,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
             audit_key: None,
+            on_commit: None,
+            url: Arc::from(url),
         };
         db.migrate().await?;
         Ok(db)
@@ -136,6 +148,19 @@ impl Db {
     pub fn with_audit_key(mut self, key: ring::hmac::Key) -> Self {
         self.audit_key = Some(Arc::new(key));
         self
+    }
+
+    /// Calls `hook` after every commit whose audit events give
+    /// [`CommitSignal`]s (`crate::app` wires the list notifier here).
+    pub fn on_commit(mut self, hook: CommitHook) -> Self {
+        self.on_commit = Some(hook);
+        self
+    }
+
+    /// The URL this database was opened with (for a listener's own
+    /// connection). Never log it.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub fn backend(&self) -> Backend {
@@ -178,6 +203,8 @@ impl Db {
             hash,
             key,
             dirty: false,
+            signals: Vec::new(),
+            on_commit: self.on_commit.clone(),
             _writer: writer,
         })
     }
@@ -235,6 +262,10 @@ pub struct WriteTx {
     hash: Vec<u8>,
     key: Arc<ring::hmac::Key>,
     dirty: bool,
+    /// What the events of this transaction mean for the doors, told to
+    /// `on_commit` once (and only if) it commits.
+    signals: Vec<CommitSignal>,
+    on_commit: Option<CommitHook>,
     /// Held until commit or drop (SQLite only).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -251,6 +282,11 @@ impl WriteTx {
     /// Appends an event to the chain, in this transaction.
     pub async fn audit(&mut self, event: AuditEvent) -> Result<()> {
         let seq = self.seq + 1;
+        if let Some(signal) = event.commit_signal()
+            && !self.signals.contains(&signal)
+        {
+            self.signals.push(signal);
+        }
         let hash = event_mac(&self.key, &self.hash, seq, self.now, &event.fields());
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, action, object_type, object_id, area_id, prev_hash, hash) \
@@ -301,6 +337,13 @@ impl WriteTx {
                 .await?;
         }
         self.tx.commit().await?;
+        // Released before the hook runs: it may start another write.
+        drop(self._writer);
+        if let Some(hook) = &self.on_commit
+            && !self.signals.is_empty()
+        {
+            hook(&self.signals);
+        }
         Ok(())
     }
 }

@@ -180,6 +180,25 @@ impl TestApp {
         }
     }
 
+    /// A second server instance on the same database and data directory
+    /// (as another process behind the same load balancer would be), on the
+    /// same clock: its app and router. Its background tasks are not started.
+    pub async fn twin(&self) -> (App, axum::Router) {
+        let db = Db::connect(&self._db.url)
+            .await
+            .expect("connect and migrate");
+        let secrets = Secrets::load(self._keys.path()).expect("keys");
+        let mut app = cho_server::app(
+            db,
+            secrets,
+            self.clock.clone(),
+            PasswordHashing::fast_for_tests(),
+        );
+        app.limits = self.app.limits.clone();
+        let router = cho_server::http::router(app.clone());
+        (app, router)
+    }
+
     /// The router, for requests sent from spawned tasks.
     pub fn router(&self) -> axum::Router {
         self.router.clone()

@@ -32,6 +32,7 @@ mod municipality;
 mod openapi;
 mod ops;
 mod overview;
+mod propagation;
 mod public;
 mod retention;
 mod retention_holes;
