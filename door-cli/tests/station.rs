@@ -354,6 +354,7 @@ fn station_in_english_and_with_an_outdated_list() {
             "1",
             "--serial",
             fifo.to_str().unwrap(),
+            "--send-counts",
         ],
         (100, 30),
     );
@@ -393,6 +394,20 @@ fn station_in_english_and_with_an_outdated_list() {
     station.type_literally(&as_reader(&expired, "\r"));
     station.wait_for(&["WELCOME", "DOCUMENT EXPIRED"]);
     station.keep("en-welcome-expired");
+    // With --send-counts the station's checks reach the owner's "checks
+    // tonight" after its next sync: 3 welcome, 2 access denied, nothing
+    // else (the counts are hours and verdicts, no person).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let tonight = loop {
+        let tonight = server.checks_tonight("kroon")[0].clone();
+        if tonight["total"] == 5 || Instant::now() > deadline {
+            break tonight;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(tonight["welcome"], 3, "{tonight}");
+    assert_eq!(tonight["banned"], 2, "{tonight}");
+    assert_eq!(tonight["total"], 5, "{tonight}");
     station.key("C-c");
     drop(station);
 

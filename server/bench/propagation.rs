@@ -500,12 +500,7 @@ async fn main() -> Res<()> {
     let waiting = Arc::new(AtomicUsize::new(0));
     let mut followers = Vec::new();
     for d in doors {
-        let task = tokio::spawn(follow(
-            c.clone(),
-            d,
-            shared.clone(),
-            waiting.clone(),
-        ));
+        let task = tokio::spawn(follow(c.clone(), d, shared.clone(), waiting.clone()));
         followers.push(task);
     }
     // Every door waits on the server.

@@ -202,6 +202,8 @@ fn journey(env: &mut Env, w: &Words, ban: i64) {
     // The nav link leads to the overview.
     b.goto(&format!("{base}/gebied/verboden"));
     assert!(b.exists("nav a[href='/gebied/bezwaren']"));
+    // The link sits in the nav's "Procedures" group: opened, it shows.
+    b.click("nav summary.cho-nav__summary");
     assert!(b.text().contains(w.nav));
 
     // The owner sees the outcome on the ban's page, not the texts.

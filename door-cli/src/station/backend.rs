@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::Duration;
 
 use cho_core::checker::{Check, DoorError};
-use cho_core::device::{DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest};
+use cho_core::device::{
+    CountsOutcome, DeviceOutcome, DeviceStep, DoorDevice, EnrolmentState, HttpRequest,
+};
 use cho_core::ffi::ChoError;
 
 use crate::{Context, Failure, device, http};
@@ -97,10 +99,12 @@ pub struct CoreBackend {
     /// The waiting sync's wait: the server answers at once when a newer
     /// list exists, or after this many seconds.
     wait_seconds: u32,
+    /// `--send-counts`: the tally goes to the server after each sync.
+    send_counts: bool,
 }
 
 impl CoreBackend {
-    pub fn open(ctx: &Context, wait_seconds: u32) -> Result<Self, Failure> {
+    pub fn open(ctx: &Context, wait_seconds: u32, send_counts: bool) -> Result<Self, Failure> {
         if !device::has_state(&ctx.data_dir) {
             return Err(device::not_enrolled(&ctx.data_dir));
         }
@@ -114,6 +118,7 @@ impl CoreBackend {
             device,
             connection: Mutex::new(connection),
             wait_seconds,
+            send_counts,
         })
     }
 
@@ -121,17 +126,37 @@ impl CoreBackend {
         *lock(&self.connection) == Connection::Revoked
     }
 
+    /// A check on the store in force, counted in the door's anonymous
+    /// tally (hour and verdict only). A tally that cannot be written costs
+    /// a count, never the verdict.
     fn check(
         &self,
+        now: i64,
         f: impl FnOnce(&cho_core::checker::Door) -> Result<Check, DoorError>,
     ) -> Result<Check, CheckFailure> {
         if self.revoked() {
             return Err(CheckFailure::Revoked);
         }
-        self.device.with_door(|door| match door {
+        let check = self.device.with_door(|door| match door {
             Some(door) => f(door).map_err(door_failure),
             None => Err(CheckFailure::Other("not enrolled".to_owned())),
-        })
+        })?;
+        let _ = self.device.count_check(check.verdict, now);
+        Ok(check)
+    }
+
+    /// Sends the counts the server has not acknowledged, quietly: counts
+    /// are optional, so a failure leaves them for the next sync; only a
+    /// revocation changes what the station shows.
+    fn send_counts(&self, now: i64) {
+        let Ok(Some(request)) = self.device.start_counts(now) else {
+            return;
+        };
+        if let Ok(response) = http::send(&request)
+            && let Ok(CountsOutcome::Revoked) = self.device.handle_counts_response(response, now)
+        {
+            self.set(Connection::Revoked);
+        }
     }
 
     fn set(&self, connection: Connection) {
@@ -210,7 +235,7 @@ fn pause_until(until: i64, cap: Duration, clock: &(dyn Fn() -> i64 + Sync), stop
 
 impl DoorBackend for CoreBackend {
     fn check_mrz(&self, mrz: &str, now: i64) -> Result<Check, CheckFailure> {
-        self.check(|door| door.check_mrz(mrz, now))
+        self.check(now, |door| door.check_mrz(mrz, now))
     }
 
     fn check_manual(
@@ -220,7 +245,9 @@ impl DoorBackend for CoreBackend {
         birth_date: &str,
         now: i64,
     ) -> Result<Check, CheckFailure> {
-        self.check(|door| door.check_manual(surname, given_names, birth_date, now))
+        self.check(now, |door| {
+            door.check_manual(surname, given_names, birth_date, now)
+        })
     }
 
     fn status(&self, now: i64) -> StationStatus {
@@ -271,6 +298,9 @@ impl DoorBackend for CoreBackend {
                 }
                 Ok((_, next)) => {
                     self.set(Connection::Online { last_sync: clock() });
+                    if self.send_counts {
+                        self.send_counts(clock());
+                    }
                     next
                 }
                 Err(ChoError::Unauthorized { .. }) => {

@@ -66,6 +66,13 @@ pub struct StationArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = input::DEFAULT_PARTIAL_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=60))]
     pub partial_timeout: u64,
+
+    /// Send the anonymous counts (checks per hour and verdict, nothing
+    /// else) after each sync, as `cho-door sync --send-counts` does. The
+    /// station counts its checks either way; without this flag they stay
+    /// on this machine.
+    #[arg(long)]
+    pub send_counts: bool,
 }
 
 fn terminal_failure(e: &std::io::Error) -> Failure {
@@ -76,7 +83,7 @@ pub fn run(ctx: &Context, args: &StationArgs) -> Result<Outcome, Failure> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::invalid("cho-door station needs a terminal"));
     }
-    let backend = Arc::new(CoreBackend::open(ctx, args.wait)?);
+    let backend = Arc::new(CoreBackend::open(ctx, args.wait, args.send_counts)?);
     // Wall time for checks: the system clock, or `--now` moving on.
     let started = Instant::now();
     let base = ctx.now;

@@ -552,7 +552,8 @@ async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
     if device.revoked_at.is_some() {
         return Err(AppError::DeviceRevoked);
     }
-    app.sync_cache.keep_device(hash.clone(), device.clone(), now);
+    app.sync_cache
+        .keep_device(hash.clone(), device.clone(), now);
     Ok(Door(device, hash))
 }
 

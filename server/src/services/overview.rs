@@ -430,16 +430,16 @@ mod tests {
     }
 
     #[test]
-    fn permit_warning_from_sixty_days() {
+    fn permit_warning_from_ninety_days() {
         let p = |expires| Permit::new("AP 1", date!(2025 - 01 - 01), expires).unwrap();
         let today = date!(2026 - 11 - 28);
-        let far = PermitState::of(&p(date!(2027 - 01 - 28)), today);
+        let far = PermitState::of(&p(date!(2027 - 02 - 27)), today);
         assert_eq!(
             (far.days_until_expiry, far.expires_soon, far.expired),
-            (61, false, false)
+            (91, false, false)
         );
-        let soon = PermitState::of(&p(date!(2027 - 01 - 27)), today);
-        assert_eq!((soon.days_until_expiry, soon.expires_soon), (60, true));
+        let soon = PermitState::of(&p(date!(2027 - 02 - 26)), today);
+        assert_eq!((soon.days_until_expiry, soon.expires_soon), (90, true));
         let last_day = PermitState::of(&p(today), today);
         assert!(last_day.valid_today && last_day.expires_soon && !last_day.expired);
         let gone = PermitState::of(&p(date!(2026 - 11 - 27)), today);

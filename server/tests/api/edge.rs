@@ -152,17 +152,18 @@ async fn a_withdrawal_revokes_the_venues_phones_at_once_and_stops_codes(app: Tes
     }
     assert_eq!(events, expected);
 
-    // At once, although the cache held them: no list, no key.
+    // At once, although the cache held them: no list, no key, and the
+    // doors are told they were revoked (so they wipe themselves).
     for phone in [&first, &second] {
         assert_error(
             &list_status(&app, &phone["credential"]).await,
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            "device_revoked",
         );
         assert_error(
             &key_status(&app, &phone["credential"]).await,
             StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+            "device_revoked",
         );
     }
     // The neighbour is untouched.

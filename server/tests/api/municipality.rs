@@ -303,7 +303,7 @@ async fn the_operator_adds_a_municipality_account_on_the_municipality_page(app: 
             .await;
         assert_eq!(page.status, StatusCode::OK);
         page.assert_contains(heading);
-        page.assert_contains(&format!("action=\"{path}\""));
+        page.assert_contains(&format!("action=\"{path}#accounts\""));
         // Without the CSRF token: refused.
         let refused = b.post(&path, &[("username", "zonder-token")]).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
