@@ -170,7 +170,19 @@ pub(crate) fn new_record_id() -> AppResult<[u8; RECORD_ID_LEN]> {
 
 /// The area's current identity key, unsealed.
 pub(crate) async fn identity_key(app: &App, area_id: i64) -> AppResult<(i64, IdentityKey)> {
-    let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
+    identity_key_on(app, app.db.pool(), area_id).await
+}
+
+/// [`identity_key`] read on `conn`: inside a write, its own connection.
+pub(crate) async fn identity_key_on<'c, E>(
+    app: &App,
+    conn: E,
+    area_id: i64,
+) -> AppResult<(i64, IdentityKey)>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let (epoch, sealed) = areas::current_identity_key(conn, area_id)
         .await?
         .ok_or(AppError::Internal("area has no identity key"))?;
     // The raw key is wiped when dropped; the IdentityKey keeps its own copy.
@@ -678,7 +690,7 @@ pub async fn reseal_legacy(app: &App) -> AppResult<Resealed> {
         let (epoch, key) = match keys.entry(row.area_id) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(identity_key(app, row.area_id).await?)
+                e.insert(identity_key_on(app, tx.conn(), row.area_id).await?)
             }
         };
         let checked = match app.master_key().open(

@@ -273,8 +273,9 @@ pub async fn enrol(app: &App, client: std::net::IpAddr, code: &str) -> AppResult
     // Refused here, the transaction rolls back: the code stays unused but
     // useless until the venue is admitted again.
     let area_id = require_admitted_for_enrolment(app, &mut tx, venue_id).await?;
-    // The key is read before the commit: an error leaves no device behind.
-    let (key_epoch, identity_key) = area_key(app, area_id).await?;
+    // The key is read before the commit (an error leaves no device
+    // behind), on the transaction's own connection.
+    let (key_epoch, identity_key) = area_key(app, tx.conn(), area_id).await?;
     let signing_public_key = app.secrets.signing_public_key.to_vec();
     let device_id =
         devices::create(&mut tx, area_id, venue_id, &name, &token_hash(&credential)).await?;
@@ -362,8 +363,11 @@ async fn audit_enrol_failures(
 }
 
 /// The area's current identity key, unsealed, for a device.
-async fn area_key(app: &App, area_id: i64) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
-    let (epoch, sealed) = areas::current_identity_key(&app.db, area_id)
+async fn area_key<'c, E>(app: &App, conn: E, area_id: i64) -> AppResult<(i64, Zeroizing<Vec<u8>>)>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let (epoch, sealed) = areas::current_identity_key(conn, area_id)
         .await?
         .ok_or(AppError::Internal("area has no identity key"))?;
     Ok((
@@ -561,7 +565,7 @@ async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
 pub async fn current_key(app: &App, door: &Door) -> AppResult<(i64, Zeroizing<Vec<u8>>)> {
     let device = &door.0;
     require_admitted(app, device)?;
-    area_key(app, device.area_id).await
+    area_key(app, app.db.pool(), device.area_id).await
 }
 
 fn may_manage(actor: &Actor, device: &DeviceRow) -> bool {

@@ -21,7 +21,7 @@ pub struct Rotation {
 }
 
 pub async fn rotate(app: &App, area_id: i64) -> AppResult<Rotation> {
-    if areas::current_identity_key(&app.db, area_id)
+    if areas::current_identity_key(app.db.pool(), area_id)
         .await?
         .is_none()
     {

@@ -206,12 +206,19 @@ pub async fn add_identity_key(
 }
 
 /// The current (highest) epoch's sealed identity key.
-pub async fn current_identity_key(db: &Db, area_id: i64) -> Result<Option<(i64, Vec<u8>)>> {
+///
+/// Read on `conn`: the pool, or a write transaction's own connection (a
+/// write must never wait for a second connection of the pool while it
+/// holds one: enough writers at once would hold them all).
+pub async fn current_identity_key<'c, E>(conn: E, area_id: i64) -> Result<Option<(i64, Vec<u8>)>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let row = sqlx::query(
         "SELECT epoch, sealed_key FROM area_keys WHERE area_id = $1 ORDER BY epoch DESC LIMIT 1",
     )
     .bind(area_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(conn)
     .await?;
     row.map(|r| Ok((r.try_get("epoch")?, r.try_get("sealed_key")?)))
         .transpose()

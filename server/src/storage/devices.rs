@@ -177,6 +177,7 @@ pub async fn revoke_venue(tx: &mut WriteTx, venue_id: i64) -> Result<Vec<i64>> {
 /// Notes a sync (outside the audit chain: syncs are reads of no personal
 /// data, and far too frequent to chain).
 pub async fn touch(db: &Db, id: i64, now: i64) -> Result<()> {
+    let _turn = db.writer_turn().await;
     sqlx::query("UPDATE devices SET last_sync_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)

@@ -34,6 +34,7 @@ pub async fn set(db: &Db, device_id: i64, counts: &[HourCount]) -> Result<()> {
             .bind(c.verdict.as_str())
             .bind(c.checks);
     }
+    let _turn = db.writer_turn().await;
     query.execute(db.pool()).await?;
     Ok(())
 }
@@ -67,6 +68,7 @@ pub async fn since_per_device(
 
 /// Deletes the counts of hours before `cutoff`; returns how many rows.
 pub async fn delete_before(db: &Db, cutoff: i64) -> Result<u64> {
+    let _turn = db.writer_turn().await;
     let done = sqlx::query("DELETE FROM door_counts WHERE hour < $1")
         .bind(cutoff)
         .execute(db.pool())

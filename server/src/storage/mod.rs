@@ -183,10 +183,7 @@ impl Db {
             .audit_key
             .clone()
             .ok_or(StorageError::Inconsistent("no audit chain key"))?;
-        let writer = match self.backend {
-            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
-            Backend::Postgres => None,
-        };
+        let writer = self.writer_turn().await;
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *tx)
@@ -207,6 +204,21 @@ impl Db {
             on_commit: self.on_commit.clone(),
             _writer: writer,
         })
+    }
+
+    /// The writer's turn on SQLite (nothing on PostgreSQL), for a write
+    /// outside the audit chain (a sync noted, door counts): hold it over
+    /// the statement. Every SQLite write must queue here, not in SQLite's
+    /// busy handler: a statement waiting there holds a pool connection for
+    /// up to the busy timeout, while the writer holding the lock may itself
+    /// wait for a connection of this pool. With 16 doors enrolling and
+    /// syncing at once that locked the server for ten seconds
+    /// (`database is locked`).
+    pub async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     pub async fn close(&self) {

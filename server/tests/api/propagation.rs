@@ -484,3 +484,73 @@ async fn approval_overturn_and_revocation_are_published_on_commit(app: TestApp) 
         Verdict::NotBanned
     );
 }
+
+both!(many_doors_enrolling_and_syncing_at_once_all_get_their_list);
+/// Forty phones enrol and fetch their first list at the same moment (the
+/// start of a night, or the benchmark's 2,000). On SQLite a sync's note
+/// (`last_sync_at`) once waited in SQLite's busy handler on a pool
+/// connection while the enrolment holding the write lock waited for a
+/// connection: `database is locked` after ten seconds, and 500s.
+async fn many_doors_enrolling_and_syncing_at_once_all_get_their_list(app: TestApp) {
+    const PHONES: usize = 40;
+    let s = app.seed().await;
+    publish_pending(&app.app).await;
+    lists::publish(&app.app, s.area_a).await.unwrap();
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let mut codes = Vec::with_capacity(PHONES);
+    for i in 0..PHONES {
+        let (status, code) = app
+            .post(
+                &format!("/api/v1/venues/{}/enrolment-codes", s.venue_a1),
+                &owner,
+                json!({"name": format!("Deur {i}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{code}");
+        codes.push(code["code"].as_str().unwrap().to_owned());
+    }
+    let phones = codes.into_iter().enumerate().map(|(i, code)| {
+        let router = app.router();
+        // Each phone from its own address: the enrolment throttle is per
+        // address and not what this test is about.
+        let peer =
+            std::net::SocketAddr::from(([10, 0, (i / 200) as u8, 1 + (i % 200) as u8], 40000));
+        tokio::spawn(async move {
+            let enrol = Request::post("/api/v1/devices/enrol")
+                .header("content-type", "application/json")
+                .extension(ConnectInfo(peer))
+                .body(Body::from(json!({ "code": code }).to_string()))
+                .unwrap();
+            let response = router.clone().oneshot(enrol).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            let enrolment: Value = serde_json::from_slice(&body).unwrap();
+            let sync = Request::get("/api/v1/device/list?version=0")
+                .header(
+                    "authorization",
+                    format!("Device {}", enrolment["credential"].as_str().unwrap()),
+                )
+                .extension(ConnectInfo(peer))
+                .body(Body::empty())
+                .unwrap();
+            let response = router.oneshot(sync).await.unwrap();
+            let status = response.status();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            enrolment["device_id"].as_i64().unwrap()
+        })
+    });
+    let mut devices = Vec::with_capacity(PHONES);
+    for phone in phones.collect::<Vec<_>>() {
+        // A guard against the old lock-up, not a speed check.
+        let device = tokio::time::timeout(Duration::from_secs(60), phone)
+            .await
+            .expect("the phone got its answers")
+            .unwrap();
+        devices.push(device);
+    }
+    devices.sort_unstable();
+    devices.dedup();
+    assert_eq!(devices.len(), PHONES);
+}
