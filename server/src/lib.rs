@@ -135,6 +135,7 @@ pub async fn serve_with(
         app.clone(),
         config.watch_interval,
     ));
+    let sync_notes = tokio::spawn(services::devices::run_sync_notes(app.clone()));
     // A stop first ends every waiting sync (each door gets its 304), so
     // the grace period is not spent on doors that would wait a minute.
     let shutdown = {
@@ -173,6 +174,10 @@ pub async fn serve_with(
     checkpointer.abort();
     change_publisher.abort();
     watcher.abort();
+    sync_notes.abort();
+    if let Err(e) = services::devices::write_sync_notes(&app).await {
+        tracing::warn!(error = %e, "writing the door phones' sync times at the stop failed");
+    }
     // The last word of this instance: the head it leaves behind.
     if let Err(e) = services::audit::checkpoint(&app).await {
         tracing::warn!(error = %e, "final audit checkpoint failed");
@@ -209,20 +214,13 @@ pub fn app(
     // Every write links its audit event under the key from the data
     // directory, never one from the database.
     let propagation = services::propagation::Propagation::default();
-    let sync_cache = services::devices::SyncCache::default();
-    // After each commit: changed lists are published soon, and a revoked
-    // device is forgotten by the sync cache before its waits are woken (so
-    // they re-authenticate against the database).
+    let sync_cache = services::sync_cache::SyncCache::default();
+    // After each commit: see `services::propagation::committed`.
     let hook: storage::CommitHook = {
         let propagation = propagation.clone();
         let sync_cache = sync_cache.clone();
         Arc::new(move |signals| {
-            for s in signals {
-                if let domain::audit::CommitSignal::DeviceRevoked(device) = s {
-                    sync_cache.forget_device(*device);
-                }
-            }
-            propagation.signal(signals);
+            services::propagation::committed(&propagation, &sync_cache, signals);
         })
     };
     let db = db

@@ -37,8 +37,47 @@ pub struct AuditEvent {
 pub enum CommitSignal {
     /// The area's list content may have changed: publish it soon.
     ListChanged(i64),
-    /// The device was revoked: its open waits end now.
+    /// The device was revoked: its open waits end now, and every
+    /// instance forgets what it cached of it.
     DeviceRevoked(i64),
+    /// The venue's admission changed: every instance forgets what it
+    /// cached of the venue's devices (a sync checks the admission).
+    VenueAdmission(i64),
+}
+
+/// The actions that give a device-access signal (see
+/// [`AuditEvent::commit_signal`]): what other instances read back from the
+/// chain to learn what their caches must forget.
+pub const DEVICE_ACCESS_ACTIONS: &[&str] = &["device.revoke", "venue.admission"];
+
+impl CommitSignal {
+    /// The signal of a device-access action, from the action and object id
+    /// as chained (so a commit here and the chain read elsewhere agree).
+    pub fn of_device_access(action: &str, object_id: &str) -> Option<Self> {
+        let id = object_id.parse().ok()?;
+        match action {
+            "device.revoke" => Some(Self::DeviceRevoked(id)),
+            "venue.admission" => Some(Self::VenueAdmission(id)),
+            _ => None,
+        }
+    }
+
+    /// The message to other instances for a device-access signal
+    /// (PostgreSQL `NOTIFY` payload); none for a list change, which the
+    /// publication announces itself.
+    pub fn device_access_payload(&self) -> Option<String> {
+        match self {
+            Self::DeviceRevoked(id) => Some(format!("device.revoke:{id}")),
+            Self::VenueAdmission(id) => Some(format!("venue.admission:{id}")),
+            Self::ListChanged(_) => None,
+        }
+    }
+
+    /// The signal of a payload made by [`CommitSignal::device_access_payload`].
+    pub fn from_device_access_payload(payload: &str) -> Option<Self> {
+        let (action, id) = payload.split_once(':')?;
+        Self::of_device_access(action, id)
+    }
 }
 
 /// Actions after which an area's active set, key epoch, permit or list
@@ -62,8 +101,8 @@ const LIST_CHANGING_ACTIONS: &[&str] = &[
 impl AuditEvent {
     /// The signal this event gives once its transaction commits, if any.
     pub fn commit_signal(&self) -> Option<CommitSignal> {
-        if self.action == "device.revoke" && self.object_type == "device" {
-            return self.object_id.parse().ok().map(CommitSignal::DeviceRevoked);
+        if let Some(signal) = CommitSignal::of_device_access(self.action, &self.object_id) {
+            return Some(signal);
         }
         if LIST_CHANGING_ACTIONS.contains(&self.action) {
             return self.area_id.map(CommitSignal::ListChanged);

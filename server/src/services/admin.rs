@@ -558,10 +558,9 @@ pub async fn set_venue_admission(
         ))
         .await?;
     }
+    // The commit hook makes the sync cache forget the venue's devices and
+    // ends their open waits (`services::propagation::committed`).
     tx.commit().await?;
-    for device_id in revoked {
-        app.sync_cache.forget_device(device_id);
-    }
     Ok(())
 }
 

@@ -13,9 +13,6 @@ use cho_core::list_format::{self, ListUpdate};
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use std::collections::HashMap;
-use std::sync::PoisonError;
-
 use super::admin::identity_key_aad;
 use super::auth::token_hash;
 use super::door_counts::CheckCounts;
@@ -25,7 +22,6 @@ use crate::domain::audit::AuditEvent;
 use crate::domain::protocol::venue_admitted_on;
 use crate::domain::roles::{Actor, Role};
 use crate::storage::devices::{self, DeviceRow};
-use crate::storage::lists::ListVersionRow;
 use crate::storage::{areas, lists, venues};
 
 /// An enrolment code is valid for 15 minutes.
@@ -379,112 +375,6 @@ where
     ))
 }
 
-/// How long a server instance trusts what it read for a sync: a device's
-/// credential (so a revocation on another instance bites within this) and
-/// an area's latest list version (so a new version reaches polling doors
-/// within this). Revocations and publications on this instance act at once.
-pub const SYNC_CACHE_SECONDS: i64 = 5;
-
-/// Per-instance memory of devices and latest versions, so the frequent
-/// "anything new?" poll answers 304 without touching the database.
-#[derive(Clone, Default)]
-pub struct SyncCache {
-    devices: Shared<HashMap<Vec<u8>, (DeviceRow, i64)>>,
-    latest: Shared<HashMap<i64, (Option<ListVersionRow>, i64)>>,
-    /// Deltas made since the latest publication, per (area, from, to):
-    /// None when the device gets the snapshot instead.
-    deltas: Shared<HashMap<(i64, i64, i64), DeltaCell>>,
-    /// Database reads and writes the syncs made (cache misses, the sync
-    /// time): what doors cost the database, in `/metrics`.
-    db_reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
-}
-
-/// A delta made once for every door that asks for it.
-type DeltaCell = std::sync::Arc<tokio::sync::OnceCell<Option<Vec<u8>>>>;
-
-/// Bound on cached deltas (each is small: about 18 bytes per change).
-const MAX_CACHED_DELTAS: usize = 256;
-
-/// Cache entries are kept with the time they were read.
-type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
-
-/// Bound on cached devices; beyond it the cache starts afresh.
-const MAX_CACHED_DEVICES: usize = 100_000;
-
-impl SyncCache {
-    fn delta_cell(&self, area_id: i64, from: i64, to: i64) -> DeltaCell {
-        let mut deltas = self.deltas.lock().unwrap_or_else(PoisonError::into_inner);
-        // Deltas to an older version are of no more use.
-        deltas.retain(|(a, _, t), _| *a != area_id || *t >= to);
-        if deltas.len() >= MAX_CACHED_DELTAS {
-            deltas.clear();
-        }
-        deltas.entry((area_id, from, to)).or_default().clone()
-    }
-
-    /// A version was published here: its row is what the next sync reads.
-    pub fn keep_published(&self, row: ListVersionRow, now: i64) {
-        self.keep_latest(row.area_id, Some(row), now);
-    }
-
-    fn counted(&self) {
-        self.db_reads
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Prometheus lines for `/metrics`.
-    pub fn render(&self) -> String {
-        format!(
-            "# HELP cho_sync_db_reads_total Database statements of device syncs (credential and version reads on a cache miss, sync-time notes).\n\
-             # TYPE cho_sync_db_reads_total counter\n\
-             cho_sync_db_reads_total {}\n",
-            self.db_reads.load(std::sync::atomic::Ordering::Relaxed)
-        )
-    }
-
-    fn device(&self, hash: &[u8], now: i64) -> Option<DeviceRow> {
-        let devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
-        devices
-            .get(hash)
-            .filter(|(_, at)| now - at < SYNC_CACHE_SECONDS)
-            .map(|(d, _)| d.clone())
-    }
-
-    fn keep_device(&self, hash: Vec<u8>, device: DeviceRow, now: i64) {
-        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
-        if devices.len() >= MAX_CACHED_DEVICES {
-            devices.clear();
-        }
-        devices.insert(hash, (device, now));
-    }
-
-    /// Call only after the revocation committed: a poll between an earlier
-    /// drop and the commit would read the device as live and cache it.
-    pub fn forget_device(&self, device_id: i64) {
-        let mut devices = self.devices.lock().unwrap_or_else(PoisonError::into_inner);
-        devices.retain(|_, (d, _)| d.id != device_id);
-    }
-
-    fn latest(&self, area_id: i64, now: i64) -> Option<Option<ListVersionRow>> {
-        let latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        latest
-            .get(&area_id)
-            .filter(|(_, at)| now - at < SYNC_CACHE_SECONDS)
-            .map(|(v, _)| v.clone())
-    }
-
-    fn keep_latest(&self, area_id: i64, version: Option<ListVersionRow>, now: i64) {
-        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        latest.insert(area_id, (version, now));
-    }
-
-    /// A new version was published here: the next poll reads it.
-    pub fn forget_latest(&self, area_id: i64) {
-        let mut latest = self.latest.lock().unwrap_or_else(PoisonError::into_inner);
-        latest.remove(&area_id);
-    }
-}
-
 /// An authenticated door device, as [`authenticate`] found it; what the
 /// device endpoints hand back to [`sync`] and [`current_key`]. Its storage
 /// row stays inside the services.
@@ -531,9 +421,11 @@ impl From<DeviceRow> for DeviceView {
 
 /// The live device behind a credential. A revoked one is
 /// [`AppError::DeviceRevoked`] (its door wipes itself on that answer), an
-/// unknown one [`AppError::Unauthenticated`]; neither is cached, so a
-/// revocation is never hidden behind a cached live row for longer than
-/// [`SYNC_CACHE_SECONDS`].
+/// unknown one [`AppError::Unauthenticated`]; neither is cached. A live
+/// one is cached as `services::sync_cache` explains: a revocation anywhere
+/// reaches it within about a second (the watcher), or within
+/// [`SYNC_CACHE_SECONDS`](super::sync_cache::SYNC_CACHE_SECONDS) when this
+/// instance's watcher is down.
 pub async fn authenticate(app: &App, credential: &str) -> AppResult<Door> {
     authenticate_hash(app, token_hash(credential)).await
 }
@@ -546,9 +438,11 @@ pub async fn reauthenticate(app: &App, door: &Door) -> AppResult<Door> {
 
 async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
     let now = app.clock.now();
-    if let Some(device) = app.sync_cache.device(&hash, now) {
+    let watched_since = app.propagation.watched_since(now);
+    if let Some(device) = app.sync_cache.device(&hash, now, watched_since) {
         return Ok(Door(device, hash));
     }
+    let generation = app.sync_cache.generation();
     app.sync_cache.counted();
     let device = devices::by_credential(&app.db, &hash)
         .await?
@@ -557,7 +451,7 @@ async fn authenticate_hash(app: &App, hash: Vec<u8>) -> AppResult<Door> {
         return Err(AppError::DeviceRevoked);
     }
     app.sync_cache
-        .keep_device(hash.clone(), device.clone(), now);
+        .keep_device(hash.clone(), device.clone(), now, generation);
     Ok(Door(device, hash))
 }
 
@@ -656,10 +550,41 @@ pub async fn revoke(app: &App, actor: &Actor, device_id: i64) -> AppResult<()> {
         device.area_id,
     ))
     .await?;
+    // The commit hook makes the sync cache forget the device and ends its
+    // open waits (`services::propagation::committed`).
     tx.commit().await?;
-    // After the commit, never before: see `SyncCache::forget_device`.
-    app.sync_cache.forget_device(device_id);
     Ok(())
+}
+
+/// Writes the sync times noted since the last run (`SyncCache::note_sync`)
+/// in a few statements for all phones; returns how many phones. `serve`
+/// runs it every [`SYNC_NOTE_INTERVAL`] and at a stop. Notes a failed
+/// write could not store are kept for the next run.
+pub async fn write_sync_notes(app: &App) -> AppResult<usize> {
+    let notes = app.sync_cache.take_notes();
+    for chunk in notes.chunks(devices::MAX_SYNC_NOTES_PER_STATEMENT) {
+        app.sync_cache.counted();
+        if let Err(e) = devices::note_syncs(&app.db, chunk).await {
+            app.sync_cache.restore_notes(&notes);
+            return Err(e.into());
+        }
+    }
+    Ok(notes.len())
+}
+
+/// How often `serve` writes the noted sync times.
+pub const SYNC_NOTE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Writes the noted sync times every [`SYNC_NOTE_INTERVAL`], for ever.
+pub async fn run_sync_notes(app: App) {
+    let mut interval = tokio::time::interval(SYNC_NOTE_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(e) = write_sync_notes(&app).await {
+            tracing::warn!(error = %e, "writing the door phones' sync times failed");
+        }
+    }
 }
 
 /// The answer to a sync.
@@ -695,24 +620,22 @@ pub async fn sync(
 ) -> AppResult<SyncAnswer> {
     let device = &door.0;
     require_admitted(app, device)?;
-    // Note the sync at most every five minutes: polling doors must not
-    // turn into a stream of writes.
     let now = app.clock.now();
-    if device.last_sync_at.is_none_or(|t| now - t >= 300) {
-        app.sync_cache.counted();
-        devices::touch(&app.db, device.id, now).await?;
-        app.sync_cache.forget_device(device.id);
-    }
-    let latest = match app.sync_cache.latest(device.area_id, now) {
-        Some(latest) => latest,
-        None => {
-            app.sync_cache.counted();
-            let latest = lists::latest(&app.db, device.area_id).await?;
-            app.sync_cache
-                .keep_latest(device.area_id, latest.clone(), now);
-            latest
-        }
-    };
+    app.sync_cache.note_sync(&door.1, device, now);
+    let latest =
+        match app
+            .sync_cache
+            .latest(device.area_id, now, app.propagation.watched_since(now))
+        {
+            Some(latest) => latest,
+            None => {
+                app.sync_cache.counted();
+                let latest = lists::latest(&app.db, device.area_id).await?;
+                app.sync_cache
+                    .keep_latest(device.area_id, latest.clone(), now);
+                latest
+            }
+        };
     let Some(latest) = latest else {
         return Ok(SyncAnswer::NothingPublished);
     };

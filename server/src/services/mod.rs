@@ -32,6 +32,7 @@ pub mod retention;
 pub mod signing;
 pub mod statistics;
 pub mod subject_requests;
+pub mod sync_cache;
 pub mod views;
 
 use std::sync::Arc;
@@ -58,7 +59,7 @@ pub struct App {
     /// The address phones reach this server at, from configuration (put in
     /// enrolment links and QR codes; never from a request's headers).
     pub public_url: String,
-    pub sync_cache: devices::SyncCache,
+    pub sync_cache: sync_cache::SyncCache,
     /// Where and how often audit checkpoints are written.
     pub checkpoints: audit::CheckpointConfig,
     /// `--max-clock-skew`: how far this server's clock may be behind an

@@ -14,8 +14,14 @@
 //!   once; [`run_watcher`] sets it for publications on other instances
 //!   (PostgreSQL `LISTEN` on its own connection; on SQLite, or while the
 //!   listener is down, a poll of one row per area every
-//!   [`WATCH_INTERVAL`]). Waiting doors never query the database while
-//!   idle: they hold a receiver.
+//!   [`WATCH_INTERVAL`] of the audit chain's head, and of the versions
+//!   and device events only when it moved). The watcher also learns the
+//!   other instances' device revocations and venue admission changes
+//!   (PostgreSQL: [`crate::storage::DEVICE_ACCESS_CHANNEL`]; polling: the
+//!   chain), so the sync cache may keep a device for as long as the
+//!   watcher follows ([`Propagation::watched_since`]). Waiting doors never
+//!   query the database while idle: they hold a receiver, and a door
+//!   renewing its wait finds its credential in the cache.
 //! - **Waiting doors.** A waiting sync (`?wait=S`) holds a [`Waiter`]: it
 //!   wakes on a new version of its area, on its device's revocation, at
 //!   its deadline, or when waits are ended (a graceful stop answers every
@@ -30,6 +36,7 @@ use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
 use super::lists::{self, Published};
+use super::sync_cache::{SYNC_CACHE_SECONDS, SyncCache};
 use super::{App, AppResult};
 use crate::domain::audit::CommitSignal;
 use crate::storage::Backend;
@@ -77,6 +84,20 @@ struct Inner {
     /// Where waits take their time from: tokio's clock (None), or a clock
     /// that tests move by hand (the time elapsed on it).
     wait_clock: watch::Sender<Option<Duration>>,
+    /// Whether the watcher follows the other instances' changes.
+    watched: Mutex<Watched>,
+}
+
+/// The watcher's hold on other instances' changes, in the app clock's
+/// seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Watched {
+    /// Not running, or lost: nothing learned from elsewhere.
+    Down,
+    /// PostgreSQL `LISTEN`: every change from `since` on is heard.
+    Listening { since: i64 },
+    /// Polling the chain from `since` on; the last poll that worked.
+    Polling { since: i64, last_ok: i64 },
 }
 
 /// When a wait runs out, on the wait clock in use.
@@ -100,6 +121,7 @@ impl Default for Propagation {
                 watcher_queries: AtomicU64::new(0),
                 publications: AtomicU64::new(0),
                 wait_clock: watch::Sender::new(None),
+                watched: Mutex::new(Watched::Down),
             }),
         }
     }
@@ -133,6 +155,10 @@ impl Propagation {
                     any = true;
                 }
                 CommitSignal::DeviceRevoked(device) => self.device_revoked(device),
+                // A sync checks the admission; the sync cache forgot the
+                // venue's devices (`committed`). Withdrawn today, its
+                // devices are revoked by the same commit.
+                CommitSignal::VenueAdmission(_) => {}
             }
         }
         if any {
@@ -233,6 +259,40 @@ impl Propagation {
     pub async fn ready(&self) {
         let mut ready = self.inner.ready.subscribe();
         let _ = ready.wait_for(|r| *r).await;
+    }
+
+    /// Since when (app clock) this instance has heard every change made on
+    /// other instances, if it does now: a device read at or after that may
+    /// stay cached (`SyncCache::device`). A poll that has not worked for
+    /// [`SYNC_CACHE_SECONDS`] no longer counts.
+    pub fn watched_since(&self, now: i64) -> Option<i64> {
+        match *lock(&self.inner.watched) {
+            Watched::Down => None,
+            Watched::Listening { since } => Some(since),
+            Watched::Polling { since, last_ok } => {
+                (now - last_ok < SYNC_CACHE_SECONDS).then_some(since)
+            }
+        }
+    }
+
+    fn set_watched(&self, watched: Watched) {
+        *lock(&self.inner.watched) = watched;
+    }
+
+    /// A poll worked at `now`: polling from `now` on, or still since when
+    /// it was (`fresh`: nothing from before may be trusted).
+    fn polled(&self, now: i64, fresh: bool) {
+        let mut watched = lock(&self.inner.watched);
+        *watched = match *watched {
+            Watched::Polling { since, .. } if !fresh => Watched::Polling {
+                since,
+                last_ok: now,
+            },
+            _ => Watched::Polling {
+                since: now,
+                last_ok: now,
+            },
+        };
     }
 
     /// Database queries the watcher has made since start.
@@ -353,6 +413,23 @@ impl Drop for Waiter {
     }
 }
 
+/// What a commit said, on this instance (the hook `crate::app` installs)
+/// or, for device access, on another (the watcher): the sync cache forgets
+/// first, so woken waits re-read the device from the database.
+pub fn committed(propagation: &Propagation, sync_cache: &SyncCache, signals: &[CommitSignal]) {
+    for signal in signals {
+        sync_cache.forget(*signal);
+    }
+    propagation.signal(signals);
+}
+
+/// A device-access change made on another instance.
+fn learned_device_access(app: &App, signal: CommitSignal) {
+    if signal.device_access_payload().is_some() {
+        committed(&app.propagation, &app.sync_cache, &[signal]);
+    }
+}
+
 /// Publishes the areas whose list changed (the debouncer's step; tests
 /// call it directly instead of waiting for [`run_publisher`]).
 pub async fn publish_pending(app: &App) -> Vec<(i64, AppResult<Published>)> {
@@ -381,16 +458,42 @@ pub async fn run_publisher(app: App) {
     }
 }
 
-/// Reads every area's latest version once and wakes the doors of areas
-/// that moved: one query, however many areas and doors.
-pub async fn poll_versions(app: &App) -> AppResult<()> {
-    app.propagation
-        .inner
-        .watcher_queries
-        .fetch_add(1, Ordering::Relaxed);
-    for (area, version) in crate::storage::lists::latest_versions(&app.db).await? {
-        learned(app, area, version).await;
+/// One look at what other instances wrote, from the chain's head `seen`
+/// before (None: never, or maybe missed: every cached device is forgotten).
+/// One query while nothing was written; when the head moved, the latest
+/// versions (doors of areas that moved wake) and the device-access events
+/// since `seen` (the sync cache forgets, revoked devices' waits end).
+pub async fn poll_changes(app: &App, seen: &mut Option<i64>) -> AppResult<()> {
+    let counted = || {
+        app.propagation
+            .inner
+            .watcher_queries
+            .fetch_add(1, Ordering::Relaxed)
+    };
+    let now = app.clock.now();
+    counted();
+    let head = crate::storage::audit::head_seq(&app.db).await?;
+    if *seen != Some(head) {
+        counted();
+        for (area, version) in crate::storage::lists::latest_versions(&app.db).await? {
+            learned(app, area, version).await;
+        }
+        match *seen {
+            Some(from) => {
+                counted();
+                for (action, object_id) in
+                    crate::storage::audit::device_access_since(&app.db, from).await?
+                {
+                    if let Some(signal) = CommitSignal::of_device_access(&action, &object_id) {
+                        learned_device_access(app, signal);
+                    }
+                }
+            }
+            None => app.sync_cache.forget_all_devices(),
+        }
     }
+    app.propagation.polled(now, seen.is_none());
+    *seen = Some(head);
     app.propagation.inner.ready.send_replace(true);
     Ok(())
 }
@@ -414,19 +517,22 @@ async fn learned(app: &App, area_id: i64, version: i64) {
     app.propagation.published(area_id, version);
 }
 
-/// Watches for versions published by other instances, for ever (`serve`
+/// Watches for what other instances publish and revoke, for ever (`serve`
 /// runs it): PostgreSQL `LISTEN` (no query while idle), else a poll every
 /// `every`.
 pub async fn run_watcher(app: App, every: Duration) {
+    let mut seen = None;
     if app.db.backend() == Backend::Postgres {
         loop {
             if let Err(e) = listen(&app).await {
                 tracing::warn!(error = %e, "list listener failed; polling until it is back");
             }
+            app.propagation.set_watched(Watched::Down);
             // Down: poll for a while, then try to listen again.
+            seen = None;
             for _ in 0..10 {
-                if let Err(e) = poll_versions(&app).await {
-                    tracing::warn!(error = %e, "list version poll failed");
+                if let Err(e) = poll_changes(&app, &mut seen).await {
+                    tracing::warn!(error = %e, "change poll failed");
                 }
                 tokio::time::sleep(every).await;
             }
@@ -436,25 +542,26 @@ pub async fn run_watcher(app: App, every: Duration) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        if let Err(e) = poll_versions(&app).await {
-            tracing::warn!(error = %e, "list version poll failed");
+        if let Err(e) = poll_changes(&app, &mut seen).await {
+            tracing::warn!(error = %e, "change poll failed");
         }
     }
 }
 
-/// Listens on [`CHANNEL`] until the connection fails for good. A lost
-/// connection (sqlx reconnects by itself) may have dropped notifications:
-/// then one poll catches up.
+/// Listens on [`CHANNEL`] and [`crate::storage::DEVICE_ACCESS_CHANNEL`]
+/// until the connection fails for good. A lost connection (sqlx reconnects
+/// by itself) may have dropped notifications: then one fresh poll catches
+/// up (every cached device forgotten).
 async fn listen(app: &App) -> Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(app.db.url()).await?;
-    listener.listen(CHANNEL).await?;
-    // Listening from here on: what was published before is read once.
-    if let Err(e) = poll_versions(app).await {
-        tracing::warn!(error = %e, "list version poll failed");
-    }
+    listener
+        .listen_all([CHANNEL, crate::storage::DEVICE_ACCESS_CHANNEL])
+        .await?;
+    // Listening from here on: what happened before is read once.
+    catch_up(app).await;
     loop {
         match listener.try_recv().await? {
-            Some(n) => {
+            Some(n) if n.channel() == CHANNEL => {
                 if let Some((area, version)) = n
                     .payload()
                     .split_once(':')
@@ -463,12 +570,29 @@ async fn listen(app: &App) -> Result<(), sqlx::Error> {
                     learned(app, area, version).await;
                 }
             }
-            None => {
-                if let Err(e) = poll_versions(app).await {
-                    tracing::warn!(error = %e, "list version poll failed");
+            Some(n) => {
+                if let Some(signal) = CommitSignal::from_device_access_payload(n.payload()) {
+                    learned_device_access(app, signal);
                 }
             }
+            None => {
+                app.propagation.set_watched(Watched::Down);
+                catch_up(app).await;
+            }
         }
+    }
+}
+
+/// The fresh poll after (re)starting to listen: listening counts from
+/// before it, as every cached device is forgotten in it.
+async fn catch_up(app: &App) {
+    let now = app.clock.now();
+    if let Err(e) = poll_changes(app, &mut None).await {
+        tracing::warn!(error = %e, "change poll failed");
+        app.propagation.set_watched(Watched::Down);
+    } else {
+        app.propagation
+            .set_watched(Watched::Listening { since: now });
     }
 }
 

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{Backend, Db, Result};
-use crate::domain::audit::{ChainHead, ChainedEvent};
+use crate::domain::audit::{ChainHead, ChainedEvent, DEVICE_ACCESS_ACTIONS};
 
 fn event_from(row: &sqlx::any::AnyRow) -> Result<ChainedEvent> {
     Ok(ChainedEvent {
@@ -149,6 +149,36 @@ pub async fn chain(db: &Db) -> Result<(Vec<ChainedEvent>, ChainHead)> {
 }
 
 const HEAD: &str = "SELECT seq, hash, keyed_from FROM audit_head WHERE id = 1";
+
+/// The chain's head sequence number: it moves with every write, so a
+/// watcher that sees it unchanged knows nothing was written.
+pub async fn head_seq(db: &Db) -> Result<i64> {
+    Ok(sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("seq")?)
+}
+
+/// The device-access events (`domain::audit::DEVICE_ACCESS_ACTIONS`) after
+/// `seq`, as (action, object id), in chain order.
+pub async fn device_access_since(db: &Db, seq: i64) -> Result<Vec<(String, String)>> {
+    let placeholders: Vec<String> = (0..DEVICE_ACCESS_ACTIONS.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
+    // Only placeholders are formatted in; every value is bound.
+    let sql = format!(
+        "SELECT action, object_id FROM audit_events WHERE seq > $1 AND action IN ({}) ORDER BY seq",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(seq);
+    for action in DEVICE_ACCESS_ACTIONS {
+        query = query.bind(*action);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("action")?, r.try_get("object_id")?)))
+        .collect()
+}
 
 fn head_from(row: &sqlx::any::AnyRow) -> Result<ChainHead> {
     Ok(ChainHead {

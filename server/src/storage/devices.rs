@@ -174,14 +174,32 @@ pub async fn revoke_venue(tx: &mut WriteTx, venue_id: i64) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// Notes a sync (outside the audit chain: syncs are reads of no personal
-/// data, and far too frequent to chain).
-pub async fn touch(db: &Db, id: i64, now: i64) -> Result<()> {
+/// Phones per [`note_syncs`] statement (two values each, well within both
+/// databases' limits on bound values).
+pub const MAX_SYNC_NOTES_PER_STATEMENT: usize = 500;
+
+/// Notes the sync times (device id, time) of many phones in one statement
+/// (outside the audit chain: syncs are reads of no personal data, and far
+/// too frequent to chain). A note never moves a time back.
+pub async fn note_syncs(db: &Db, notes: &[(i64, i64)]) -> Result<()> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..notes.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    // Only placeholders are formatted in; every value is bound. `column1`
+    // and `column2` are what both databases name a VALUES list's columns.
+    let sql = format!(
+        "UPDATE devices SET last_sync_at = v.column2 FROM (VALUES {}) AS v \
+         WHERE devices.id = v.column1 AND (devices.last_sync_at IS NULL OR devices.last_sync_at < v.column2)",
+        values.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (device, at) in notes {
+        query = query.bind(*device).bind(*at);
+    }
     let _turn = db.writer_turn().await;
-    sqlx::query("UPDATE devices SET last_sync_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    query.execute(db.pool()).await?;
     Ok(())
 }

@@ -70,6 +70,12 @@ pub enum Backend {
     Postgres,
 }
 
+/// The PostgreSQL channel a commit that revokes a device or changes a
+/// venue's admission notifies (payload:
+/// `CommitSignal::device_access_payload`), so other instances' sync caches
+/// forget at once.
+pub const DEVICE_ACCESS_CHANNEL: &str = "cho_device_access";
+
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
@@ -202,6 +208,7 @@ impl Db {
             dirty: false,
             signals: Vec::new(),
             on_commit: self.on_commit.clone(),
+            backend: self.backend,
             _writer: writer,
         })
     }
@@ -278,6 +285,7 @@ pub struct WriteTx {
     /// `on_commit` once (and only if) it commits.
     signals: Vec<CommitSignal>,
     on_commit: Option<CommitHook>,
+    backend: Backend,
     /// Held until commit or drop (SQLite only).
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -347,6 +355,21 @@ impl WriteTx {
                 .bind(self.hash.clone())
                 .execute(&mut *self.tx)
                 .await?;
+        }
+        if self.backend == Backend::Postgres {
+            // Delivered to every listening instance when this commits (on
+            // SQLite the others read the chain: `audit::device_access_since`).
+            for payload in self
+                .signals
+                .iter()
+                .filter_map(|s| s.device_access_payload())
+            {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(DEVICE_ACCESS_CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
         }
         self.tx.commit().await?;
         // Released before the hook runs: it may start another write.

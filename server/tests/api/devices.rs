@@ -193,6 +193,14 @@ async fn revoked_devices_get_no_list(app: TestApp) {
     let credential = mine["credential"].as_str().unwrap();
     assert_eq!(sync(&app, credential, 0, None).await.0, StatusCode::OK);
 
+    // The sync times noted are written for all phones at once (`serve`
+    // does it every minute).
+    assert!(
+        cho_server::services::devices::write_sync_notes(&app.app)
+            .await
+            .unwrap()
+            >= 1
+    );
     // The beheerder sees both devices; each owner only their own.
     let (_, all) = app
         .get(&format!("/api/v1/areas/{}/devices", s.area_a), &beh)
@@ -397,7 +405,7 @@ async fn a_revocation_on_another_instance_bites_within_the_cache_time(app: TestA
         StatusCode::NOT_MODIFIED
     );
     app.clock
-        .advance(cho_server::services::devices::SYNC_CACHE_SECONDS);
+        .advance(cho_server::services::sync_cache::SYNC_CACHE_SECONDS);
     assert_eq!(
         sync(&app, &credential, 1, None).await.0,
         StatusCode::UNAUTHORIZED

@@ -129,7 +129,7 @@ async fn a_revocation_elsewhere_answers_device_revoked_after_the_cache_time(app:
         .await
         .unwrap();
     app.clock
-        .advance(cho_server::services::devices::SYNC_CACHE_SECONDS);
+        .advance(cho_server::services::sync_cache::SYNC_CACHE_SECONDS);
     let answer = device_call(&app, "GET", sync, Some(&credential), None).await;
     assert_error(&answer, StatusCode::UNAUTHORIZED, "device_revoked");
 }
@@ -147,9 +147,13 @@ async fn a_withdrawn_venues_doors_are_told_they_are_revoked(app: TestApp) {
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(revoked, vec![enrolment["device_id"].as_i64().unwrap()]);
+    // Written straight, without the audit event whose commit signal
+    // would make the cache forget: forgotten here as the hook would.
     app.app
         .sync_cache
-        .forget_device(enrolment["device_id"].as_i64().unwrap());
+        .forget(cho_server::domain::audit::CommitSignal::DeviceRevoked(
+            enrolment["device_id"].as_i64().unwrap(),
+        ));
     let answer = device_call(&app, "GET", "/api/v1/device/key", Some(&credential), None).await;
     assert_error(&answer, StatusCode::UNAUTHORIZED, "device_revoked");
 }

@@ -554,3 +554,184 @@ async fn many_doors_enrolling_and_syncing_at_once_all_get_their_list(app: TestAp
     devices.dedup();
     assert_eq!(devices.len(), PHONES);
 }
+
+/// A twin instance on the same database with its watcher running (a poll
+/// every 20 ms on SQLite; PostgreSQL `LISTEN`), once it follows.
+async fn watched_twin(
+    app: &TestApp,
+) -> (
+    cho_server::services::App,
+    axum::Router,
+    tokio::task::JoinHandle<()>,
+) {
+    let (twin, router) = app.twin().await;
+    let watcher = tokio::spawn(propagation::run_watcher(
+        twin.clone(),
+        Duration::from_millis(20),
+    ));
+    twin.propagation.ready().await;
+    until_followed(&twin).await;
+    (twin, router, watcher)
+}
+
+/// Until the watcher of `twin` follows at the clock's present time.
+async fn until_followed(twin: &cho_server::services::App) {
+    let start = std::time::Instant::now();
+    while twin.propagation.watched_since(twin.clock.now()).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the watcher follows"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+both!(a_revocation_on_one_instance_ends_a_wait_on_another_at_once);
+async fn a_revocation_on_one_instance_ends_a_wait_on_another_at_once(app: TestApp) {
+    let s = app.seed().await;
+    let d = enrolled_door(&app, &s).await;
+    let (twin, twin_router, watcher) = watched_twin(&app).await;
+    let waiting = sync_in_task(
+        twin_router.clone(),
+        &d.credential,
+        &format!("version={}&wait=60", d.version),
+    );
+    until_waiting(&twin, 1).await;
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/devices/{}/revoke", d.device_id),
+            &owner,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // No clock moves: the twin learned it from the watcher, not from its
+    // cache running out.
+    let (status, _, body) = answer(waiting).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(String::from_utf8_lossy(&body).contains("device_revoked"));
+    let (status, _, _) = answer(sync_in_task(
+        twin_router,
+        &d.credential,
+        &format!("version={}", d.version),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    watcher.abort();
+    twin.db.close().await;
+}
+
+both!(an_admission_change_on_one_instance_reaches_the_cache_of_another);
+/// A withdrawal dated tomorrow revokes nothing today, but the twin's
+/// cached device must carry it: tomorrow its sync is refused.
+async fn an_admission_change_on_one_instance_reaches_the_cache_of_another(app: TestApp) {
+    let s = app.seed().await;
+    let d = enrolled_door(&app, &s).await;
+    let (twin, twin_router, watcher) = watched_twin(&app).await;
+    let sync = || {
+        sync_in_task(
+            twin_router.clone(),
+            &d.credential,
+            &format!("version={}", d.version),
+        )
+    };
+    // Cached on the twin.
+    assert_eq!(answer(sync()).await.0, StatusCode::NOT_MODIFIED);
+    let beheerder = app.login(BEHEERDER_A.0, BEHEERDER_A.1).await;
+    let (status, venue) = app
+        .get(&format!("/api/v1/areas/{}/venues", s.area_a), &beheerder)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let admitted_on = venue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == s.venue_a1)
+        .unwrap()["admitted_on"]
+        .clone();
+    let tomorrow = app.app.clock.today().next_day().unwrap().to_string();
+    let (status, body) = app
+        .put(
+            &format!("/api/v1/venues/{}/admission", s.venue_a1),
+            &beheerder,
+            json!({"admitted_on": admitted_on, "withdrawn_on": tomorrow}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    app.clock.advance(24 * 3600);
+    let start = std::time::Instant::now();
+    loop {
+        let (status, _, body) = answer(sync()).await;
+        if status == StatusCode::FORBIDDEN {
+            assert!(String::from_utf8_lossy(&body).contains("not_admitted"));
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the twin learned the admission change: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    watcher.abort();
+    twin.db.close().await;
+}
+
+both!(doors_renewing_their_waits_cost_no_query_while_the_watcher_follows);
+async fn doors_renewing_their_waits_cost_no_query_while_the_watcher_follows(app: TestApp) {
+    const DOORS: usize = 5;
+    let s = app.seed().await;
+    let mut doors = Vec::new();
+    for _ in 0..DOORS {
+        doors.push(enrolled_door(&app, &s).await);
+    }
+    let (twin, twin_router, watcher) = watched_twin(&app).await;
+    twin.propagation.use_manual_wait_clock();
+    let round = |twin_router: &axum::Router| {
+        doors
+            .iter()
+            .map(|d| {
+                sync_in_task(
+                    twin_router.clone(),
+                    &d.credential,
+                    &format!("version={}&wait=60", d.version),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The first wait of each door reads its credential (and notes its sync).
+    let first = round(&twin_router);
+    until_waiting(&twin, DOORS).await;
+    twin.propagation.advance_wait_clock(Duration::from_secs(60));
+    for task in first {
+        assert_eq!(answer(task).await.0, StatusCode::NOT_MODIFIED);
+    }
+    cho_server::services::devices::write_sync_notes(&twin)
+        .await
+        .unwrap();
+    let before = twin.sync_cache.db_statements();
+    // An hour of renewed waits later (far past the cache time), nothing
+    // changed: the doors' renewals cost the database nothing.
+    for _ in 0..3 {
+        app.clock.advance(20 * 60);
+        // A poll after the jump (SQLite; listening, PostgreSQL needs none).
+        until_followed(&twin).await;
+        let tasks = round(&twin_router);
+        until_waiting(&twin, DOORS).await;
+        twin.propagation.advance_wait_clock(Duration::from_secs(60));
+        for task in tasks {
+            assert_eq!(answer(task).await.0, StatusCode::NOT_MODIFIED);
+        }
+    }
+    assert_eq!(twin.sync_cache.db_statements(), before);
+    // The sync times of the hour: one statement for all doors.
+    assert_eq!(
+        cho_server::services::devices::write_sync_notes(&twin)
+            .await
+            .unwrap(),
+        DOORS
+    );
+    assert_eq!(twin.sync_cache.db_statements(), before + 1);
+    watcher.abort();
+    twin.db.close().await;
+}
