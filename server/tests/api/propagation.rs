@@ -96,6 +96,19 @@ async fn enrolled_door(app: &TestApp, s: &Seeded) -> Enrolled {
     }
 }
 
+/// The owner revokes a door phone through the API.
+async fn revoke(app: &TestApp, device_id: i64) {
+    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/devices/{device_id}/revoke"),
+            &owner,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
 const SMIT: (&str, &str, &str) = ("Smit", "Anna Maria", "1990-04-04");
 
 fn says(door: &Door, who: (&str, &str, &str), now: i64) -> Verdict {
@@ -258,15 +271,7 @@ async fn a_revocation_ends_an_open_wait_with_401(app: TestApp) {
         &format!("version={}&wait=60", other.version),
     );
     until_waiting(&app.app, 2).await;
-    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/devices/{}/revoke", d.device_id),
-            &owner,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    revoke(&app, d.device_id).await;
     let (status, _, body) = answer(waiting).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Exactly what a new request of the revoked device gets.
@@ -597,15 +602,7 @@ async fn a_revocation_on_one_instance_ends_a_wait_on_another_at_once(app: TestAp
         &format!("version={}&wait=60", d.version),
     );
     until_waiting(&twin, 1).await;
-    let owner = app.login(OWNER_A.0, OWNER_A.1).await;
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/devices/{}/revoke", d.device_id),
-            &owner,
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    revoke(&app, d.device_id).await;
     // No clock moves: the twin learned it from the watcher, not from its
     // cache running out.
     let (status, _, body) = answer(waiting).await;
