@@ -2,7 +2,8 @@
 //! crate takes it as a dev-dependency): a throwaway PostgreSQL 15
 //! ([`postgres`]), MRZ specimens with check digits computed here, not by
 //! cho-core ([`mrz`]), the demo's people and logins ([`people`]), and one
-//! blocking HTTP client for tests that talk to a real server ([`http`]);
+//! blocking HTTP client for tests that talk to a real server ([`http`]), a
+//! graceful stop of a process ([`process`]);
 //! behind the `browser` feature (only the `tests` crate enables it), a
 //! headless chromium with axe-core for the page tests ([`browser`]); behind
 //! the `foreign` feature, the bindings generated from the cho-core cdylib and
@@ -20,3 +21,4 @@ pub mod http;
 pub mod mrz;
 pub mod people;
 pub mod postgres;
+pub mod process;

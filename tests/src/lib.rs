@@ -261,6 +261,11 @@ impl Server {
         panic!("cannot start the server: {last}");
     }
 
+    /// SIGTERM: the exit status, None when it did not stop within 15 s.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        cho_testkit::process::terminate(&mut self.child, Duration::from_secs(15))
+    }
+
     /// Kills the process with SIGKILL and reaps it.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use cho_core::checker::Verdict;
 use cho_tests::*;
+use serde_json::json;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_cho-server-e2e");
 
@@ -62,6 +63,44 @@ fn two_instances_share_one_postgres_on(env: &mut Env) {
     let from_b = b.sync(&phone.credential, 0);
     assert_eq!((from_a.status, from_b.status), (200, 200));
     assert_eq!(from_a.body, from_b.body, "the same signed snapshot");
+
+    // A phone waiting on B is revoked on A: B's watcher hears it, and the
+    // wait ends with device_revoked (not with a 304 when its time is up).
+    let fabriek_a = a.login(FABRIEK.0, FABRIEK.1);
+    let waiting = wait_in_thread(&second.base, &phone);
+    std::thread::sleep(Duration::from_millis(500));
+    let revoked = fabriek_a.post(
+        &format!("/api/v1/devices/{}/revoke", phone.device_id),
+        json!({}),
+    );
+    assert_eq!(revoked.status, 204, "{}", revoked.text());
+    let answer = waiting.join().expect("the wait");
+    assert_eq!(answer.status, 401, "{}", answer.text());
+    assert!(
+        answer.text().contains("device_revoked"),
+        "{}",
+        answer.text()
+    );
+
+    // A graceful stop of B answers a door waiting there at once (304), so
+    // the stop does not wait a minute for it.
+    let mut other = DoorPhone::new(&fabriek.enrol(VENUE_2));
+    other.sync_new(&b);
+    let waiting = wait_in_thread(&second.base, &other);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut second = second;
+    let stopped = second.terminate().expect("B stops within 15 s");
+    assert!(stopped.success(), "{stopped}");
+    assert_eq!(waiting.join().expect("the wait").status, 304);
+}
+
+/// A waiting sync of `phone` (25 s, within the client's 30 s) on `base`,
+/// from its own thread.
+fn wait_in_thread(base: &str, phone: &DoorPhone) -> std::thread::JoinHandle<Answer> {
+    let http = Http::new(base);
+    let path = format!("/api/v1/device/list?version={}&wait=25", phone.version());
+    let authorization = format!("Device {}", phone.credential);
+    std::thread::spawn(move || http.request("GET", &path, Some(&authorization), None))
 }
 
 /// Several publication rounds of both instances later, neither has a list

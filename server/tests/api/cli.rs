@@ -127,22 +127,9 @@ impl Server {
 
     /// SIGTERM, then the exit code (within 15 s).
     fn terminate(mut self) -> Option<i32> {
-        // The shell's built-in kill: no procps needed.
-        let killed = Command::new("sh")
-            .args(["-c", &format!("kill -TERM {}", self.child.id())])
-            .status()
-            .expect("kill");
-        assert!(killed.success());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code();
-            }
-            if started.elapsed() > Duration::from_secs(15) {
-                let _ = self.child.kill();
-                panic!("no exit 15 s after SIGTERM:\n{}", self.output());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        match cho_testkit::process::terminate(&mut self.child, Duration::from_secs(15)) {
+            Some(status) => status.code(),
+            None => panic!("no exit 15 s after SIGTERM:\n{}", self.output()),
         }
     }
 }
