@@ -29,9 +29,17 @@ stdout for each (its kind, then name=value fields, tab-separated):
 
 A refused call answers ``error <ChoError variant> <reason>``. Nothing
 personal is printed: verdicts, versions and counts only.
+
+With ``CHO_KEYSTORE=<file>`` the door enrols with ``persist = False``: the
+credential and the area key stay out of the data directory, and this
+program keeps them in that file instead, as an app keeps them in the
+platform keystore (Android Keystore, iOS Keychain), handing them back to
+the core at every start (``set_credential``, ``set_area_key(.., False)``).
 """
 
+import base64
 import http.client
+import json
 import os
 import sys
 import time
@@ -41,6 +49,47 @@ sys.path.insert(0, os.environ["CHO_BINDINGS_DIR"])
 
 # The path is only known at run time.
 from cho_core import ChoError, DoorDevice, HttpHeader, HttpResponse  # noqa: E402
+
+
+KEYSTORE = os.environ.get("CHO_KEYSTORE")
+
+
+def keep_in_keystore(items):
+    """Merges what the core hands over into the keystore file."""
+    if items is None or KEYSTORE is None:
+        return
+    kept = load_keystore() or {}
+    if items.credential is not None:
+        kept["credential"] = items.credential
+    if items.area_key is not None:
+        kept["area_key"] = {
+            "area_id": items.area_key.area_id,
+            "key_epoch": items.area_key.key_epoch,
+            "identity_key": base64.b64encode(items.area_key.identity_key).decode(),
+        }
+    with open(KEYSTORE, "w") as f:
+        json.dump(kept, f)
+
+
+def load_keystore():
+    if KEYSTORE is None or not os.path.exists(KEYSTORE):
+        return None
+    with open(KEYSTORE) as f:
+        return json.load(f)
+
+
+def hand_back_keystore(device):
+    """At start: what the keystore holds goes back to the core."""
+    kept = load_keystore()
+    if kept is None:
+        return
+    if "credential" in kept:
+        device.set_credential(kept["credential"])
+    key = kept.get("area_key")
+    if key is not None:
+        device.checker().set_area_key(
+            key["area_id"], key["key_epoch"], base64.b64decode(key["identity_key"]), False
+        )
 
 
 def now():
@@ -94,6 +143,7 @@ def exchange(device, request):
         if step.is_SEND():
             request = step.request
         else:
+            keep_in_keystore(step.keystore)
             return step.outcome
 
 
@@ -181,6 +231,9 @@ def answer(words):
 
 def main():
     device = DoorDevice.open(sys.argv[1])
+    persist = KEYSTORE is None
+    if device.status(now()).state.name == "ENROLLED":
+        hand_back_keystore(device)
     for line in sys.stdin:
         command = line.rstrip("\r\n").split("\t")
         try:
@@ -188,9 +241,9 @@ def main():
             if name == "status":
                 answer(status_line(device))
             elif name == "enrol":
-                answer(outcome_line(exchange(device, device.start_enrol_link(args[0], True))))
+                answer(outcome_line(exchange(device, device.start_enrol_link(args[0], persist))))
             elif name == "enrol_typed":
-                request = device.start_enrol(args[0], args[1], args[2], True)
+                request = device.start_enrol(args[0], args[1], args[2], persist)
                 answer(outcome_line(exchange(device, request)))
             elif name == "sync":
                 request = device.start_sync(now(), int(args[0]))

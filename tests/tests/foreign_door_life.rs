@@ -61,8 +61,8 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 const SYNC_WAIT: &str = "10";
 /// How long a change may take to reach the door. The server publishes
 /// within a second (`--publish-interval 1`); a publication by another
-/// process (the key rotations on the command line) shows once the server's
-/// 5-second list cache lapses.
+/// process (the key rotations on the command line) once the server's
+/// watcher has seen it (a poll a second on SQLite).
 const REACH_DOOR: Duration = Duration::from_secs(60);
 
 /// How to start one language's program: set once per test, before the
@@ -76,16 +76,18 @@ struct Launcher {
 static PYTHON: OnceLock<Launcher> = OnceLock::new();
 static KOTLIN: OnceLock<Launcher> = OnceLock::new();
 
-#[test]
-fn python_door_life() {
-    let python = match foreign::python() {
-        Ok(python) => python,
-        Err(missing) => return foreign::skip("foreign_door_life::python_door_life", &missing),
-    };
-    let work = work_dir("python");
+static PYTHON_KEYSTORE: OnceLock<Launcher> = OnceLock::new();
+
+/// The Python program in `target/tmp/foreign_door_life/<dir>/`; with
+/// `keystore`, it keeps the credential and area key in `keystore.json`
+/// there (`CHO_KEYSTORE`), the data directory `persist = false`.
+fn python_launcher(dir: &str, keystore: bool) -> Result<Launcher, foreign::Missing> {
+    let python = foreign::python()?;
+    let work = work_dir(dir);
     let bindings = foreign::bindings(&work.join("bindings"));
     let script = Path::new(MANIFEST_DIR).join("foreign/door_life.py");
-    PYTHON.get_or_init(|| Launcher {
+    let keystore = keystore.then(|| work.join("keystore.json"));
+    Ok(Launcher {
         language: "python",
         work,
         command: Box::new(move || {
@@ -93,11 +95,40 @@ fn python_door_life() {
             c.arg(&script)
                 .env("CHO_BINDINGS_DIR", &bindings)
                 .env("PYTHONDONTWRITEBYTECODE", "1");
+            if let Some(file) = &keystore {
+                c.env("CHO_KEYSTORE", file);
+            }
             c
         }),
-    });
+    })
+}
+
+#[test]
+fn python_door_life() {
+    let launcher = match python_launcher("python", false) {
+        Ok(launcher) => launcher,
+        Err(missing) => return foreign::skip("foreign_door_life::python_door_life", &missing),
+    };
+    PYTHON.get_or_init(|| launcher);
     on_sqlite(SERVER, "python_door_life", |env| {
         door_life(env, PYTHON.get().expect("launcher"));
+    });
+}
+
+#[test]
+fn python_door_with_the_platform_keystore() {
+    let launcher = match python_launcher("python-keystore", true) {
+        Ok(launcher) => launcher,
+        Err(missing) => {
+            return foreign::skip(
+                "foreign_door_life::python_door_with_the_platform_keystore",
+                &missing,
+            );
+        }
+    };
+    PYTHON_KEYSTORE.get_or_init(|| launcher);
+    on_sqlite(SERVER, "python_door_with_the_platform_keystore", |env| {
+        keystore_life(env, PYTHON_KEYSTORE.get().expect("launcher"));
     });
 }
 
@@ -393,6 +424,90 @@ fn door_life(env: &mut Env, launcher: &'static Launcher) {
     assert_eq!(door.ask(&["status"]).get("state"), "REVOKED");
     assert_eq!(door.check(&JANSEN), "NO_LIST");
     door.quit();
+}
+
+/// A door enrolled with `persist = false`: credential and area key live in
+/// the program's keystore file, never in the data directory; both come
+/// back from the keystore after a kill; a lost keystore leaves a door that
+/// neither checks nor syncs until it enrols again.
+fn keystore_life(env: &mut Env, launcher: &'static Launcher) {
+    let store = launcher.work.join("store");
+    fs::create_dir_all(&store).unwrap();
+    let keystore = launcher.work.join("keystore.json");
+    let mut door = Program::start(launcher, &store);
+    let fabriek = env.http.login(FABRIEK.0, FABRIEK.1);
+    let code = fabriek.post(
+        &format!("/api/v1/venues/{VENUE_2}/enrolment-codes"),
+        json!({"name": "Voordeur"}),
+    );
+    assert_eq!(code.status, 201, "{}", code.text());
+    let link = enrolment_link(&code.json(), &signing_public_key(env), &env.server.base);
+    door.ask(&["enrol", &link]).expect_kind("enrolled");
+    door.sync_until("the first list", |r| r.kind == "updated");
+    assert_eq!(door.check(&JANSEN), "BANNED");
+
+    let kept: serde_json::Value =
+        serde_json::from_slice(&fs::read(&keystore).expect("the keystore file")).unwrap();
+    let credential = kept["credential"].as_str().expect("credential kept");
+    let area_key = b64_standard(kept["area_key"]["identity_key"].as_str().expect("key kept"));
+    assert_eq!(area_key.len(), 32);
+    for file in files_under(&store) {
+        let bytes = fs::read(&file).unwrap();
+        assert!(
+            !contains(&bytes, credential.as_bytes()) && !contains(&bytes, &area_key),
+            "{} holds the credential or the area key",
+            file.display()
+        );
+    }
+
+    // Killed and started again: the keystore hands both back.
+    let mut door = door.restart();
+    assert_eq!(door.check(&JANSEN), "BANNED");
+    let again = door.ask(&["sync", "0"]);
+    assert!(
+        matches!(again.kind.as_str(), "up_to_date" | "updated"),
+        "{}",
+        door.transcript()
+    );
+
+    // The keystore lost (a restored phone): no key, no credential.
+    fs::remove_file(&keystore).unwrap();
+    let mut door = door.restart();
+    let check = door.ask(&[
+        "check",
+        JANSEN.surname,
+        JANSEN.given_names,
+        JANSEN.birth_date,
+    ]);
+    check.expect_error("AreaKeyMissing", &door);
+    let sync = door.ask(&["sync", "0"]);
+    sync.expect_error("CredentialMissing", &door);
+    door.quit();
+}
+
+fn b64_standard(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64")
+}
+
+/// Every file below `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The deployment's list-signing public key, from the server's data
