@@ -2,6 +2,8 @@
 //! builds and hands back what the server answered. Every protocol decision
 //! (what to ask, what an answer means, when to retry) is the core's.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use cho_core::device::{HttpHeader, HttpRequest, HttpResponse};
@@ -61,4 +63,29 @@ pub fn send(request: &HttpRequest) -> Result<HttpResponse, NoAnswer> {
         headers,
         body,
     })
+}
+
+/// Sends on a thread of its own and waits for the answer or for `stop`
+/// (None): a waiting sync never keeps `--follow` or the station from
+/// stopping.
+pub fn send_unless_stopped(
+    request: HttpRequest,
+    stop: &AtomicBool,
+) -> Option<Result<HttpResponse, NoAnswer>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(send(&request));
+    });
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(answer) => return Some(answer),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Some(Err(NoAnswer("the request was lost".to_owned())));
+            }
+        }
+    }
 }

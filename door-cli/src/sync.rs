@@ -3,8 +3,8 @@
 //! every request and decides what every answer means; this module carries
 //! the bytes (`http::send`) and prints the outcome.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use cho_core::device::{
@@ -46,7 +46,7 @@ fn exchange(
     loop {
         let answer = match stop {
             None => http::send(&request),
-            Some(stop) => match send_unless_stopped(request, stop) {
+            Some(stop) => match http::send_unless_stopped(request, stop) {
                 Some(answer) => answer,
                 None => return Ok(None),
             },
@@ -73,29 +73,6 @@ fn exchange(
                     next_sync_at: next_sync_at_unix,
                     no_answer,
                 }));
-            }
-        }
-    }
-}
-
-/// Sends on a thread and waits for the answer or for `stop`.
-fn send_unless_stopped(
-    request: HttpRequest,
-    stop: &AtomicBool,
-) -> Option<Result<cho_core::device::HttpResponse, http::NoAnswer>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(http::send(&request));
-    });
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return None;
-        }
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(answer) => return Some(answer),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Some(Err(http::NoAnswer("the request was lost".to_owned())));
             }
         }
     }

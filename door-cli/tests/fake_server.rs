@@ -29,6 +29,22 @@ struct Lists {
     gap_delta: Vec<u8>,
 }
 
+impl Lists {
+    /// The enrolment answer of this fake deployment.
+    fn enrolment(&self) -> Vec<u8> {
+        serde_json::json!({
+            "device_id": 1,
+            "credential": "fake-credential",
+            "area_id": 1,
+            "key_epoch": 1,
+            "identity_key": URL_SAFE_NO_PAD.encode(self.key),
+            "signing_public_key": URL_SAFE_NO_PAD.encode(self.signer.public_key()),
+        })
+        .to_string()
+        .into_bytes()
+    }
+}
+
 fn lists() -> Lists {
     let rng = ring::rand::SystemRandom::new();
     let signer = ListSigner::from_pkcs8(&ListSigner::generate_pkcs8(&rng).unwrap()).unwrap();
@@ -119,16 +135,7 @@ fn serve(
 #[test]
 fn a_delta_that_does_not_follow_is_retried_as_a_snapshot() {
     let lists = lists();
-    let enrolment = serde_json::json!({
-        "device_id": 1,
-        "credential": "fake-credential",
-        "area_id": 1,
-        "key_epoch": 1,
-        "identity_key": URL_SAFE_NO_PAD.encode(lists.key),
-        "signing_public_key": URL_SAFE_NO_PAD.encode(lists.signer.public_key()),
-    })
-    .to_string()
-    .into_bytes();
+    let enrolment = lists.enrolment();
     // 1: version 1 is out; 2: version 3 is out; 3: the server is down.
     let stage = Arc::new(AtomicU64::new(1));
     let at = stage.clone();
@@ -202,16 +209,7 @@ fn a_delta_that_does_not_follow_is_retried_as_a_snapshot() {
 #[test]
 fn a_revoked_door_wipes_its_keys_and_list_and_says_so() {
     let lists = lists();
-    let enrolment = serde_json::json!({
-        "device_id": 1,
-        "credential": "fake-credential",
-        "area_id": 1,
-        "key_epoch": 1,
-        "identity_key": URL_SAFE_NO_PAD.encode(lists.key),
-        "signing_public_key": URL_SAFE_NO_PAD.encode(lists.signer.public_key()),
-    })
-    .to_string()
-    .into_bytes();
+    let enrolment = lists.enrolment();
     // 1: the list is out; 2: the device is revoked.
     let stage = Arc::new(AtomicU64::new(1));
     let at = stage.clone();

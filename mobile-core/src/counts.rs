@@ -36,10 +36,12 @@ pub const KEEP_SECONDS: i64 = 8 * 24 * HOUR;
 /// Hours are sent only this recent, a day inside what the server takes,
 /// so a door clock somewhat behind the server's is never refused.
 pub const SEND_SECONDS: i64 = 7 * 24 * HOUR;
-/// At most this many rows in one body (the server's limit: 24 * 8 * 5).
+/// At most this many rows in one body: eight days of every verdict (the
+/// server takes it as its limit, `domain::door_counts`).
 pub const MAX_ROWS: usize = 24 * 8 * 5;
 
-/// A verdict as the door reports it.
+/// A verdict as the door reports it: the names are the contract with the
+/// server (`POST /api/v1/device/counts`), which parses them with this type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CountedVerdict {
     Banned,
@@ -50,7 +52,7 @@ pub enum CountedVerdict {
 }
 
 impl CountedVerdict {
-    const ALL: [Self; 5] = [
+    pub const ALL: [Self; 5] = [
         Self::Banned,
         Self::PossibleMatch,
         Self::Welcome,
@@ -67,6 +69,11 @@ impl CountedVerdict {
             Self::Outdated => "outdated",
             Self::NoList => "no_list",
         }
+    }
+
+    /// The verdict named `text` in a request body.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == text)
     }
 
     fn code(self) -> u8 {

@@ -5,7 +5,7 @@
 //! protocol with the waiting sync.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use cho_core::checker::{Check, DoorError};
@@ -183,7 +183,7 @@ impl CoreBackend {
     ) -> Option<Result<(DeviceOutcome, i64), ChoError>> {
         let mut request = first;
         loop {
-            let step = match send_unless_stopped(request, stop)? {
+            let step = match http::send_unless_stopped(request, stop)? {
                 Ok(response) => self.device.handle_response(response, clock()),
                 Err(_) => self.device.transport_failed(clock()),
             };
@@ -195,30 +195,6 @@ impl CoreBackend {
                     ..
                 }) => return Some(Ok((outcome, next_sync_at_unix))),
                 Err(e) => return Some(Err(e)),
-            }
-        }
-    }
-}
-
-/// Sends on a thread of its own, so a waiting sync never keeps the
-/// station from stopping.
-fn send_unless_stopped(
-    request: HttpRequest,
-    stop: &AtomicBool,
-) -> Option<Result<cho_core::device::HttpResponse, http::NoAnswer>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(http::send(&request));
-    });
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return None;
-        }
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(answer) => return Some(answer),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Some(Err(http::NoAnswer("the request was lost".to_owned())));
             }
         }
     }

@@ -10,17 +10,19 @@
 
 use time::{Duration, Time};
 
-/// One hour, in seconds: counts are per UTC hour (`hour` is its start).
-pub const HOUR: i64 = 3600;
+/// The verdicts a door counts, one hour in seconds (counts are per UTC
+/// hour, `hour` being its start) and the most rows of one report (eight
+/// days of every verdict): the contract with the door, defined once in the
+/// core the door runs.
+pub use cho_core::counts::{CountedVerdict, HOUR, MAX_ROWS};
+
 /// Hours older than this (before `now`) are refused: a door keeps eight
-/// days of counts, and nothing older is worth a write.
-pub const MAX_AGE_SECONDS: i64 = 8 * 24 * HOUR;
+/// days of counts (`cho_core::counts::KEEP_SECONDS`), and nothing older is
+/// worth a write.
+pub const MAX_AGE_SECONDS: i64 = cho_core::counts::KEEP_SECONDS;
 /// Hours further ahead than this are refused (a door clock that runs a
 /// little fast is fine; a far-future hour is a broken clock).
 pub const MAX_AHEAD_SECONDS: i64 = HOUR;
-/// At most this many rows in one report: eight days of every verdict
-/// (24 * 8 * 5). Together with the API's 64 KiB body limit.
-pub const MAX_ROWS: usize = 24 * 8 * 5;
 /// More checks than this in one hour at one door is not a count but a
 /// broken client (one a second all hour is 3,600).
 pub const MAX_CHECKS_PER_HOUR: i64 = 100_000;
@@ -28,41 +30,6 @@ pub const MAX_CHECKS_PER_HOUR: i64 = 100_000;
 /// hour: enough for a season's comparison, short enough that they never
 /// pile up.
 pub const RETENTION_DAYS: i64 = 90;
-
-/// What the door showed, as the door reports it (`banned`,
-/// `possible_match`, `welcome`, `outdated`, `no_list`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CountedVerdict {
-    Banned,
-    PossibleMatch,
-    Welcome,
-    Outdated,
-    NoList,
-}
-
-impl CountedVerdict {
-    pub const ALL: [Self; 5] = [
-        Self::Banned,
-        Self::PossibleMatch,
-        Self::Welcome,
-        Self::Outdated,
-        Self::NoList,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Banned => "banned",
-            Self::PossibleMatch => "possible_match",
-            Self::Welcome => "welcome",
-            Self::Outdated => "outdated",
-            Self::NoList => "no_list",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.as_str() == text)
-    }
-}
 
 /// One reported figure, checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
